@@ -1,0 +1,130 @@
+// Command yibao runs the medical-insurance fund pipeline: synthesise or ingest settlements,
+// group them, and report. Each subcommand lives in its own file.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // the command failed
+	exitUsage    = 2 // bad flags or arguments
+	exitRejected = 3 // ran, but records were rejected
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a subcommand may touch: no globals.
+type env struct {
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// usageError makes main exit with exitUsage.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitError carries a specific exit status with its message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func commands() []command {
+	return []command{
+		{"demo", "build a synthetic region and run the whole pipeline on it", runDemo},
+		{"synth", "write a deterministic synthetic region (hospitals, settlements, labels, knowledge base)", runSynth},
+		{"ingest", "validate, pseudonymise and store settlement documents and the hospital registry", runIngest},
+		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
+		{"status", "show what the store holds", runStatus},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		return exitOK
+	}
+	name := args[0]
+	if name == "help" {
+		if len(args) > 1 {
+			return run(ctx, e, []string{args[1], "-h"})
+		}
+		usage(e.stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		var ue usageError
+		var ee exitError
+		switch {
+		case err == nil:
+			return exitOK
+		case errors.As(err, &ue):
+			if ue.msg != "" {
+				fmt.Fprintf(e.stderr, "yibao %s: %s\n", name, ue.msg)
+			}
+			return exitUsage
+		case errors.As(err, &ee):
+			fmt.Fprintf(e.stderr, "yibao %s: %s\n", name, ee.msg)
+			return ee.code
+		default:
+			fmt.Fprintf(e.stderr, "yibao %s: %v\n", name, err)
+			return exitFailure
+		}
+	}
+	fmt.Fprintf(e.stderr, "yibao: unknown command %q (see yibao help)\n", name)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "yibao — medical-insurance fund platform (医保基金运行平台)")
+	fmt.Fprintln(w, "\nUsage: yibao <command> [flags]   (yibao help <command> for its flags)")
+	fmt.Fprintln(w, "\nCommands:")
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nData directory: --db DIR, else $YIBAO_DB, else ./yibao-data.")
+	fmt.Fprintln(w, "Exit status: 0 ok, 1 failure, 2 usage, 3 records rejected.")
+}
+
+// dataDir resolves the data directory from the flag, the environment, or the default.
+func dataDir(e *env, flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if v := strings.TrimSpace(e.getenv("YIBAO_DB")); v != "" {
+		return v
+	}
+	return "yibao-data"
+}

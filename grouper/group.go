@@ -1,0 +1,519 @@
+package grouper
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Case is one case as the grouper sees it: raw field values as they came (the scheme's
+// validation decides what is acceptable) and the already split code lists, principal first.
+type Case struct {
+	ID         string
+	Sex        string // "1" male, "2" female
+	Age        string // completed years
+	AgeDays    string // used only at age 0
+	Weight     string // birth weight in grams, used only at age 0
+	Dept       string
+	LOS        string
+	Discharge  string
+	Diagnoses  []string
+	Procedures []string
+}
+
+// Result is the grouping of one case.
+type Result struct {
+	ID       string
+	Outcome  string // check_failed, no_mdc, drg, adrg_without_drg, qy
+	Status   string // Chinese label, e.g. 分组成功
+	StatusEN string
+	MDC      string
+	ADRG     string
+	DRG      string
+	DRGName  string
+	Scheme   string // scheme id
+	Version  string // scheme version
+	// Failed names the validation rule that rejected the case (Outcome check_failed).
+	Failed      string
+	Explanation []Step // only when asked for
+}
+
+// Step is one line of an explanation, in Chinese and English.
+type Step struct {
+	ZH string `json:"zh"`
+	EN string `json:"en"`
+}
+
+// SplitCodes splits a code-list field the way the scheme says (separators, empty items).
+func (s *Scheme) SplitCodes(field string) []string {
+	if field == "" {
+		return nil
+	}
+	var out []string
+	start := 0
+	for i := 0; i < len(field); {
+		matched := 0
+		for _, sep := range s.separators {
+			if sep != "" && strings.HasPrefix(field[i:], sep) {
+				matched = len(sep)
+				break
+			}
+		}
+		if matched == 0 {
+			i++
+			continue
+		}
+		out = appendItem(out, field[start:i], s.keepEmpty)
+		i += matched
+		start = i
+	}
+	return appendItem(out, field[start:], s.keepEmpty)
+}
+
+func appendItem(out []string, item string, keepEmpty bool) []string {
+	if item == "" && !keepEmpty {
+		return out
+	}
+	return append(out, item)
+}
+
+// evalCase holds the per-case values predicates read, computed once.
+type evalCase struct {
+	c                *Case
+	age, ageDays     int
+	ageOK, ageDaysOK bool
+	weight           float64
+	weightOK         bool
+	dx, px           []int32 // code ids, -1 for codes no list or table mentions
+	mccDone, mcc, cc bool
+	dxBuf, pxBuf     [12]int32
+	s                *Scheme
+}
+
+func (s *Scheme) prepare(ec *evalCase, c *Case) {
+	ec.c, ec.s = c, s
+	ec.age, ec.ageOK = parseInt(s, c.Age)
+	ec.ageDays, ec.ageDaysOK = parseInt(s, c.AgeDays)
+	if c.Weight != "" && s.numSyntax.match(c.Weight) {
+		if w, err := strconv.ParseFloat(c.Weight, 64); err == nil {
+			ec.weight, ec.weightOK = w, true
+		}
+	}
+	ec.dx = s.ids(ec.dxBuf[:0], c.Diagnoses)
+	ec.px = s.ids(ec.pxBuf[:0], c.Procedures)
+}
+
+func parseInt(s *Scheme, v string) (int, bool) {
+	if v == "" || !s.intSyntax.match(v) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil { // beyond int range: keep the sign, which is all a comparison needs
+		if strings.HasPrefix(v, "-") {
+			return -1 << 62, true
+		}
+		return 1 << 62, true
+	}
+	return n, true
+}
+
+func (s *Scheme) ids(buf []int32, codes []string) []int32 {
+	for _, c := range codes {
+		id, ok := s.codes[c]
+		if !ok {
+			id = -1
+		}
+		buf = append(buf, id)
+	}
+	return buf
+}
+
+// computeCC decides once whether any secondary diagnosis is a counting MCC or CC: it counts
+// unless it shares its exclusion table with the principal diagnosis.
+func (ec *evalCase) computeCC() {
+	ec.mccDone = true
+	if len(ec.dx) < 2 {
+		return
+	}
+	excl := int32(-1)
+	if p := ec.dx[0]; p >= 0 {
+		excl = ec.s.attrs[p].cce
+	}
+	for _, x := range ec.dx[1:] {
+		if x < 0 {
+			continue
+		}
+		a := ec.s.attrs[x]
+		if a.mcc >= 0 && a.mcc != excl {
+			ec.mcc = true
+		}
+		if a.cc >= 0 && a.cc != excl {
+			ec.cc = true
+		}
+	}
+}
+
+func (ec *evalCase) field(name string) string {
+	c := ec.c
+	switch name {
+	case "id":
+		return c.ID
+	case "sex":
+		return c.Sex
+	case "age":
+		return c.Age
+	case "age_days":
+		return c.AgeDays
+	case "weight":
+		return c.Weight
+	case "dept":
+		return c.Dept
+	case "los":
+		return c.LOS
+	case "discharge":
+		return c.Discharge
+	case "diagnoses":
+		return strings.Join(c.Diagnoses, "|")
+	default:
+		return strings.Join(c.Procedures, "|")
+	}
+}
+
+// eval evaluates n; when tr is non-nil it records the facts that made it true.
+func (ec *evalCase) eval(n *cond, tr *[]Step) bool {
+	switch n.op {
+	case opTrue:
+		return true
+	case opFalse:
+		return false
+	case opAll:
+		mark := traceLen(tr)
+		for _, a := range n.args {
+			if !ec.eval(a, tr) {
+				truncate(tr, mark) // facts of a failed conjunction explain nothing
+				return false
+			}
+		}
+		return true
+	case opAny:
+		for _, a := range n.args {
+			mark := traceLen(tr)
+			if ec.eval(a, tr) {
+				return true
+			}
+			truncate(tr, mark)
+		}
+		return false
+	case opNot:
+		return !ec.eval(n.args[0], nil)
+	case opPrincipalDxIn:
+		ok := len(ec.dx) > 0 && n.list.has(ec.dx[0])
+		if ok && tr != nil {
+			ec.note(tr, "主要诊断 %s 属于列表 %s", "principal diagnosis %s is in list %s", ec.c.Diagnoses[0], n.name)
+		}
+		return ok
+	case opAnyDxIn:
+		for i, x := range ec.dx {
+			if n.list.has(x) {
+				if tr != nil {
+					ec.note(tr, "诊断 %s 属于列表 %s", "diagnosis %s is in list %s", ec.c.Diagnoses[i], n.name)
+				}
+				return true
+			}
+		}
+		return false
+	case opPrincipalProcIn:
+		ok := len(ec.px) > 0 && n.list.has(ec.px[0])
+		if ok && tr != nil {
+			ec.note(tr, "主要手术操作 %s 属于列表 %s", "principal procedure %s is in list %s", ec.c.Procedures[0], n.name)
+		}
+		return ok
+	case opAnyProcIn:
+		for i, x := range ec.px {
+			if n.list.has(x) {
+				if tr != nil {
+					ec.note(tr, "手术操作 %s 属于列表 %s", "procedure %s is in list %s", ec.c.Procedures[i], n.name)
+				}
+				return true
+			}
+		}
+		return false
+	case opPrincipalProcValid:
+		ok := len(ec.px) > 0 && ec.px[0] >= 0 && ec.s.attrs[ec.px[0]].ssValid
+		if ok && tr != nil {
+			ec.note(tr, "主要手术操作 %s 是有效手术", "principal procedure %s is a valid (operating-room) procedure", ec.c.Procedures[0], "")
+		}
+		return ok
+	case opAnyProcValid:
+		for i, x := range ec.px {
+			if x >= 0 && ec.s.attrs[x].ssValid {
+				if tr != nil {
+					ec.note(tr, "手术操作 %s 是有效手术", "procedure %s is a valid (operating-room) procedure", ec.c.Procedures[i], "")
+				}
+				return true
+			}
+		}
+		return false
+	case opProcTag:
+		for i, x := range ec.px {
+			if t, ok := n.tags[x]; ok && t == n.str {
+				if tr != nil {
+					ec.note(tr, "手术操作 %s 带标记 %s", "procedure %s carries tag %s", ec.c.Procedures[i], n.str)
+				}
+				return true
+			}
+		}
+		return false
+	case opAgeYears:
+		return ec.ageOK && n.cmp.apply(float64(ec.age), n.num)
+	case opAgeDays:
+		return ec.ageDaysOK && n.cmp.apply(float64(ec.ageDays), n.num)
+	case opBirthWeight:
+		return ec.weightOK && ec.weight != 0 && n.cmp.apply(ec.weight, n.num)
+	case opSex:
+		return ec.c.Sex == n.str
+	case opHasMCC:
+		if !ec.mccDone {
+			ec.computeCC()
+		}
+		return ec.mcc
+	case opHasCC:
+		if !ec.mccDone {
+			ec.computeCC()
+		}
+		return ec.cc
+	case opMultiTrauma:
+		var seen uint64
+		count := 0
+		for _, x := range ec.dx {
+			if r, ok := n.region.region[x]; ok && seen&(1<<uint(r)) == 0 {
+				seen |= 1 << uint(r)
+				count++
+			}
+		}
+		if count >= n.min && tr != nil {
+			ec.note(tr, "创伤涉及 %s 个部位", "trauma in %s body regions", strconv.Itoa(count), "")
+		}
+		return count >= n.min
+	case opFieldEmpty:
+		return ec.field(n.name) == ""
+	case opFieldNotIn:
+		v := ec.field(n.name)
+		for _, x := range n.values {
+			if v == x {
+				return false
+			}
+		}
+		return true
+	case opFieldNotInteger:
+		return !ec.s.intSyntax.match(ec.field(n.name))
+	case opFieldNotNumber:
+		return !ec.s.numSyntax.match(ec.field(n.name))
+	case opPrincipalDxEmpty:
+		return len(ec.c.Diagnoses) == 0 || ec.c.Diagnoses[0] == ""
+	}
+	return false
+}
+
+func traceLen(tr *[]Step) int {
+	if tr == nil {
+		return 0
+	}
+	return len(*tr)
+}
+
+func truncate(tr *[]Step, n int) {
+	if tr != nil {
+		*tr = (*tr)[:n]
+	}
+}
+
+func (ec *evalCase) note(tr *[]Step, zh, en, a, b string) {
+	if b == "" {
+		*tr = append(*tr, Step{ZH: fmt.Sprintf(zh, a), EN: fmt.Sprintf(en, a)})
+		return
+	}
+	*tr = append(*tr, Step{ZH: fmt.Sprintf(zh, a, b), EN: fmt.Sprintf(en, a, b)})
+}
+
+// Group assigns c to a group. explain adds the reasoning to the result.
+func (s *Scheme) Group(c *Case, explain bool) Result {
+	var ec evalCase
+	s.prepare(&ec, c)
+	var tr *[]Step
+	if explain {
+		tr = &[]Step{}
+	}
+	for _, v := range s.validation {
+		if ec.eval(v.cond, nil) {
+			r := s.result("check_failed", c.ID, "")
+			r.Failed = v.id
+			if tr != nil {
+				*tr = append(*tr, Step{ZH: "信息校验不通过（" + v.id + "）：" + v.msgZh, EN: "validation failed (" + v.id + "): " + v.msgEn})
+				r.Explanation = *tr
+			}
+			return r
+		}
+	}
+	for _, m := range s.mdcs {
+		mark := 0
+		if tr != nil {
+			mark = len(*tr)
+		}
+		if !ec.eval(m.entry, tr) {
+			truncate(tr, mark)
+			continue
+		}
+		if tr != nil {
+			*tr = append((*tr)[:mark], append([]Step{{ZH: "进入 " + m.code + " " + m.nameZh + "：", EN: "entered " + m.code + " " + m.nameEn + ":"}}, (*tr)[mark:]...)...)
+		}
+		for i, a := range m.adrgs {
+			if m.qyEnabled && i == m.qyPos && ec.eval(m.qyWhen, nil) {
+				return s.finish(s.result("qy", c.ID, m.qyDRG), tr, &ec)
+			}
+			am := 0
+			if tr != nil {
+				am = len(*tr)
+			}
+			if !ec.eval(a.entry, tr) {
+				truncate(tr, am)
+				continue
+			}
+			if tr != nil {
+				*tr = append((*tr)[:am], append([]Step{{ZH: "符合 ADRG " + a.code + " " + a.nameZh + "：", EN: "matched ADRG " + a.code + " " + a.nameZh + ":"}}, (*tr)[am:]...)...)
+			}
+			for _, d := range a.drgs {
+				if ec.eval(d.when, nil) {
+					r := s.result("drg", c.ID, d.code)
+					r.DRGName = d.nameZh
+					if tr != nil {
+						*tr = append(*tr, Step{ZH: "细分为 DRG " + d.code + " " + d.nameZh, EN: "split into DRG " + d.code + " " + d.nameZh})
+					}
+					return s.finish(r, tr, &ec)
+				}
+			}
+			return s.finish(s.result(s.adrgNoDRG, c.ID, a.code), tr, &ec)
+		}
+		if m.qyEnabled && m.qyPos == len(m.adrgs) && ec.eval(m.qyWhen, nil) {
+			return s.finish(s.result("qy", c.ID, m.qyDRG), tr, &ec)
+		}
+		if tr != nil {
+			*tr = append(*tr, Step{ZH: m.code + " 内无匹配的 ADRG，继续下一个 MDC", EN: "no ADRG of " + m.code + " matched; continuing with the next MDC"})
+		}
+	}
+	r := s.result(s.noMDC, c.ID, "")
+	if tr != nil {
+		*tr = append(*tr, Step{ZH: "没有 MDC 能够入组（主要诊断或手术不在任何入组列表）", EN: "no MDC yielded a group (principal diagnosis or procedure is in no entry list)"})
+	}
+	return s.finish(r, tr, &ec)
+}
+
+// finish appends the MCC/CC analysis to an explanation.
+func (s *Scheme) finish(r Result, tr *[]Step, ec *evalCase) Result {
+	if tr == nil {
+		return r
+	}
+	excl := int32(-1)
+	pdxTable := ""
+	if len(ec.dx) > 0 && ec.dx[0] >= 0 {
+		excl = s.attrs[ec.dx[0]].cce
+		if excl >= 0 {
+			pdxTable = s.exclusionName(ec.dx[0])
+		}
+	}
+	for i := 1; i < len(ec.dx); i++ {
+		x, code := ec.dx[i], ec.c.Diagnoses[i]
+		if x < 0 {
+			continue
+		}
+		a := s.attrs[x]
+		kind := ""
+		switch {
+		case a.mcc >= 0:
+			kind = "MCC"
+		case a.cc >= 0:
+			kind = "CC"
+		default:
+			continue
+		}
+		t := a.mcc
+		if kind == "CC" {
+			t = a.cc
+		}
+		if t == excl {
+			*tr = append(*tr, Step{
+				ZH: fmt.Sprintf("次要诊断 %s 是 %s，但与主要诊断同属排除表 %s，不计入", code, kind, pdxTable),
+				EN: fmt.Sprintf("secondary %s is a %s but shares exclusion table %s with the principal diagnosis: not counted", code, kind, pdxTable)})
+		} else {
+			*tr = append(*tr, Step{ZH: fmt.Sprintf("次要诊断 %s 计为 %s", code, kind), EN: fmt.Sprintf("secondary %s counts as %s", code, kind)})
+		}
+	}
+	r.Explanation = *tr
+	return r
+}
+
+func (s *Scheme) exclusionName(pdx int32) string { return s.cceName[pdx] }
+
+// result fills a result from the scheme's template for outcome.
+func (s *Scheme) result(outcome, id, code string) Result {
+	t := s.results[outcome]
+	st := s.statuses[t.Status]
+	return Result{
+		ID: id, Outcome: outcome, Status: st.zh, StatusEN: st.en,
+		MDC: expand(t.MDC, code), ADRG: expand(t.ADRG, code), DRG: expand(t.DRG, code),
+		Scheme: s.ID, Version: s.Version,
+	}
+}
+
+// expand fills {code}, {code[0]} and {code[a:b]} placeholders.
+func expand(tmpl, code string) string {
+	if !strings.Contains(tmpl, "{") {
+		return tmpl
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		j := strings.IndexByte(tmpl[i:], '}')
+		if j < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		b.WriteString(tmpl[:i])
+		b.WriteString(placeholder(tmpl[i+1:i+j], code))
+		tmpl = tmpl[i+j+1:]
+	}
+}
+
+func placeholder(p, code string) string {
+	if p == "code" {
+		return code
+	}
+	inner, ok := strings.CutPrefix(p, "code[")
+	if !ok || !strings.HasSuffix(inner, "]") {
+		return "{" + p + "}"
+	}
+	inner = strings.TrimSuffix(inner, "]")
+	lo, hi, isRange := strings.Cut(inner, ":")
+	a, err1 := strconv.Atoi(lo)
+	if err1 != nil || a < 0 || a > len(code) {
+		return ""
+	}
+	if !isRange {
+		if a >= len(code) {
+			return ""
+		}
+		return code[a : a+1]
+	}
+	bnd, err2 := strconv.Atoi(hi)
+	if err2 != nil || bnd > len(code) {
+		bnd = len(code)
+	}
+	if bnd < a {
+		return ""
+	}
+	return code[a:bnd]
+}

@@ -1,0 +1,690 @@
+// Package ingest reads settlement documents (canonical JSON or NDJSON, the analysts' CSV
+// pair) and the hospital registry, validates every record, pseudonymises personal data and
+// hands good records to a Sink. Bad records go to a rejects stream with their reasons.
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valyala/fastjson"
+	"github.com/yibao-dev/yibao"
+)
+
+// Outcome is what the store did with one settlement.
+type Outcome uint8
+
+const (
+	Loaded     Outcome = iota // first version of this setl_id
+	NewVersion                // same setl_id, changed content: stored as the new current version
+	Duplicate                 // identical to the current version: nothing written
+)
+
+// Sink stores what ingest produced. PutSettlements must treat the slice in order (a later
+// element with the same setl_id is a later version) and store each settlement whole or not
+// at all.
+type Sink interface {
+	PutHospitals(ctx context.Context, hs []yibao.Hospital) error
+	PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]Outcome, error)
+}
+
+// Options tune a run. Zero values pick sensible defaults.
+type Options struct {
+	Pseudonymiser *Pseudonymiser // required
+	Rejects       io.Writer      // NDJSON; nil discards
+	Workers       int            // parsing workers; default GOMAXPROCS
+	BatchSize     int            // settlements per store transaction; default 2000
+	Progress      func(Progress) // called about every 250 ms
+}
+
+// Progress is a snapshot of a running ingest.
+type Progress struct {
+	Read       int
+	BytesDone  int64
+	BytesTotal int64
+	Elapsed    time.Duration
+}
+
+// Summary counts what a run did.
+type Summary struct {
+	Files             int `json:"files"`
+	Read              int `json:"read"`
+	Loaded            int `json:"loaded"`
+	NewVersions       int `json:"new_versions"`
+	Duplicates        int `json:"duplicates"`
+	Rejected          int `json:"rejected"`
+	Hospitals         int `json:"hospitals"`
+	HospitalsRejected int `json:"hospitals_rejected"`
+}
+
+// Reject is one line of the rejects file.
+type Reject struct {
+	File     string          `json:"file"`
+	Record   int             `json:"record"` // 1-based position in the file (CSV: data row)
+	SetlID   string          `json:"setl_id,omitempty"`
+	Reasons  []Problem       `json:"reasons"`
+	Original json.RawMessage `json:"original"` // personal identifiers masked
+}
+
+type run struct {
+	ctx      context.Context
+	sink     Sink
+	opt      Options
+	sum      Summary
+	rejects  *json.Encoder
+	start    time.Time
+	total    int64
+	doneBase int64
+	lastProg time.Time
+}
+
+// Run ingests every path (files, or directories whose files are taken in name order with
+// hospital registries first).
+func Run(ctx context.Context, sink Sink, paths []string, opt Options) (Summary, error) {
+	if opt.Pseudonymiser == nil {
+		return Summary{}, errors.New("ingest: a pseudonymiser is required")
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 2000
+	}
+	if opt.Rejects == nil {
+		opt.Rejects = io.Discard
+	}
+	files, err := classify(paths)
+	if err != nil {
+		return Summary{}, err
+	}
+	r := &run{ctx: ctx, sink: sink, opt: opt, rejects: json.NewEncoder(opt.Rejects), start: time.Now()}
+	r.rejects.SetEscapeHTML(false)
+	for _, f := range files {
+		if st, err := os.Stat(f.path); err == nil {
+			r.total += st.Size()
+		}
+	}
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return r.sum, err
+		}
+		r.sum.Files++
+		var err error
+		switch f.kind {
+		case kindHospitals:
+			err = r.hospitals(f.path)
+		case kindJSON:
+			err = r.jsonFile(f.path)
+		case kindSettlementCSV:
+			err = r.csvPair(f.path, f.fees)
+		}
+		if err != nil {
+			return r.sum, err
+		}
+		if st, err := os.Stat(f.path); err == nil {
+			r.doneBase += st.Size()
+		}
+	}
+	r.progress(0, true)
+	return r.sum, nil
+}
+
+type fileKind int
+
+const (
+	kindJSON fileKind = iota
+	kindHospitals
+	kindSettlementCSV
+)
+
+type inputFile struct {
+	path string
+	kind fileKind
+	fees string // for kindSettlementCSV
+}
+
+// classify expands directories and decides each file's kind from its name and header.
+func classify(paths []string) ([]inputFile, error) {
+	var all []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("ingest %s: %w", p, err)
+		}
+		if !st.IsDir() {
+			all = append(all, p)
+			continue
+		}
+		entries, err := os.ReadDir(p)
+		if err != nil {
+			return nil, fmt.Errorf("ingest %s: %w", p, err)
+		}
+		for _, e := range entries {
+			ext := strings.ToLower(filepath.Ext(e.Name()))
+			if !e.IsDir() && (ext == ".json" || ext == ".ndjson" || ext == ".jsonl" || ext == ".csv") {
+				all = append(all, filepath.Join(p, e.Name()))
+			}
+		}
+	}
+	var out, hosp []inputFile
+	var settlementCSVs []string
+	feesByDir := map[string][]string{}
+	for _, p := range all {
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".json", ".ndjson", ".jsonl":
+			out = append(out, inputFile{path: p, kind: kindJSON})
+		case ".csv":
+			header, err := csvHeader(p)
+			if err != nil {
+				return nil, fmt.Errorf("ingest %s: %w", p, err)
+			}
+			switch {
+			case header["feedetl_sn"] && header["setl_id"]:
+				feesByDir[filepath.Dir(p)] = append(feesByDir[filepath.Dir(p)], p)
+			case header["setl_id"]:
+				settlementCSVs = append(settlementCSVs, p)
+			case header["code"] && header["level"]:
+				hosp = append(hosp, inputFile{path: p, kind: kindHospitals})
+			default:
+				// Other CSVs (labels, knowledge-base tables) are not ingest input; skip them
+				// when a directory was given, refuse them when named.
+				if contains(paths, p) {
+					return nil, fmt.Errorf("ingest %s: not a settlements, fees or hospital registry CSV (header has none of setl_id or code+level)", p)
+				}
+			}
+		default:
+			return nil, fmt.Errorf("ingest %s: unknown file type (want .json, .ndjson, .jsonl or .csv)", p)
+		}
+	}
+	for _, p := range settlementCSVs {
+		fees := feesByDir[filepath.Dir(p)]
+		if len(fees) > 1 {
+			return nil, fmt.Errorf("ingest %s: several fee files beside it (%s); give one pair per directory", p, strings.Join(fees, ", "))
+		}
+		f := ""
+		if len(fees) == 1 {
+			f = fees[0]
+			delete(feesByDir, filepath.Dir(p))
+		}
+		out = append(out, inputFile{path: p, kind: kindSettlementCSV, fees: f})
+	}
+	for dir, fees := range feesByDir {
+		return nil, fmt.Errorf("ingest %s: fee lines without a settlements CSV in %s", fees[0], dir)
+	}
+	return append(hosp, out...), nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func csvHeader(path string) (map[string]bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t, err := newCSVTable(bufio.NewReader(f))
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]bool{}
+	for k := range t.index {
+		m[k] = true
+	}
+	return m, nil
+}
+
+func (r *run) progress(read int, final bool) {
+	if r.opt.Progress == nil {
+		return
+	}
+	now := time.Now()
+	if !final && now.Sub(r.lastProg) < 250*time.Millisecond {
+		return
+	}
+	r.lastProg = now
+	r.opt.Progress(Progress{Read: r.sum.Read, BytesDone: r.doneBase + int64(read), BytesTotal: r.total, Elapsed: now.Sub(r.start)})
+}
+
+func (r *run) reject(file string, record int, setlID string, reasons []Problem, original json.RawMessage) error {
+	if original == nil {
+		original = json.RawMessage("null")
+	}
+	if err := r.rejects.Encode(Reject{File: file, Record: record, SetlID: setlID, Reasons: reasons, Original: original}); err != nil {
+		return fmt.Errorf("write rejects: %w", err)
+	}
+	return nil
+}
+
+func (r *run) hospitals(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", path, err)
+	}
+	defer f.Close()
+	t, err := newCSVTable(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", path, err)
+	}
+	var hs []yibao.Hospital
+	for n := 1; ; n++ {
+		row, err := t.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			r.sum.HospitalsRejected++
+			if err := r.rejectRow(path, n, "", []Problem{{Code: "bad_csv", EN: err.Error(), ZH: "CSV 格式错误：" + err.Error()}}, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		h, ps := parseHospitalRow(row)
+		if len(ps) > 0 {
+			r.sum.HospitalsRejected++
+			if err := r.rejectRow(path, n, "", ps, row); err != nil {
+				return err
+			}
+			continue
+		}
+		hs = append(hs, h)
+	}
+	if err := r.sink.PutHospitals(r.ctx, hs); err != nil {
+		return fmt.Errorf("ingest %s: store hospitals: %w", path, err)
+	}
+	r.sum.Hospitals += len(hs)
+	return nil
+}
+
+// rejectRow writes a CSV reject; the row is masked before it leaves.
+func (r *run) rejectRow(path string, n int, setlID string, ps []Problem, row map[string]string) error {
+	var orig json.RawMessage
+	if row != nil {
+		masked := make(map[string]string, len(row))
+		for k, v := range row {
+			if !strings.HasPrefix(k, "\x00") {
+				masked[k] = v
+			}
+		}
+		maskRow(masked)
+		orig, _ = json.Marshal(masked)
+	}
+	return r.reject(path, n, setlID, ps, orig)
+}
+
+// personal identifiers never leave ingest in clear, not even in the rejects file.
+func maskRow(row map[string]string) {
+	delete(row, "psn_name")
+	for _, k := range []string{"psn_no", "certno"} {
+		if row[k] != "" {
+			row[k] = "***"
+		}
+	}
+}
+
+var personalJSON = regexp.MustCompile(`"(psn_name|psn_no|certno)"\s*:\s*("(?:[^"\\]|\\.)*"|[0-9]+)`)
+
+// maskJSON returns the document with personal identifiers masked. An unparseable record is
+// returned as a JSON string, masked by pattern and capped at 64 KiB.
+func maskJSON(p *fastjson.Parser, raw []byte) json.RawMessage {
+	v, err := p.ParseBytes(raw)
+	if err == nil && v.Type() == fastjson.TypeObject {
+		if s := v.Get("setlinfo"); s != nil && s.Type() == fastjson.TypeObject {
+			o, _ := s.Object()
+			o.Del("psn_name")
+			var a fastjson.Arena
+			for _, k := range []string{"psn_no", "certno"} {
+				if o.Get(k) != nil {
+					o.Set(k, a.NewString("***"))
+				}
+			}
+		}
+		return v.MarshalTo(nil)
+	}
+	text := personalJSON.ReplaceAll(raw, []byte(`"$1":"***"`))
+	if len(text) > 64<<10 {
+		text = append(text[:64<<10], "…"...)
+	}
+	b, _ := json.Marshal(strings.ToValidUTF8(string(text), "\uFFFD"))
+	return b
+}
+
+// work is a chunk of records for the parallel workers, tagged for reordering.
+type work struct {
+	seq   int
+	first int // record number of recs[0]
+	recs  [][]byte
+	trunc bool // the last record was cut off by the end of the file
+	out   []result
+}
+
+type result struct {
+	s       *yibao.Settlement
+	setlID  string
+	reasons []Problem
+	orig    json.RawMessage
+}
+
+func (r *run) jsonFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", path, err)
+	}
+	defer f.Close()
+	sp := newRecordSplitter(f)
+	in := make(chan *work, r.opt.Workers*2)
+	done := make(chan *work, r.opt.Workers*2)
+	var wg sync.WaitGroup
+	for i := 0; i < r.opt.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorker(r.opt.Pseudonymiser)
+			for job := range in {
+				job.out = make([]result, len(job.recs))
+				for i, rec := range job.recs {
+					job.out[i] = w.processJSON(rec, job.trunc && i == len(job.recs)-1)
+				}
+				done <- job
+			}
+		}()
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel()
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(in)
+		seq, n := 0, 0
+		const chunk = 256
+		job := &work{first: 1}
+		send := func() bool {
+			if len(job.recs) == 0 {
+				return true
+			}
+			select {
+			case in <- job:
+			case <-ctx.Done():
+				return false
+			}
+			seq++
+			job = &work{seq: seq, first: n + 1}
+			return true
+		}
+		for {
+			rec, err := sp.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil && !errors.Is(err, errTruncated) {
+				readErr <- fmt.Errorf("ingest %s: %w", path, err)
+				return
+			}
+			if rec == nil && errors.Is(err, errTruncated) { // array never closed, no partial record
+				break
+			}
+			n++
+			job.recs = append(job.recs, append([]byte(nil), rec...))
+			if errors.Is(err, errTruncated) {
+				job.trunc = true
+				break
+			}
+			if len(job.recs) == chunk && !send() {
+				readErr <- nil
+				return
+			}
+		}
+		send()
+		readErr <- nil
+	}()
+	go func() { wg.Wait(); close(done) }()
+
+	pending := map[int]*work{}
+	next := 0
+	out := &settlementSink{r: r}
+	var storeErr error
+	fail := func(err error) {
+		if storeErr == nil {
+			storeErr = err
+			cancel()
+		}
+	}
+	for job := range done {
+		pending[job.seq] = job
+		for {
+			j, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			for i, res := range j.out {
+				r.sum.Read++
+				if res.s == nil {
+					r.sum.Rejected++
+					if err := r.reject(path, j.first+i, res.setlID, res.reasons, res.orig); err != nil {
+						fail(err)
+					}
+					continue
+				}
+				if storeErr == nil {
+					if err := out.add(res.s); err != nil {
+						fail(fmt.Errorf("ingest %s: store: %w", path, err))
+					}
+				}
+			}
+			r.progress(int(sp.Consumed()), false)
+		}
+	}
+	if storeErr == nil {
+		if err := out.flush(); err != nil {
+			fail(fmt.Errorf("ingest %s: store: %w", path, err))
+		}
+	}
+	if storeErr != nil {
+		return storeErr
+	}
+	if err := <-readErr; err != nil {
+		return err
+	}
+	return r.ctx.Err()
+}
+
+// worker holds per-goroutine state: a parser and an HMAC are not safe to share.
+type worker struct {
+	parser fastjson.Parser
+	mask   fastjson.Parser
+	ps     *Pseudonymiser
+	h      hash.Hash
+}
+
+func newWorker(p *Pseudonymiser) *worker { return &worker{ps: p, h: p.hasher()} }
+
+func (w *worker) processJSON(raw []byte, truncated bool) result {
+	d := parseJSONDocument(&w.parser, raw)
+	if truncated {
+		d.ps = problems{{Field: "", Code: "truncated", EN: errTruncated.Error(), ZH: "输入意外结束：文档被截断"}}
+	}
+	return w.finish(d, func() json.RawMessage { return maskJSON(&w.mask, raw) })
+}
+
+// finish validates, and either pseudonymises a good record or describes a bad one.
+func (w *worker) finish(d *parsedDoc, original func() json.RawMessage) result {
+	if len(d.ps) == 0 || d.ps[0].Code != "bad_json" && d.ps[0].Code != "truncated" && d.ps[0].Code != "not_object" {
+		validate(d)
+	}
+	if len(d.ps) > 0 {
+		return result{setlID: d.s.ID, reasons: d.ps, orig: original()}
+	}
+	s := d.s
+	s.Patient.Pseudonym = pseudonym(w.h, "psn", d.psnNo)
+	s.Patient.CertPseudonym = pseudonym(w.h, "cert", d.certNo)
+	return result{s: &s}
+}
+
+// settlementSink batches good settlements into store transactions and counts outcomes.
+type settlementSink struct {
+	r     *run
+	batch []*yibao.Settlement
+}
+
+func (b *settlementSink) add(s *yibao.Settlement) error {
+	b.batch = append(b.batch, s)
+	if len(b.batch) >= b.r.opt.BatchSize {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *settlementSink) flush() error {
+	if len(b.batch) == 0 {
+		return nil
+	}
+	outs, err := b.r.sink.PutSettlements(b.r.ctx, b.batch)
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		switch o {
+		case Loaded:
+			b.r.sum.Loaded++
+		case NewVersion:
+			b.r.sum.NewVersions++
+		case Duplicate:
+			b.r.sum.Duplicates++
+		}
+	}
+	b.batch = b.batch[:0]
+	return nil
+}
+
+// csvPair ingests settlements.csv with its fees.csv. Fee rows are grouped by setl_id in
+// memory first, so the pair suits analyst-sized extracts; bulk loads use JSON/NDJSON, which
+// streams.
+func (r *run) csvPair(path, feesPath string) error {
+	fees := map[string][]map[string]string{}
+	feeLine := map[string][]int{}
+	if feesPath != "" {
+		f, err := os.Open(feesPath)
+		if err != nil {
+			return fmt.Errorf("ingest %s: %w", feesPath, err)
+		}
+		t, err := newCSVTable(bufio.NewReader(f))
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("ingest %s: %w", feesPath, err)
+		}
+		for n := 1; ; n++ {
+			row, err := t.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				r.sum.Rejected++
+				if err := r.rejectRow(feesPath, n, "", []Problem{{Code: "bad_csv", EN: err.Error(), ZH: "CSV 格式错误：" + err.Error()}}, nil); err != nil {
+					f.Close()
+					return err
+				}
+				continue
+			}
+			id := row["setl_id"]
+			fees[id] = append(fees[id], row)
+			feeLine[id] = append(feeLine[id], n)
+		}
+		f.Close()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", path, err)
+	}
+	defer f.Close()
+	t, err := newCSVTable(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", path, err)
+	}
+	w := newWorker(r.opt.Pseudonymiser)
+	out := &settlementSink{r: r}
+	used := map[string]bool{}
+	for n := 1; ; n++ {
+		row, err := t.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		r.sum.Read++
+		if err != nil {
+			r.sum.Rejected++
+			if err := r.rejectRow(path, n, "", []Problem{{Code: "bad_csv", EN: err.Error(), ZH: "CSV 格式错误：" + err.Error()}}, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		d := parseSettlementRow(row)
+		id := row["setl_id"]
+		if used[id] {
+			d.ps.add("setl_id", "repeated_in_file", "setl_id %q appears twice in the CSV; its fee lines cannot be told apart", "结算ID %q 在 CSV 中重复，无法区分其费用明细", truncate(id))
+		}
+		used[id] = true
+		for _, fr := range fees[id] {
+			appendFeeRow(d, fr)
+		}
+		res := w.finish(d, func() json.RawMessage {
+			masked := map[string]any{}
+			for k, v := range row {
+				if !strings.HasPrefix(k, "\x00") {
+					masked[k] = v
+				}
+			}
+			delete(masked, "psn_name")
+			for _, k := range []string{"psn_no", "certno"} {
+				if masked[k] != "" {
+					masked[k] = "***"
+				}
+			}
+			masked["fee_rows"] = feeLine[id]
+			b, _ := json.Marshal(masked)
+			return b
+		})
+		if res.s == nil {
+			r.sum.Rejected++
+			if err := r.reject(path, n, res.setlID, res.reasons, res.orig); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := out.add(res.s); err != nil {
+			return fmt.Errorf("ingest %s: store: %w", path, err)
+		}
+		r.progress(0, false)
+	}
+	if err := out.flush(); err != nil {
+		return fmt.Errorf("ingest %s: store: %w", path, err)
+	}
+	for id, rows := range fees {
+		if !used[id] {
+			r.sum.Rejected++
+			ps := []Problem{{Field: "setl_id", Code: "orphan_fee_lines", EN: fmt.Sprintf("%d fee lines name setl_id %q, which is not in %s", len(rows), truncate(id), filepath.Base(path)),
+				ZH: fmt.Sprintf("%d 条费用明细的结算ID %q 不在 %s 中", len(rows), truncate(id), filepath.Base(path))}}
+			if err := r.rejectRow(feesPath, feeLine[id][0], id, ps, rows[0]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+package ingest
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/valyala/fastjson"
+	"github.com/yibao-dev/yibao"
+)
+
+// parsedDoc is a settlement read from its source but not yet pseudonymised: the clear
+// identifiers live here only until pseudonymise replaces them.
+type parsedDoc struct {
+	s      yibao.Settlement
+	psnNo  string
+	certNo string
+	// given records which optional fields the sender supplied, for consistency checks.
+	ageGiven, losGiven, fundGiven bool
+	ps                            problems
+}
+
+// parseJSONDocument maps one canonical settlement document onto the domain model.
+func parseJSONDocument(p *fastjson.Parser, raw []byte) *parsedDoc {
+	d := &parsedDoc{}
+	v, err := p.ParseBytes(raw)
+	if err != nil {
+		d.ps.add("", "bad_json", "malformed JSON: %v", "JSON 格式错误：%v", err)
+		return d
+	}
+	root, err := v.Object()
+	if err != nil {
+		d.ps.add("", "not_object", "a settlement document must be a JSON object", "结算文档必须是 JSON 对象")
+		return d
+	}
+	setl := root.Get("setlinfo")
+	if setl == nil || setl.Type() != fastjson.TypeObject {
+		d.ps.add("setlinfo", "missing", "setlinfo object is missing", "缺少 setlinfo 对象")
+		return d
+	}
+	so, _ := setl.Object()
+	f := fieldReader{obj: so, prefix: "setlinfo.", ps: &d.ps}
+	s := &d.s
+	s.ID = f.code("setl_id")
+	s.EncounterID = f.code("mdtrt_id")
+	d.psnNo = f.code("psn_no")
+	d.certNo = f.code("certno")
+	s.Hospital = f.code("fixmedins_code")
+	s.Patient.Sex = yibao.Sex(255)
+	switch g := f.code("gend"); g {
+	case "1":
+		s.Patient.Sex = yibao.Male
+	case "2":
+		s.Patient.Sex = yibao.Female
+	case "0", "9":
+		s.Patient.Sex = yibao.SexUnknown
+	case "":
+		d.ps.missing("setlinfo.gend")
+	default:
+		d.ps.add("setlinfo.gend", "bad_value", "sex %q is not 1, 2, 9 or 0", "性别 %q 不是 1、2、9 或 0", g)
+	}
+	if t, ok := f.date("brdy"); ok {
+		s.Patient.BirthDate = t
+	} else if f.code("brdy") == "" {
+		d.ps.missing("setlinfo.brdy")
+	}
+	s.Patient.Age, d.ageGiven = f.integer("age")
+	s.Patient.AgeDays, _ = f.integer("nwb_age")
+	if w, ok := f.integer("nwb_bir_wt"); ok {
+		s.Patient.BirthWeight = w
+	}
+	if w, ok := f.integer("nwb_adm_wt"); ok {
+		s.Patient.AdmWeight = w
+	}
+	s.InsuranceType = f.code("hi_type", "insutype")
+	s.InsuredRegion = f.code("insuplc")
+	s.MedType = f.code("ipt_med_type", "med_type")
+	s.Admission, _ = f.timestamp("adm_time")
+	s.Discharge, _ = f.timestamp("dscg_time")
+	s.LOS, d.losGiven = f.integer("act_ipt_days")
+	s.AdmissionDept = f.code("adm_caty")
+	s.DischargeDept = f.code("dscg_caty")
+	s.VentilatorMinutes = f.duration("vent_used_dura")
+	s.Disposition = f.code("dscg_way")
+	s.PlannedReadmission = f.code("days_rinp_flag_31") == "2"
+	var ok bool
+	if s.Pay.Total, ok = f.money("medfee_sumamt"); !ok && f.obj.Get("medfee_sumamt") == nil {
+		d.ps.missing("setlinfo.medfee_sumamt")
+	}
+	s.Pay.Fund, d.fundGiven = f.money("hifp_payamt")
+	s.Pay.SelfPay, _ = f.money("psn_selfpay")
+	s.Pay.OwnPay, _ = f.money("psn_ownpay")
+	s.Pay.Account, _ = f.money("acct_pay")
+	s.Pay.Cash, _ = f.money("psn_cashpay")
+
+	eachObject(root, "diseinfo", &d.ps, func(i int, o fieldReader) {
+		s.Diagnoses = append(s.Diagnoses, yibao.Diagnosis{
+			Code:      o.code("diag_code"),
+			Name:      o.text("diag_name"),
+			Principal: o.code("maindiag_flag") == "1",
+			Type:      o.code("diag_type"),
+			AdmCond:   o.code("adm_cond_type"),
+		})
+		if o.obj.Get("maindiag_flag") == nil {
+			d.ps.missing(o.prefix + "maindiag_flag")
+		}
+	})
+	flagged := false
+	eachObject(root, "oprninfo", &d.ps, func(i int, o fieldReader) {
+		p := yibao.Procedure{
+			Code:        o.code("oprn_oprt_code"),
+			Name:        o.text("oprn_oprt_name"),
+			Operator:    o.code("oper_dr_code"),
+			Anaesthesia: o.code("anst_way"),
+		}
+		if flag := o.code("main_oprn_flag"); flag != "" {
+			flagged = true
+			p.Principal = flag == "1"
+		}
+		p.Date, _ = o.date("oprn_oprt_date")
+		s.Procedures = append(s.Procedures, p)
+	})
+	if !flagged && len(s.Procedures) > 0 {
+		s.Procedures[0].Principal = true
+	}
+	eachObject(root, "icuinfo", &d.ps, func(i int, o fieldReader) {
+		if m := o.duration("scs_cutd_sum_dura"); m > 0 {
+			s.ICUMinutes += m
+			return
+		}
+		in, ok1 := o.timestamp("scs_cutd_inpool_time")
+		out, ok2 := o.timestamp("scs_cutd_exit_time")
+		if ok1 && ok2 && out.After(in) {
+			s.ICUMinutes += int(out.Sub(in) / time.Minute)
+		}
+	})
+	var fundSum yibao.Fen
+	eachObject(root, "payinfo", &d.ps, func(i int, o fieldReader) {
+		if m, ok := o.money("fund_payamt"); ok && o.code("fund_pay_type") == "310100" {
+			fundSum += m
+		}
+	})
+	if !d.fundGiven {
+		s.Pay.Fund = fundSum
+	}
+	s.Fees = make([]yibao.FeeLine, 0, feeCount(root))
+	eachObject(root, "feedetl", &d.ps, func(i int, o fieldReader) {
+		var l yibao.FeeLine
+		l.Serial = o.code("feedetl_sn")
+		l.Time, _ = o.timestamp("fee_ocur_time")
+		l.ListCode = o.code("med_list_codg", "hilist_code")
+		l.HospCode = o.code("medins_list_codg", "hosplist_code")
+		l.Name = o.text("hilist_name", "med_list_name")
+		l.Category = o.code("med_chrgitm_type", "chrg_type")
+		l.ListClass = o.code("chrgitm_lv", "hilist_lv")
+		var okQ, okP, okA bool
+		l.Qty, okQ = o.dec6("cnt")
+		l.Price, okP = o.dec6("pric")
+		l.Amount, okA = o.money("det_item_fee_sumamt", "sumamt")
+		l.Dept = o.code("bilg_dept_codg")
+		l.Doctor = o.code("bilg_dr_codg")
+		l.Order = o.code("rx_drord_no", "drord_no")
+		for _, req := range []struct {
+			ok    bool
+			names []string
+		}{{okQ, []string{"cnt"}}, {okP, []string{"pric"}}, {okA, []string{"det_item_fee_sumamt", "sumamt"}}} {
+			if !req.ok {
+				if v, _ := o.raw(req.names...); v == nil {
+					d.ps.missing(o.prefix + req.names[0])
+				}
+			}
+		}
+		s.Fees = append(s.Fees, l)
+	})
+	eachObject(root, "ext_measurements", &d.ps, func(i int, o fieldReader) {
+		if v, ok := o.dec6("value"); ok {
+			s.Measurements = append(s.Measurements, yibao.Measurement{Item: o.code("item"), Value: v})
+		}
+	})
+	return d
+}
+
+func feeCount(root *fastjson.Object) int {
+	if v := root.Get("feedetl"); v != nil && v.Type() == fastjson.TypeArray {
+		a, _ := v.Array()
+		return len(a)
+	}
+	return 0
+}
+
+// eachObject calls fn for each object element of the array member name.
+func eachObject(root *fastjson.Object, name string, ps *problems, fn func(int, fieldReader)) {
+	v := root.Get(name)
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return
+	}
+	arr, err := v.Array()
+	if err != nil {
+		ps.add(name, "wrong_type", "must be an array, got %s", "应为数组，实际为 %s", v.Type())
+		return
+	}
+	for i, e := range arr {
+		o, err := e.Object()
+		prefix := name + "[" + strconv.Itoa(i) + "]."
+		if err != nil {
+			ps.add(prefix[:len(prefix)-1], "wrong_type", "must be an object, got %s", "应为对象，实际为 %s", e.Type())
+			continue
+		}
+		fn(i, fieldReader{obj: o, prefix: prefix, ps: ps})
+	}
+}

@@ -1,0 +1,206 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// maxRecordBytes bounds one document so that a file without record boundaries cannot
+// make memory grow with its size.
+const maxRecordBytes = 64 << 20
+
+// recordSplitter cuts a stream holding either a JSON array of documents or a sequence of
+// documents (NDJSON, or pretty-printed objects one after another) into one byte slice per
+// document, without parsing them. Parsing happens per record in parallel workers, and a
+// syntax error inside one document therefore costs only that document.
+type recordSplitter struct {
+	r       io.Reader
+	buf     []byte
+	start   int // first unconsumed byte of buf
+	end     int // end of valid data in buf
+	eof     bool
+	mode    byte // 0 undecided, '[' array, 's' sequence
+	done    bool
+	offset  int64 // stream offset of buf[0]
+	scratch []byte
+}
+
+func newRecordSplitter(r io.Reader) *recordSplitter {
+	return &recordSplitter{r: r, buf: make([]byte, 1<<20)}
+}
+
+// errTruncated marks a record cut off by the end of the input.
+var errTruncated = errors.New("unexpected end of input: the document is truncated")
+
+// Consumed reports how many bytes of the stream have been cut into records.
+func (s *recordSplitter) Consumed() int64 { return s.offset + int64(s.start) }
+
+// fill makes more input available; it returns false at EOF with nothing new.
+func (s *recordSplitter) fill() (bool, error) {
+	if s.eof {
+		return false, nil
+	}
+	if s.start > 0 {
+		copy(s.buf, s.buf[s.start:s.end])
+		s.offset += int64(s.start)
+		s.end -= s.start
+		s.start = 0
+	}
+	if s.end == len(s.buf) {
+		if len(s.buf) >= maxRecordBytes {
+			return false, fmt.Errorf("a single document exceeds %d MiB", maxRecordBytes>>20)
+		}
+		nb := make([]byte, 2*len(s.buf))
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	n, err := s.r.Read(s.buf[s.end:])
+	s.end += n
+	if err == io.EOF {
+		s.eof = true
+		return n > 0, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// skip advances over whitespace, a UTF-8 BOM and (in array mode) separators.
+func (s *recordSplitter) skip() error {
+	for {
+		for s.start < s.end {
+			c := s.buf[s.start]
+			switch {
+			case isSpace(c):
+				s.start++
+			case c == ',' && s.mode == '[':
+				s.start++
+			case c == 0xEF && s.end-s.start >= 3 && s.buf[s.start+1] == 0xBB && s.buf[s.start+2] == 0xBF:
+				s.start += 3
+			default:
+				return nil
+			}
+		}
+		more, err := s.fill()
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// Next returns the next document's bytes (valid until the next call), io.EOF at the end,
+// errTruncated with the partial bytes when the input ends inside a document, or another
+// error for a read failure.
+func (s *recordSplitter) Next() ([]byte, error) {
+	if s.done {
+		return nil, io.EOF
+	}
+	if err := s.skip(); err != nil {
+		return nil, err
+	}
+	if s.start == s.end {
+		s.done = true
+		if s.mode == '[' {
+			return nil, errTruncated // array never closed
+		}
+		return nil, io.EOF
+	}
+	if s.mode == 0 {
+		if s.buf[s.start] == '[' {
+			s.mode = '['
+			s.start++
+			return s.Next()
+		}
+		s.mode = 's'
+	}
+	if s.mode == '[' && s.buf[s.start] == ']' {
+		s.start++
+		s.done = true
+		if err := s.skip(); err != nil {
+			return nil, err
+		}
+		if s.start != s.end {
+			return nil, fmt.Errorf("unexpected data after the closing ] of the array at byte %d", s.Consumed())
+		}
+		return nil, io.EOF
+	}
+	return s.scanValue()
+}
+
+// scanValue finds the end of the value starting at s.start.
+func (s *recordSplitter) scanValue() ([]byte, error) {
+	depth := 0
+	inString := false
+	i := s.start
+	for {
+		for i < s.end {
+			c := s.buf[i]
+			if inString {
+				j := bytes.IndexAny(s.buf[i:s.end], "\"\\")
+				if j < 0 {
+					i = s.end
+					break
+				}
+				i += j
+				if s.buf[i] == '\\' {
+					if i+1 >= s.end {
+						break // need the escaped byte
+					}
+					i += 2
+					continue
+				}
+				inString = false
+				i++
+				if depth == 0 {
+					return s.cut(i), nil
+				}
+				continue
+			}
+			switch c {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth <= 0 {
+					return s.cut(i + 1), nil
+				}
+			case ',':
+				if depth == 0 {
+					return s.cut(i), nil
+				}
+			default:
+				if depth == 0 && isSpace(c) {
+					return s.cut(i), nil
+				}
+			}
+			i++
+		}
+		rel := i - s.start
+		more, err := s.fill()
+		i = s.start + rel
+		if err != nil {
+			return nil, err
+		}
+		if !more {
+			rec := s.cut(s.end)
+			s.done = true
+			if depth == 0 && !inString && len(rec) > 0 {
+				return rec, nil // a bare scalar at the very end
+			}
+			return rec, errTruncated
+		}
+	}
+}
+
+func (s *recordSplitter) cut(end int) []byte {
+	rec := s.buf[s.start:end]
+	s.start = end
+	return rec
+}

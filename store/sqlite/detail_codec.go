@@ -1,0 +1,251 @@
+package sqlite
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/yibao-dev/yibao"
+)
+
+// The detail codec stores a whole settlement as one compact binary value: fee lines are
+// read together with their settlement (audit, drill-down), never alone, so one blob per
+// settlement is both the fastest to write and to read. Version byte first, then fields in
+// a fixed order: varints for numbers, length-prefixed UTF-8 for strings.
+const codecVersion = 1
+
+type encoder struct{ b []byte }
+
+func (e *encoder) int(v int64)   { e.b = binary.AppendVarint(e.b, v) }
+func (e *encoder) uint(v uint64) { e.b = binary.AppendUvarint(e.b, v) }
+func (e *encoder) str(s string)  { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *encoder) bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
+	}
+}
+func (e *encoder) time(t time.Time) {
+	if t.IsZero() {
+		e.int(0)
+		return
+	}
+	// +1 keeps 0 free for "no time"; 1970-01-01 00:00:00 itself encodes as 1.
+	if u := t.Unix(); u >= 0 {
+		e.int(u + 1)
+	} else {
+		e.int(u)
+	}
+}
+
+// encodeSettlement appends s's encoding to buf.
+func encodeSettlement(buf []byte, s *yibao.Settlement) []byte {
+	e := encoder{b: append(buf, codecVersion)}
+	e.str(s.ID)
+	e.str(s.EncounterID)
+	e.str(s.Hospital)
+	p := &s.Patient
+	e.str(p.Pseudonym)
+	e.str(p.CertPseudonym)
+	e.uint(uint64(p.Sex))
+	e.time(p.BirthDate)
+	e.int(int64(p.Age))
+	e.int(int64(p.AgeDays))
+	e.int(int64(p.BirthWeight))
+	e.int(int64(p.AdmWeight))
+	e.str(s.InsuranceType)
+	e.str(s.InsuredRegion)
+	e.str(s.MedType)
+	e.bool(s.Inpatient)
+	e.time(s.Admission)
+	e.time(s.Discharge)
+	e.str(s.AdmissionDept)
+	e.str(s.DischargeDept)
+	e.int(int64(s.LOS))
+	e.str(s.Disposition)
+	e.bool(s.PlannedReadmission)
+	e.int(int64(s.VentilatorMinutes))
+	e.int(int64(s.ICUMinutes))
+	for _, m := range []yibao.Fen{s.Pay.Total, s.Pay.Fund, s.Pay.SelfPay, s.Pay.OwnPay, s.Pay.Account, s.Pay.Cash} {
+		e.int(int64(m))
+	}
+	e.uint(uint64(len(s.Diagnoses)))
+	for _, d := range s.Diagnoses {
+		e.str(d.Code)
+		e.str(d.Name)
+		e.bool(d.Principal)
+		e.str(d.Type)
+		e.str(d.AdmCond)
+	}
+	e.uint(uint64(len(s.Procedures)))
+	for _, x := range s.Procedures {
+		e.str(x.Code)
+		e.str(x.Name)
+		e.bool(x.Principal)
+		e.time(x.Date)
+		e.str(x.Operator)
+		e.str(x.Anaesthesia)
+	}
+	e.uint(uint64(len(s.Fees)))
+	for i := range s.Fees {
+		l := &s.Fees[i]
+		e.str(l.Serial)
+		e.time(l.Time)
+		e.str(l.ListCode)
+		e.str(l.HospCode)
+		e.str(l.Name)
+		e.str(l.Category)
+		e.str(l.ListClass)
+		e.int(int64(l.Qty))
+		e.int(int64(l.Price))
+		e.int(int64(l.Amount))
+		e.str(l.Dept)
+		e.str(l.Doctor)
+		e.str(l.Order)
+	}
+	e.uint(uint64(len(s.Measurements)))
+	for _, m := range s.Measurements {
+		e.str(m.Item)
+		e.int(int64(m.Value))
+	}
+	return e.b
+}
+
+var errCorrupt = errors.New("corrupt settlement detail")
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) int() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+func (d *decoder) uint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail()
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+func (d *decoder) str() string {
+	n := d.uint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+func (d *decoder) bool() bool {
+	if len(d.b) == 0 {
+		d.fail()
+		return false
+	}
+	v := d.b[0] == 1
+	d.b = d.b[1:]
+	return v
+}
+func (d *decoder) time() time.Time {
+	v := d.int()
+	switch {
+	case v == 0:
+		return time.Time{}
+	case v > 0:
+		return time.Unix(v-1, 0).UTC()
+	default:
+		return time.Unix(v, 0).UTC()
+	}
+}
+func (d *decoder) count() int {
+	n := d.uint()
+	if n > uint64(len(d.b)) { // every element takes at least one byte
+		d.fail()
+		return 0
+	}
+	return int(n)
+}
+func (d *decoder) fail() {
+	if d.err == nil {
+		d.err = errCorrupt
+	}
+	d.b = nil
+}
+
+// decodeSettlement is the inverse of encodeSettlement.
+func decodeSettlement(b []byte, s *yibao.Settlement) error {
+	if len(b) == 0 || b[0] != codecVersion {
+		return fmt.Errorf("%w: unknown codec version", errCorrupt)
+	}
+	d := decoder{b: b[1:]}
+	s.ID = d.str()
+	s.EncounterID = d.str()
+	s.Hospital = d.str()
+	p := &s.Patient
+	p.Pseudonym = d.str()
+	p.CertPseudonym = d.str()
+	p.Sex = yibao.Sex(d.uint())
+	p.BirthDate = d.time()
+	p.Age = int(d.int())
+	p.AgeDays = int(d.int())
+	p.BirthWeight = int(d.int())
+	p.AdmWeight = int(d.int())
+	s.InsuranceType = d.str()
+	s.InsuredRegion = d.str()
+	s.MedType = d.str()
+	s.Inpatient = d.bool()
+	s.Admission = d.time()
+	s.Discharge = d.time()
+	s.AdmissionDept = d.str()
+	s.DischargeDept = d.str()
+	s.LOS = int(d.int())
+	s.Disposition = d.str()
+	s.PlannedReadmission = d.bool()
+	s.VentilatorMinutes = int(d.int())
+	s.ICUMinutes = int(d.int())
+	for _, m := range []*yibao.Fen{&s.Pay.Total, &s.Pay.Fund, &s.Pay.SelfPay, &s.Pay.OwnPay, &s.Pay.Account, &s.Pay.Cash} {
+		*m = yibao.Fen(d.int())
+	}
+	s.Diagnoses = make([]yibao.Diagnosis, d.count())
+	for i := range s.Diagnoses {
+		x := &s.Diagnoses[i]
+		x.Code, x.Name, x.Principal, x.Type, x.AdmCond = d.str(), d.str(), d.bool(), d.str(), d.str()
+	}
+	s.Procedures = make([]yibao.Procedure, d.count())
+	for i := range s.Procedures {
+		x := &s.Procedures[i]
+		x.Code, x.Name, x.Principal, x.Date, x.Operator, x.Anaesthesia = d.str(), d.str(), d.bool(), d.time(), d.str(), d.str()
+	}
+	s.Fees = make([]yibao.FeeLine, d.count())
+	for i := range s.Fees {
+		l := &s.Fees[i]
+		l.Serial = d.str()
+		l.Time = d.time()
+		l.ListCode, l.HospCode, l.Name, l.Category, l.ListClass = d.str(), d.str(), d.str(), d.str(), d.str()
+		l.Qty, l.Price, l.Amount = yibao.Dec6(d.int()), yibao.Dec6(d.int()), yibao.Fen(d.int())
+		l.Dept, l.Doctor, l.Order = d.str(), d.str(), d.str()
+	}
+	if n := d.count(); n > 0 {
+		s.Measurements = make([]yibao.Measurement, n)
+		for i := range s.Measurements {
+			s.Measurements[i] = yibao.Measurement{Item: d.str(), Value: yibao.Dec6(d.int())}
+		}
+	} else {
+		s.Measurements = nil
+	}
+	if d.err == nil && len(d.b) != 0 {
+		return fmt.Errorf("%w: %d trailing bytes", errCorrupt, len(d.b))
+	}
+	return d.err
+}

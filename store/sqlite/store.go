@@ -1,0 +1,302 @@
+// Package sqlite is yibao's embedded store: SQLite through the pure-Go modernc driver
+// (no cgo), in WAL mode, with versioned migrations kept beside it.
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/yibao-dev/yibao"
+	"github.com/yibao-dev/yibao/ingest"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// DBFile is the database's name inside the data directory.
+const DBFile = "yibao.db"
+
+// Store is a data directory's database.
+type Store struct {
+	db  *sql.DB
+	dir string
+}
+
+// Open opens (creating if needed) the store in dir and brings its schema up to date.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	path := filepath.Join(dir, DBFile)
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(20000)" +
+		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(4)
+	s := &Store{db: db, dir: dir}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dir is the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// DB exposes the handle to the other adapters of this package family (never to engines).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// migrate applies every migrations/NNNN_*.sql not yet recorded, each in its own transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	entries, err := migrationFiles.ReadDir("migrations")
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return fmt.Errorf("migration %s: name must start with a number and _", name)
+		}
+		var done int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, v).Scan(&done); err != nil {
+			return err
+		}
+		if done > 0 {
+			continue
+		}
+		body, err := migrationFiles.ReadFile("migrations/" + name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (?, ?, ?)`, v, name, time.Now().Unix()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutHospitals inserts or replaces registry rows; a code first seen on a settlement becomes
+// registered here.
+func (s *Store) PutHospitals(ctx context.Context, hs []yibao.Hospital) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO hospitals (code, name, level, grade, type, specialty, region, beds, registered)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, grade = excluded.grade, type = excluded.type,
+		specialty = excluded.specialty, region = excluded.region, beds = excluded.beds, registered = 1`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, h := range hs {
+		if _, err := stmt.ExecContext(ctx, h.Code, h.Name, h.Level, h.Grade, h.Type, h.Specialty, h.Region, h.Beds); err != nil {
+			return fmt.Errorf("hospital %s: %w", h.Code, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Hospitals lists every hospital, registered or not, by code.
+func (s *Store) Hospitals(ctx context.Context) ([]yibao.Hospital, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT code, name, level, grade, type, specialty, region, beds, registered FROM hospitals ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []yibao.Hospital
+	for rows.Next() {
+		var h yibao.Hospital
+		if err := rows.Scan(&h.Code, &h.Name, &h.Level, &h.Grade, &h.Type, &h.Specialty, &h.Region, &h.Beds, &h.Registered); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// PutSettlements stores a batch in one transaction. Each settlement is one row, so it is
+// written whole or not at all; a failure rolls the whole batch back.
+func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]ingest.Outcome, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	cur, err := tx.PrepareContext(ctx, `SELECT id, version, content_hash FROM settlements WHERE setl_id = ? AND current = 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close()
+	retire, err := tx.PrepareContext(ctx, `UPDATE settlements SET current = 0 WHERE id = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer retire.Close()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO settlements (setl_id, version, current, content_hash, mdtrt_id, hospital, psn, sex, age,
+		insutype, med_type, inpatient, adm_time, dscg_time, los, dscg_dept, disposition, principal_dx, total_fen, fund_fen, fee_count,
+		detail, ingested_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	defer ins.Close()
+	hosp, err := tx.PrepareContext(ctx, `INSERT INTO hospitals (code) VALUES (?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return nil, err
+	}
+	defer hosp.Close()
+	seenHosp := map[string]bool{}
+	now := time.Now().Unix()
+	out := make([]ingest.Outcome, len(ss))
+	var buf []byte
+	for i, st := range ss {
+		buf = encodeSettlement(buf[:0], st)
+		sum := sha256.Sum256(buf)
+		var id, version int64
+		var hash []byte
+		err := cur.QueryRowContext(ctx, st.ID).Scan(&id, &version, &hash)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			out[i] = ingest.Loaded
+		case err != nil:
+			return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
+		case string(hash) == string(sum[:]):
+			out[i] = ingest.Duplicate
+			continue
+		default:
+			out[i] = ingest.NewVersion
+			if _, err := retire.ExecContext(ctx, id); err != nil {
+				return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
+			}
+		}
+		if _, err := ins.ExecContext(ctx, st.ID, version+1, sum[:], st.EncounterID, st.Hospital, st.Patient.Pseudonym,
+			int(st.Patient.Sex), st.Patient.Age, st.InsuranceType, st.MedType, st.Inpatient, unixOrNull(st.Admission),
+			unixOrNull(st.Discharge), st.LOS, st.DischargeDept, st.Disposition, st.PrincipalDiagnosis(),
+			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now); err != nil {
+			return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
+		}
+		if !seenHosp[st.Hospital] {
+			seenHosp[st.Hospital] = true
+			if _, err := hosp.ExecContext(ctx, st.Hospital); err != nil {
+				return nil, fmt.Errorf("settlement %s hospital: %w", st.ID, err)
+			}
+		}
+	}
+	return out, tx.Commit()
+}
+
+func unixOrNull(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+// Counts summarises the store.
+type Counts struct {
+	Settlements  int `json:"settlements"`  // current versions
+	Versions     int `json:"versions"`     // all versions
+	Inpatient    int `json:"inpatient"`    // current inpatient settlements
+	FeeLines     int `json:"fee_lines"`    // of current versions
+	Hospitals    int `json:"hospitals"`    // registered
+	Unregistered int `json:"unregistered"` // named by settlements, not in the registry
+	Persons      int `json:"persons"`
+}
+
+// Counts returns row counts of the store.
+func (s *Store) Counts(ctx context.Context) (Counts, error) {
+	var c Counts
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM settlements WHERE current = 1),
+		(SELECT count(*) FROM settlements),
+		(SELECT count(*) FROM settlements WHERE current = 1 AND inpatient = 1),
+		(SELECT coalesce(sum(fee_count), 0) FROM settlements WHERE current = 1),
+		(SELECT count(*) FROM hospitals WHERE registered = 1),
+		(SELECT count(*) FROM hospitals WHERE registered = 0),
+		(SELECT count(DISTINCT psn) FROM settlements WHERE current = 1)`).Scan(
+		&c.Settlements, &c.Versions, &c.Inpatient, &c.FeeLines, &c.Hospitals, &c.Unregistered, &c.Persons)
+	return c, err
+}
+
+// Settlement returns the current version of one settlement.
+func (s *Store) Settlement(ctx context.Context, setlID string) (*yibao.Settlement, int, error) {
+	var detail []byte
+	var version int
+	err := s.db.QueryRowContext(ctx, `SELECT detail, version FROM settlements WHERE setl_id = ? AND current = 1`, setlID).Scan(&detail, &version)
+	if err != nil {
+		return nil, 0, err
+	}
+	var st yibao.Settlement
+	if err := decodeSettlement(detail, &st); err != nil {
+		return nil, 0, fmt.Errorf("settlement %s: %w", setlID, err)
+	}
+	return &st, version, nil
+}
+
+// EachSettlement calls fn for every current settlement (inpatient only when inpatientOnly)
+// in admission order. The settlement passed to fn is reused: copy what must outlive the call.
+func (s *Store) EachSettlement(ctx context.Context, inpatientOnly bool, fn func(*yibao.Settlement) error) error {
+	q := `SELECT detail FROM settlements WHERE current = 1`
+	if inpatientOnly {
+		q += ` AND inpatient = 1`
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var st yibao.Settlement
+	var detail []byte
+	for rows.Next() {
+		if err := rows.Scan(&detail); err != nil {
+			return err
+		}
+		if err := decodeSettlement(detail, &st); err != nil {
+			return err
+		}
+		if err := fn(&st); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
