@@ -16,11 +16,13 @@ const (
 )
 
 // fieldReader extracts typed values from one JSON object, recording a Problem per bad
-// field instead of stopping at the first.
+// field instead of stopping at the first. The *Of methods convert a value already found
+// (the fee-line parser visits each key once); the others look a field up by its names.
 type fieldReader struct {
 	obj    *fastjson.Object
 	prefix string // e.g. "setlinfo." or "feedetl[3]."
 	ps     *problems
+	intern *interner
 }
 
 // raw returns the value of the first present alias, or nil.
@@ -33,63 +35,69 @@ func (f fieldReader) raw(names ...string) (*fastjson.Value, string) {
 	return nil, names[0]
 }
 
-// str reads a code or text field. Codes are strings; a JSON integer is accepted and kept
-// as its literal text (so 9 stays "9" and fails a "09" check visibly instead of silently
-// gaining a zero).
+// strOf reads a code or text value. Codes are strings; a JSON integer is accepted and
+// kept as its literal text (so 9 stays "9" and fails a "09" check visibly instead of
+// silently gaining a zero).
+func (f fieldReader) strOf(name string, v *fastjson.Value, limit int) string {
+	var b []byte
+	switch v.Type() {
+	case fastjson.TypeString:
+		b = v.GetStringBytes()
+	case fastjson.TypeNumber:
+		return v.String()
+	case fastjson.TypeNull:
+		return ""
+	default:
+		f.ps.add(f.prefix+name, "wrong_type", "must be a string, got %s", "应为字符串，实际为 %s", v.Type())
+		return ""
+	}
+	if len(b) > limit {
+		f.ps.add(f.prefix+name, "too_long", "value has %d bytes, at most %d allowed", "取值长度 %d 字节，超过上限 %d", len(b), limit)
+		return ""
+	}
+	if f.intern != nil {
+		return f.intern.get(b)
+	}
+	return string(b)
+}
+
 func (f fieldReader) str(limit int, names ...string) string {
 	v, name := f.raw(names...)
 	if v == nil {
 		return ""
 	}
-	var s string
-	switch v.Type() {
-	case fastjson.TypeString:
-		s = string(v.GetStringBytes())
-	case fastjson.TypeNumber:
-		s = v.String()
-	default:
-		f.ps.add(f.prefix+name, "wrong_type", "must be a string, got %s", "应为字符串，实际为 %s", v.Type())
-		return ""
-	}
-	if len(s) > limit {
-		f.ps.add(f.prefix+name, "too_long", "value has %d bytes, at most %d allowed", "取值长度 %d 字节，超过上限 %d", len(s), limit)
-		return ""
-	}
-	return s
+	return f.strOf(name, v, limit)
 }
 
 func (f fieldReader) code(names ...string) string { return f.str(maxCodeLen, names...) }
 func (f fieldReader) text(names ...string) string { return f.str(maxTextLen, names...) }
 
-// numberText returns the literal decimal text of a number field (JSON number or numeric
-// string), or "" when absent; bad values are recorded.
-func (f fieldReader) numberText(names ...string) (string, string, bool) {
-	v, name := f.raw(names...)
-	if v == nil {
-		return "", name, false
-	}
+// numberTextOf returns the literal decimal text of a number value (JSON number or numeric
+// string); ok is false when empty or bad (bad values are recorded).
+func (f fieldReader) numberTextOf(name string, v *fastjson.Value) (string, bool) {
 	switch v.Type() {
 	case fastjson.TypeNumber:
-		return v.String(), name, true
+		return v.String(), true
+	case fastjson.TypeNull:
+		return "", false
 	case fastjson.TypeString:
 		s := string(v.GetStringBytes())
 		if s == "" {
-			return "", name, false
+			return "", false
 		}
 		if fv, err := strconv.ParseFloat(s, 64); err != nil || math.IsNaN(fv) || math.IsInf(fv, 0) {
 			f.ps.add(f.prefix+name, "not_number", "%q is not a finite number", "%q 不是有效数值", truncate(s))
-			return "", name, false
+			return "", false
 		}
-		return s, name, true
+		return s, true
 	default:
 		f.ps.add(f.prefix+name, "wrong_type", "must be a number, got %s", "应为数值，实际为 %s", v.Type())
-		return "", name, false
+		return "", false
 	}
 }
 
-// money reads a yuan amount exactly; present reports whether the field was given.
-func (f fieldReader) money(names ...string) (amount yibao.Fen, present bool) {
-	s, name, ok := f.numberText(names...)
+func (f fieldReader) moneyOf(name string, v *fastjson.Value) (yibao.Fen, bool) {
+	s, ok := f.numberTextOf(name, v)
 	if !ok {
 		return 0, false
 	}
@@ -101,8 +109,17 @@ func (f fieldReader) money(names ...string) (amount yibao.Fen, present bool) {
 	return m, true
 }
 
-func (f fieldReader) dec6(names ...string) (yibao.Dec6, bool) {
-	s, name, ok := f.numberText(names...)
+// money reads a yuan amount exactly; present reports whether a good value was given.
+func (f fieldReader) money(names ...string) (yibao.Fen, bool) {
+	v, name := f.raw(names...)
+	if v == nil {
+		return 0, false
+	}
+	return f.moneyOf(name, v)
+}
+
+func (f fieldReader) dec6Of(name string, v *fastjson.Value) (yibao.Dec6, bool) {
+	s, ok := f.numberTextOf(name, v)
 	if !ok {
 		return 0, false
 	}
@@ -114,9 +131,21 @@ func (f fieldReader) dec6(names ...string) (yibao.Dec6, bool) {
 	return d, true
 }
 
+func (f fieldReader) dec6(names ...string) (yibao.Dec6, bool) {
+	v, name := f.raw(names...)
+	if v == nil {
+		return 0, false
+	}
+	return f.dec6Of(name, v)
+}
+
 // integer reads a whole number; -1 with present=false when absent or bad.
 func (f fieldReader) integer(names ...string) (int, bool) {
-	s, name, ok := f.numberText(names...)
+	v, name := f.raw(names...)
+	if v == nil {
+		return -1, false
+	}
+	s, ok := f.numberTextOf(name, v)
 	if !ok {
 		return -1, false
 	}
@@ -137,24 +166,31 @@ const (
 	dateLayout = "2006-01-02"
 )
 
-// timestamp reads YYYY-MM-DD HH:MM:SS; a bare date is accepted as midnight because several
-// HIS exports drop the time of day on discharge.
-func (f fieldReader) timestamp(names ...string) (time.Time, bool) {
-	s := f.code(names...)
-	if s == "" {
+// timestampOf reads YYYY-MM-DD HH:MM:SS; a bare date is accepted as midnight because
+// several HIS exports drop the time of day on discharge.
+func (f fieldReader) timestampOf(name string, v *fastjson.Value) (time.Time, bool) {
+	if v.Type() != fastjson.TypeString {
+		f.strOf(name, v, maxCodeLen) // records the type problem
 		return time.Time{}, false
 	}
-	_, name := f.raw(names...)
-	layout := timeLayout
-	if len(s) == len(dateLayout) {
-		layout = dateLayout
+	b := v.GetStringBytes()
+	if len(b) == 0 {
+		return time.Time{}, false
 	}
-	t, err := time.Parse(layout, s)
-	if err != nil {
-		f.ps.add(f.prefix+name, "bad_time", "%q is not a time of the form YYYY-MM-DD HH:MM:SS", "%q 不是 YYYY-MM-DD HH:MM:SS 格式的时间", s)
+	t, ok := parseTimestamp(b)
+	if !ok {
+		f.ps.add(f.prefix+name, "bad_time", "%q is not a time of the form YYYY-MM-DD HH:MM:SS", "%q 不是 YYYY-MM-DD HH:MM:SS 格式的时间", truncate(string(b)))
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+func (f fieldReader) timestamp(names ...string) (time.Time, bool) {
+	v, name := f.raw(names...)
+	if v == nil {
+		return time.Time{}, false
+	}
+	return f.timestampOf(name, v)
 }
 
 func (f fieldReader) date(names ...string) (time.Time, bool) {
@@ -166,12 +202,60 @@ func (f fieldReader) date(names ...string) (time.Time, bool) {
 	if len(s) > len(dateLayout) { // tolerate a time part on a date
 		s = s[:len(dateLayout)]
 	}
-	t, err := time.Parse(dateLayout, s)
-	if err != nil {
+	t, ok := parseTimestamp([]byte(s))
+	if !ok {
 		f.ps.add(f.prefix+name, "bad_date", "%q is not a date of the form YYYY-MM-DD", "%q 不是 YYYY-MM-DD 格式的日期", s)
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// parseTimestamp parses "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (UTC, no zone) strictly,
+// without time.Parse's generality: it runs on every fee line.
+func parseTimestamp(b []byte) (time.Time, bool) {
+	if len(b) != 10 && len(b) != 19 {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for _, c := range b[i : i+n] {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	if !ok1 || !ok2 || !ok3 || b[4] != '-' || b[7] != '-' || mo < 1 || mo > 12 || d < 1 || d > daysIn(mo, y) {
+		return time.Time{}, false
+	}
+	h, mi, s := 0, 0, 0
+	if len(b) == 19 {
+		var ok4, ok5, ok6 bool
+		h, ok4 = num(11, 2)
+		mi, ok5 = num(14, 2)
+		s, ok6 = num(17, 2)
+		if !ok4 || !ok5 || !ok6 || (b[10] != ' ' && b[10] != 'T') || b[13] != ':' || b[16] != ':' || h > 23 || mi > 59 || s > 59 {
+			return time.Time{}, false
+		}
+	}
+	return time.Date(y, time.Month(mo), d, h, mi, s, 0, time.UTC), true
+}
+
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // duration parses the national d/h/m form ("1/13/24") into minutes.
@@ -217,6 +301,24 @@ func parseDHM(s string) (int, bool) {
 func truncate(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"
+	}
+	return s
+}
+
+// interner shares the strings that repeat across fee lines (item codes, names,
+// departments, doctors), so that a settlement of thirty lines does not allocate three
+// hundred copies. It is per worker and bounded.
+type interner struct{ m map[string]string }
+
+func newInterner() *interner { return &interner{m: make(map[string]string, 4096)} }
+
+func (in *interner) get(b []byte) string {
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in.m) < 100_000 && len(b) <= 128 {
+		in.m[s] = s
 	}
 	return s
 }

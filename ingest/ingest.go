@@ -191,9 +191,9 @@ func classify(paths []string) ([]inputFile, error) {
 				return nil, fmt.Errorf("ingest %s: %w", p, err)
 			}
 			switch {
-			case header["feedetl_sn"] && header["setl_id"]:
+			case header["feedetl_sn"] && header["setl_id"] && header["med_list_codg"]:
 				feesByDir[filepath.Dir(p)] = append(feesByDir[filepath.Dir(p)], p)
-			case header["setl_id"]:
+			case header["setl_id"] && header["psn_no"]:
 				settlementCSVs = append(settlementCSVs, p)
 			case header["code"] && header["level"]:
 				hosp = append(hosp, inputFile{path: p, kind: kindHospitals})
@@ -201,7 +201,7 @@ func classify(paths []string) ([]inputFile, error) {
 				// Other CSVs (labels, knowledge-base tables) are not ingest input; skip them
 				// when a directory was given, refuse them when named.
 				if contains(paths, p) {
-					return nil, fmt.Errorf("ingest %s: not a settlements, fees or hospital registry CSV (header has none of setl_id or code+level)", p)
+					return nil, fmt.Errorf("ingest %s: not a settlements, fees or hospital registry CSV (want setl_id+psn_no, setl_id+feedetl_sn+med_list_codg, or code+level)", p)
 				}
 			}
 		default:
@@ -510,15 +510,18 @@ func (r *run) jsonFile(path string) error {
 // worker holds per-goroutine state: a parser and an HMAC are not safe to share.
 type worker struct {
 	parser fastjson.Parser
+	intern *interner
 	mask   fastjson.Parser
 	ps     *Pseudonymiser
 	h      hash.Hash
 }
 
-func newWorker(p *Pseudonymiser) *worker { return &worker{ps: p, h: p.hasher()} }
+func newWorker(p *Pseudonymiser) *worker {
+	return &worker{ps: p, h: p.hasher(), intern: newInterner()}
+}
 
 func (w *worker) processJSON(raw []byte, truncated bool) result {
-	d := parseJSONDocument(&w.parser, raw)
+	d := parseJSONDocument(&w.parser, w.intern, raw)
 	if truncated {
 		d.ps = problems{{Field: "", Code: "truncated", EN: errTruncated.Error(), ZH: "输入意外结束：文档被截断"}}
 	}

@@ -20,7 +20,7 @@ type parsedDoc struct {
 }
 
 // parseJSONDocument maps one canonical settlement document onto the domain model.
-func parseJSONDocument(p *fastjson.Parser, raw []byte) *parsedDoc {
+func parseJSONDocument(p *fastjson.Parser, in *interner, raw []byte) *parsedDoc {
 	d := &parsedDoc{}
 	v, err := p.ParseBytes(raw)
 	if err != nil {
@@ -38,7 +38,7 @@ func parseJSONDocument(p *fastjson.Parser, raw []byte) *parsedDoc {
 		return d
 	}
 	so, _ := setl.Object()
-	f := fieldReader{obj: so, prefix: "setlinfo.", ps: &d.ps}
+	f := fieldReader{obj: so, prefix: "setlinfo.", ps: &d.ps, intern: in}
 	s := &d.s
 	s.ID = f.code("setl_id")
 	s.EncounterID = f.code("mdtrt_id")
@@ -92,7 +92,7 @@ func parseJSONDocument(p *fastjson.Parser, raw []byte) *parsedDoc {
 	s.Pay.Account, _ = f.money("acct_pay")
 	s.Pay.Cash, _ = f.money("psn_cashpay")
 
-	eachObject(root, "diseinfo", &d.ps, func(i int, o fieldReader) {
+	eachObject(root, "diseinfo", &d.ps, in, func(i int, o fieldReader) {
 		s.Diagnoses = append(s.Diagnoses, yibao.Diagnosis{
 			Code:      o.code("diag_code"),
 			Name:      o.text("diag_name"),
@@ -105,7 +105,7 @@ func parseJSONDocument(p *fastjson.Parser, raw []byte) *parsedDoc {
 		}
 	})
 	flagged := false
-	eachObject(root, "oprninfo", &d.ps, func(i int, o fieldReader) {
+	eachObject(root, "oprninfo", &d.ps, in, func(i int, o fieldReader) {
 		p := yibao.Procedure{
 			Code:        o.code("oprn_oprt_code"),
 			Name:        o.text("oprn_oprt_name"),
@@ -122,7 +122,7 @@ func parseJSONDocument(p *fastjson.Parser, raw []byte) *parsedDoc {
 	if !flagged && len(s.Procedures) > 0 {
 		s.Procedures[0].Principal = true
 	}
-	eachObject(root, "icuinfo", &d.ps, func(i int, o fieldReader) {
+	eachObject(root, "icuinfo", &d.ps, in, func(i int, o fieldReader) {
 		if m := o.duration("scs_cutd_sum_dura"); m > 0 {
 			s.ICUMinutes += m
 			return
@@ -134,7 +134,7 @@ func parseJSONDocument(p *fastjson.Parser, raw []byte) *parsedDoc {
 		}
 	})
 	var fundSum yibao.Fen
-	eachObject(root, "payinfo", &d.ps, func(i int, o fieldReader) {
+	eachObject(root, "payinfo", &d.ps, in, func(i int, o fieldReader) {
 		if m, ok := o.money("fund_payamt"); ok && o.code("fund_pay_type") == "310100" {
 			fundSum += m
 		}
@@ -143,35 +143,10 @@ func parseJSONDocument(p *fastjson.Parser, raw []byte) *parsedDoc {
 		s.Pay.Fund = fundSum
 	}
 	s.Fees = make([]yibao.FeeLine, 0, feeCount(root))
-	eachObject(root, "feedetl", &d.ps, func(i int, o fieldReader) {
-		var l yibao.FeeLine
-		l.Serial = o.code("feedetl_sn")
-		l.Time, _ = o.timestamp("fee_ocur_time")
-		l.ListCode = o.code("med_list_codg", "hilist_code")
-		l.HospCode = o.code("medins_list_codg", "hosplist_code")
-		l.Name = o.text("hilist_name", "med_list_name")
-		l.Category = o.code("med_chrgitm_type", "chrg_type")
-		l.ListClass = o.code("chrgitm_lv", "hilist_lv")
-		var okQ, okP, okA bool
-		l.Qty, okQ = o.dec6("cnt")
-		l.Price, okP = o.dec6("pric")
-		l.Amount, okA = o.money("det_item_fee_sumamt", "sumamt")
-		l.Dept = o.code("bilg_dept_codg")
-		l.Doctor = o.code("bilg_dr_codg")
-		l.Order = o.code("rx_drord_no", "drord_no")
-		for _, req := range []struct {
-			ok    bool
-			names []string
-		}{{okQ, []string{"cnt"}}, {okP, []string{"pric"}}, {okA, []string{"det_item_fee_sumamt", "sumamt"}}} {
-			if !req.ok {
-				if v, _ := o.raw(req.names...); v == nil {
-					d.ps.missing(o.prefix + req.names[0])
-				}
-			}
-		}
-		s.Fees = append(s.Fees, l)
+	eachObject(root, "feedetl", &d.ps, in, func(i int, o fieldReader) {
+		s.Fees = append(s.Fees, parseFeeLine(o, &d.ps))
 	})
-	eachObject(root, "ext_measurements", &d.ps, func(i int, o fieldReader) {
+	eachObject(root, "ext_measurements", &d.ps, in, func(i int, o fieldReader) {
 		if v, ok := o.dec6("value"); ok {
 			s.Measurements = append(s.Measurements, yibao.Measurement{Item: o.code("item"), Value: v})
 		}
@@ -188,7 +163,7 @@ func feeCount(root *fastjson.Object) int {
 }
 
 // eachObject calls fn for each object element of the array member name.
-func eachObject(root *fastjson.Object, name string, ps *problems, fn func(int, fieldReader)) {
+func eachObject(root *fastjson.Object, name string, ps *problems, in *interner, fn func(int, fieldReader)) {
 	v := root.Get(name)
 	if v == nil || v.Type() == fastjson.TypeNull {
 		return
@@ -200,11 +175,90 @@ func eachObject(root *fastjson.Object, name string, ps *problems, fn func(int, f
 	}
 	for i, e := range arr {
 		o, err := e.Object()
-		prefix := name + "[" + strconv.Itoa(i) + "]."
+		prefix := name + "[" + strconv.Itoa(i) + "]." // only formatted into problems
 		if err != nil {
 			ps.add(prefix[:len(prefix)-1], "wrong_type", "must be an object, got %s", "应为对象，实际为 %s", e.Type())
 			continue
 		}
-		fn(i, fieldReader{obj: o, prefix: prefix, ps: ps})
+		fn(i, fieldReader{obj: o, prefix: prefix, ps: ps, intern: in})
 	}
+}
+
+// Fee-line fields, as bits for the required-field check.
+const (
+	hasSerial = 1 << iota
+	hasTime
+	hasCode
+	hasCategory
+	hasQty
+	hasPrice
+	hasAmount
+	feeRequired = hasSerial | hasTime | hasCode | hasCategory | hasQty | hasPrice | hasAmount
+)
+
+// parseFeeLine visits each key of a fee line once: lines are most of a document, and a
+// lookup per field and alias would scan the object a dozen times.
+func parseFeeLine(o fieldReader, ps *problems) yibao.FeeLine {
+	var l yibao.FeeLine
+	seen := 0
+	o.obj.Visit(func(key []byte, v *fastjson.Value) {
+		if v.Type() == fastjson.TypeNull {
+			return
+		}
+		switch string(key) {
+		case "feedetl_sn":
+			l.Serial = o.strOf("feedetl_sn", v, maxCodeLen)
+			seen |= hasSerial
+		case "fee_ocur_time":
+			l.Time, _ = o.timestampOf("fee_ocur_time", v)
+			seen |= hasTime
+		case "med_list_codg", "hilist_code":
+			if l.ListCode == "" {
+				l.ListCode = o.strOf(string(key), v, maxCodeLen)
+			}
+			seen |= hasCode
+		case "medins_list_codg", "hosplist_code":
+			l.HospCode = o.strOf(string(key), v, maxCodeLen)
+		case "hilist_name", "med_list_name":
+			if l.Name == "" {
+				l.Name = o.strOf(string(key), v, maxTextLen)
+			}
+		case "med_chrgitm_type", "chrg_type":
+			if l.Category == "" {
+				l.Category = o.strOf(string(key), v, maxCodeLen)
+			}
+			seen |= hasCategory
+		case "chrgitm_lv", "hilist_lv":
+			l.ListClass = o.strOf(string(key), v, maxCodeLen)
+		case "cnt":
+			l.Qty, _ = o.dec6Of("cnt", v)
+			seen |= hasQty
+		case "pric":
+			l.Price, _ = o.dec6Of("pric", v)
+			seen |= hasPrice
+		case "det_item_fee_sumamt", "sumamt":
+			if seen&hasAmount == 0 {
+				l.Amount, _ = o.moneyOf(string(key), v)
+			}
+			seen |= hasAmount
+		case "bilg_dept_codg":
+			l.Dept = o.strOf("bilg_dept_codg", v, maxCodeLen)
+		case "bilg_dr_codg":
+			l.Doctor = o.strOf("bilg_dr_codg", v, maxCodeLen)
+		case "rx_drord_no", "drord_no":
+			l.Order = o.strOf(string(key), v, maxCodeLen)
+		}
+	})
+	if missing := feeRequired &^ seen; missing != 0 {
+		for _, f := range []struct {
+			bit  int
+			name string
+		}{{hasSerial, "feedetl_sn"}, {hasTime, "fee_ocur_time"}, {hasCode, "med_list_codg"}, {hasCategory, "med_chrgitm_type"},
+			{hasQty, "cnt"}, {hasPrice, "pric"}, {hasAmount, "det_item_fee_sumamt"}} {
+			if missing&f.bit != 0 {
+				ps.missing(o.prefix + f.name)
+			}
+		}
+	}
+	return l
 }

@@ -141,21 +141,23 @@ func (s *recordSplitter) scanValue() ([]byte, error) {
 		for i < s.end {
 			c := s.buf[i]
 			if inString {
-				j := bytes.IndexAny(s.buf[i:s.end], "\"\\")
+				// The closing quote is the next quote not preceded by an odd number of
+				// backslashes; IndexByte finds quotes at memory speed.
+				j := bytes.IndexByte(s.buf[i:s.end], '"')
 				if j < 0 {
 					i = s.end
 					break
 				}
 				i += j
-				if s.buf[i] == '\\' {
-					if i+1 >= s.end {
-						break // need the escaped byte
-					}
-					i += 2
+				bs := 0
+				for k := i - 1; k >= s.start && s.buf[k] == '\\'; k-- {
+					bs++
+				}
+				i++
+				if bs%2 == 1 {
 					continue
 				}
 				inString = false
-				i++
 				if depth == 0 {
 					return s.cut(i), nil
 				}

@@ -15,8 +15,9 @@ var (
 	// extension x + three digits; a dagger/asterisk pair joins two codes with + and ends
 	// in *. Morphology codes (M8140/3) are accepted as diagnoses too.
 	icd10Syntax = regexp.MustCompile(`^(?:[A-Z][0-9]{2}(?:\.[0-9x]{1,3}(?:x[0-9]{3})?)?(?:\+[A-Z][0-9]{2}(?:\.[0-9x]{1,3}(?:x[0-9]{3})?)?\*)?|M[0-9]{4}/[0-9])$`)
-	// ICD-9-CM-3: two digits, optional subdivision of up to four digits, optional x + three digits.
-	icd9Syntax = regexp.MustCompile(`^[0-9]{2}(?:\.[0-9]{1,4}(?:x[0-9]{3})?)?$`)
+	// ICD-9-CM-3: two digits, optional subdivision of up to four digits or x (74.1x01), optional
+	// extension x + three digits (96.0800x005).
+	icd9Syntax = regexp.MustCompile(`^[0-9]{2}(?:\.[0-9x]{1,4}(?:x[0-9]{3})?)?$`)
 )
 
 // ValidICD10 reports whether code has the syntax of a 医保版 ICD-10 code.

@@ -7,7 +7,6 @@ import (
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error  { return nil }
-func runSynth(ctx context.Context, e *env, args []string) error { return nil }
 func groupStore(ctx context.Context, e *env, s *grouper.Scheme, dir string, workers int, quiet bool) (groupSummary, error) {
 	return groupSummary{}, nil
 }

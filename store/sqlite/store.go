@@ -39,7 +39,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	path := filepath.Join(dir, DBFile)
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(20000)" +
+	dsn := "file:" + path + "?_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(20000)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -163,7 +163,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		return nil, err
 	}
 	defer tx.Rollback()
-	cur, err := tx.PrepareContext(ctx, `SELECT id, version, content_hash FROM settlements WHERE setl_id = ? AND current = 1`)
+	cur, err := tx.PrepareContext(ctx, `SELECT id, version, content_hash FROM settlements WHERE setl_id = ? ORDER BY version DESC LIMIT 1`)
 	if err != nil {
 		return nil, err
 	}
@@ -189,8 +189,9 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 	now := time.Now().Unix()
 	out := make([]ingest.Outcome, len(ss))
 	var buf []byte
+	var enc settlementEncoder
 	for i, st := range ss {
-		buf = encodeSettlement(buf[:0], st)
+		buf = enc.encode(buf[:0], st)
 		sum := sha256.Sum256(buf)
 		var id, version int64
 		var hash []byte

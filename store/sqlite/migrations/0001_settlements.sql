@@ -41,6 +41,5 @@ CREATE TABLE settlements (
     ingested_at         INTEGER NOT NULL,
     UNIQUE (setl_id, version)
 ) STRICT;
-CREATE INDEX settlements_current ON settlements (setl_id) WHERE current = 1;
 CREATE INDEX settlements_person ON settlements (psn, adm_time) WHERE current = 1;
 CREATE INDEX settlements_hospital ON settlements (hospital, dscg_time) WHERE current = 1;

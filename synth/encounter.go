@@ -1,0 +1,400 @@
+package synth
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+)
+
+// encounter is a settlement being generated, before it is written as a document.
+type encounter struct {
+	setlID, mdtrtID string
+	p               *person
+	h               *hospital
+	cond            *Condition // nil for outpatient visits
+	inpatient       bool
+	medType         string
+	adm, dscg       time.Time
+	los             int
+	dept, doctor    string
+	disposition     string
+	planned         bool
+	dx              []dxEntry
+	proc            []procEntry
+	fees            []fee
+	meas            []measurement
+	ageDays         int // -1 unless under one year
+	birthWeight     int
+	ventMinutes     int
+	slots           map[int]int // lines already timed on each day
+	label           string      // settlement-level irregularity injected into this stay
+	cross           []string    // cross-settlement irregularities this stay completes
+}
+
+type dxEntry struct{ code, name string }
+
+type procEntry struct {
+	code string
+	date time.Time
+	dr   string
+}
+
+type fee struct {
+	t        time.Time
+	item     *Item
+	qty      int
+	priceFen int64
+	doctor   string
+	label    string // the irregularity this line carries, for labels.csv
+}
+
+type measurement struct {
+	item  string
+	value string
+}
+
+func (e *encounter) total() int64 {
+	var t int64
+	for _, f := range e.fees {
+		t += int64(f.qty) * f.priceFen
+	}
+	return t
+}
+
+// dayStart is when charges of day d begin: just after admission on day 0, 08:00 after.
+func (e *encounter) dayStart(d int) time.Time {
+	if d == 0 {
+		return e.adm.Add(10 * time.Minute)
+	}
+	y, m, dd := e.adm.Date()
+	return time.Date(y, m, dd+d, 8, 0, 0, 0, time.UTC)
+}
+
+// price is what this hospital charges: services are cheaper at lower levels (tariffs by
+// level), drugs and consumables sell at cost everywhere (zero mark-up policy).
+func (g *gen) price(it *Item, h *hospital) int64 {
+	switch it.Category {
+	case "08", "09", "10", "11":
+		return it.priceFen
+	}
+	f := [4]float64{0, 0.8, 0.9, 1}[h.level]
+	return int64(math.Round(float64(it.priceFen) * f))
+}
+
+// add bills qty of item on day d; each line of a day gets its own minute so that no two
+// lines are identical by accident.
+func (g *gen) add(e *encounter, d int, code string, qty int) *fee {
+	it := g.w.items[code]
+	slot := e.slots[d]
+	e.slots[d] = slot + 1
+	e.fees = append(e.fees, fee{t: e.dayStart(d).Add(time.Duration(slot*3) * time.Minute), item: it, qty: qty, priceFen: g.price(it, e.h), doctor: e.doctor})
+	return &e.fees[len(e.fees)-1]
+}
+
+// inpatient generates one stay of p for condition c admitted on day adm at hospital h.
+// losOverride > 0 fixes the length of stay.
+func (g *gen) inpatient(rng *rand.Rand, p *person, h *hospital, c *Condition, adm time.Time, losOverride int) *encounter {
+	e := &encounter{p: p, h: h, cond: c, inpatient: true, medType: "21", dept: c.Dept, disposition: "1", slots: map[int]int{}, ageDays: -1}
+	e.doctor = fmt.Sprintf("D%s%s%02d", h.code[1:], strings.ReplaceAll(c.Dept, ".", ""), rng.IntN(h.doctors)+1)
+	e.adm = time.Date(adm.Year(), adm.Month(), adm.Day(), 8+rng.IntN(12), rng.IntN(60), 0, 0, time.UTC)
+	los := losOverride
+	if los <= 0 {
+		levelLOS := [4]float64{0, 0.9, 1, 1.05}[h.level]
+		mean := c.LOS * levelLOS * h.losFactor
+		// Natural stays never exceed twice the pathway's mean, so that an excessive stay
+		// (three times the group mean) is always an injected one.
+		los = int(math.Round(min(lognormal(rng, mean, 0.3), 2*c.LOS)))
+		los = max(los, 1)
+	}
+	if rng.Float64() < c.Mortality && losOverride <= 0 {
+		e.disposition = "5"
+		los = max(1, los*2/3)
+	} else if rng.Float64() < 0.03 {
+		e.disposition = "2"
+	}
+	e.los = los
+	y, m, d := e.adm.Date()
+	e.dscg = time.Date(y, m, d+los, 9+rng.IntN(3), rng.IntN(60), 0, 0, time.UTC)
+	if ageYears(p.birth, e.adm) == 0 {
+		e.ageDays = int(e.adm.Sub(p.birth).Hours() / 24)
+		e.birthWeight = 2500 + rng.IntN(1500)
+		if c.ID == "preterm" {
+			e.birthWeight = 1200 + rng.IntN(1200)
+		}
+	}
+	e.dx = append(e.dx, dxEntry{code: c.Dx[rng.IntN(len(c.Dx))]})
+	g.billPathway(rng, e, los)
+	g.addComorbidities(rng, e)
+	if c.ID == "vent_long" {
+		e.ventMinutes = (los-1)*1440 + rng.IntN(600)
+	}
+	return e
+}
+
+// billPathway writes the fee lines of a stay of los days following the pathway.
+func (g *gen) billPathway(rng *rand.Rand, e *encounter, los int) {
+	c := e.cond
+	bed := "001102000010000"
+	for _, l := range c.daily {
+		if g.w.items[l.code].Category == "01" {
+			bed = l.code
+		}
+	}
+	surgDay := -1
+	if len(c.Proc) > 0 {
+		surgDay = min(1, los-1)
+		for _, code := range c.Proc {
+			e.proc = append(e.proc, procEntry{code: code, date: e.dayStart(surgDay), dr: e.doctor})
+		}
+	}
+	drugDays := max(1, min(los, (los+1)/2+1))
+	injection := false
+	for _, l := range c.drugs {
+		if strings.Contains(g.w.items[l.code].Name, "注射") {
+			injection = true
+		}
+	}
+	for d := 0; d < los; d++ {
+		g.add(e, d, bed, 1)
+		for _, l := range c.daily {
+			if l.code != bed {
+				g.add(e, d, l.code, l.qty)
+			}
+		}
+		if d == 0 {
+			g.add(e, d, "001101000010000", 1)
+			g.add(e, d, "002503000010000", 1)
+			g.add(e, d, "002503000020000", 1)
+			g.add(e, d, "002503000120000", 1)
+			for _, l := range c.once {
+				g.add(e, d, l.code, l.qty)
+			}
+			if injection {
+				g.add(e, d, "C0601000002", 1)
+			}
+		}
+		if d == 3 {
+			g.add(e, d, "002503000010000", 1)
+		}
+		if d < drugDays {
+			for _, l := range c.drugs {
+				g.add(e, d, l.code, l.qty)
+			}
+			if injection {
+				g.add(e, d, "003101000010000", 1)
+			}
+		}
+		if d == surgDay {
+			if c.Anaesthesia != "" {
+				g.add(e, d, c.Anaesthesia, 1)
+			}
+			if c.Surgery != "" {
+				g.add(e, d, c.Surgery, 1)
+			}
+			for _, l := range c.cons {
+				g.add(e, d, l.code, l.qty)
+			}
+		}
+	}
+}
+
+// addComorbidities adds chronic comorbidities and, with the pathway's probabilities, an
+// MCC and/or CC together with the fee lines that a genuine case of it carries.
+func (g *gen) addComorbidities(rng *rand.Rand, e *encounter) {
+	p := e.p
+	for _, x := range []struct {
+		has  bool
+		code string
+	}{{p.htn, "I10.x00"}, {p.dm, "E11.900"}, {p.copd && e.cond.ID != "copd", "J44.900"}, {p.ckd && e.cond.Chronic != "ckd", "N18.300"}} {
+		if x.has && e.dx[0].code != x.code && len(e.dx) < 6 && rng.Float64() < 0.8 {
+			e.dx = append(e.dx, dxEntry{code: x.code})
+		}
+	}
+	if rng.Float64() < 0.15 {
+		e.dx = append(e.dx, dxEntry{code: []string{"E78.500", "K21.900", "I25.103"}[rng.IntN(3)]})
+	}
+	ageOK := ageYears(p.birth, e.adm) >= 1
+	if !ageOK {
+		return
+	}
+	for _, kind := range []string{"MCC", "CC"} {
+		prob := e.cond.PMCC
+		if kind == "CC" {
+			prob = e.cond.PCC
+		}
+		if rng.Float64() >= prob {
+			continue
+		}
+		cands := g.complicationsFor(e, kind)
+		if len(cands) == 0 {
+			continue
+		}
+		comp := cands[rng.IntN(len(cands))]
+		e.dx = append(e.dx, dxEntry{code: comp.Code})
+		for _, l := range comp.lines {
+			for d := 0; d < l.days && d < e.los; d++ {
+				day := min(e.los-1, 1+d)
+				if g.w.items[l.code].Category == "01" {
+					g.replaceBed(e, day, l.code)
+					continue
+				}
+				g.add(e, day, l.code, l.qty)
+			}
+		}
+	}
+}
+
+// complicationsFor lists complications a stay can genuinely carry: not of the principal
+// diagnosis's own family, not already coded, and whose evidence lines break no rule here.
+func (g *gen) complicationsFor(e *encounter, kind string) []*Complication {
+	var out []*Complication
+	for i := range g.w.Complications {
+		c := &g.w.Complications[i]
+		if c.Kind != kind || c.Family == e.cond.Family || e.hasDx(c.Code) {
+			continue
+		}
+		ok := true
+		for _, l := range c.lines {
+			it := g.w.items[l.code]
+			if it.MinHospLevel > e.h.level || it.Indications != "" && !matchesAny(c.Code, it.Indications) && !e.dxMatches(it.Indications) {
+				ok = false
+			}
+			// Evidence that would collide with what the pathway bills daily (ICU monitoring,
+			// filtration beside dialysis) is left out rather than creating a violation.
+			for _, b := range g.w.Bundles {
+				if l.code == b.Component && e.billed(b.Package) || l.code == b.Package && e.billed(b.Component) {
+					ok = false
+				}
+			}
+			for _, x := range g.w.Exclusive {
+				if l.code == x.A && e.billed(x.B) || l.code == x.B && e.billed(x.A) {
+					if g.w.items[l.code].Category != "01" {
+						ok = false
+					}
+				}
+			}
+			if lim := it.MaxQtyPerDay; lim > 0 && l.qty+e.maxDaily(l.code) > lim {
+				ok = false
+			}
+			if lim := it.MaxQtyPerStay; lim > 0 && l.qty*l.days+e.qtyOf(l.code) > lim {
+				ok = false
+			}
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// replaceBed swaps the bed line of day d for another bed item (an ICU day).
+func (g *gen) replaceBed(e *encounter, d int, code string) {
+	it := g.w.items[code]
+	for i := range e.fees {
+		f := &e.fees[i]
+		if f.item.Category == "01" && sameDay(f.t, e.dayStart(d)) {
+			f.item, f.priceFen = it, g.price(it, e.h)
+			return
+		}
+	}
+}
+
+func (e *encounter) hasDx(code string) bool {
+	for _, d := range e.dx {
+		if d.code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *encounter) dxMatches(prefixes string) bool {
+	for _, d := range e.dx {
+		if matchesAny(d.code, prefixes) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchesAny(code, prefixes string) bool {
+	for _, p := range strings.Split(prefixes, "|") {
+		if p != "" && strings.HasPrefix(code, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *encounter) billed(code string) bool {
+	for _, f := range e.fees {
+		if f.item.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *encounter) qtyOf(code string) int {
+	n := 0
+	for _, f := range e.fees {
+		if f.item.Code == code {
+			n += f.qty
+		}
+	}
+	return n
+}
+
+func (e *encounter) maxDaily(code string) int {
+	per := map[int64]int{}
+	best := 0
+	for _, f := range e.fees {
+		if f.item.Code == code {
+			k := f.t.Unix() / 86400
+			per[k] += f.qty
+			best = max(best, per[k])
+		}
+	}
+	return best
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// outpatient generates a chronic-disease visit (门慢特, med_type 14) with its readings.
+func (g *gen) outpatient(rng *rand.Rand, p *person, h *hospital, day time.Time) *encounter {
+	e := &encounter{p: p, h: h, medType: "14", dept: "A03", disposition: "", slots: map[int]int{}, ageDays: -1}
+	e.doctor = fmt.Sprintf("D%sA03%02d", h.code[1:], rng.IntN(h.doctors)+1)
+	e.adm = time.Date(day.Year(), day.Month(), day.Day(), 8+rng.IntN(9), rng.IntN(60), 0, 0, time.UTC)
+	e.dscg = e.adm.Add(time.Duration(20+rng.IntN(90)) * time.Minute)
+	e.los = 1
+	age := ageYears(p.birth, e.adm)
+	g.add(e, 0, "001301000010000", 1)
+	g.add(e, 0, "001103000010000", 1)
+	if p.htn {
+		e.dx = append(e.dx, dxEntry{code: "I10.x00"})
+		g.add(e, 0, "XC08CAA001", 60)
+		sbp := 128 + rng.IntN(30) + age/8
+		e.meas = append(e.meas, measurement{"SBP", fmt.Sprint(sbp)}, measurement{"DBP", fmt.Sprint(70 + rng.IntN(25))})
+	}
+	if p.dm {
+		e.dx = append(e.dx, dxEntry{code: "E11.900"})
+		g.add(e, 0, "XA10BAA001", 120)
+		if rng.IntN(3) == 0 {
+			g.add(e, 0, "002503000090000", 1)
+			e.meas = append(e.meas, measurement{"HBA1C", fmt.Sprintf("%.1f", 6.2+rng.Float64()*3)})
+		}
+	}
+	return e
+}
+
+// sortFees orders lines by time (serial numbers follow that order when written).
+func (e *encounter) sortFees() {
+	slices.SortStableFunc(e.fees, func(a, b fee) int { return a.t.Compare(b.t) })
+}
