@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -51,6 +52,31 @@ func (d Dec6) Float() float64 { return float64(d) / Dec6Scale }
 
 // MulFen returns q × p rounded half away from zero to the fen, computed exactly.
 func MulFen(q, p Dec6) Fen {
+	neg := (q < 0) != (p < 0)
+	aq, ap := uint64(q), uint64(p)
+	if q < 0 {
+		aq = uint64(-q)
+	}
+	if p < 0 {
+		ap = uint64(-p)
+	}
+	const div = 10_000_000_000 // scale 1e12 → 1e2
+	if hi, lo := bits.Mul64(aq, ap); hi < div {
+		quo, rem := bits.Div64(hi, lo, div)
+		if rem*2 >= div {
+			quo++
+		}
+		if quo <= 1<<62 {
+			if neg {
+				return -Fen(quo)
+			}
+			return Fen(quo)
+		}
+	}
+	return mulFenBig(q, p)
+}
+
+func mulFenBig(q, p Dec6) Fen {
 	prod := new(big.Int).Mul(big.NewInt(int64(q)), big.NewInt(int64(p))) // scale 1e12
 	div := big.NewInt(10_000_000_000)                                    // to scale 1e2
 	quo, rem := new(big.Int).QuoRem(prod, div, new(big.Int))
@@ -68,11 +94,28 @@ func MulFen(q, p Dec6) Fen {
 	return Fen(quo.Int64())
 }
 
-var errNumberSyntax = errors.New("not a decimal number")
+// ErrNumberSyntax reports text that is not a decimal number at all (as opposed to one
+// out of range or with too many decimals).
+var ErrNumberSyntax = errors.New("not a decimal number")
 
-func parseScaled(s string, scale int, round bool) (int64, error) {
-	if s == "" {
-		return 0, errNumberSyntax
+// ParseYuanBytes is ParseYuan for a byte slice, without allocating.
+func ParseYuanBytes(b []byte) (Fen, error) {
+	v, err := parseScaled(b, 2, false)
+	return Fen(v), err
+}
+
+// ParseDec6Bytes is ParseDec6 for a byte slice, without allocating.
+func ParseDec6Bytes(b []byte) (Dec6, error) {
+	v, err := parseScaled(b, 6, true)
+	return Dec6(v), err
+}
+
+// parseScaled reads an optionally signed decimal (exponents allowed) as an integer count
+// of 10^-scale units. Extra decimals are an error unless round, which rounds half away
+// from zero.
+func parseScaled[T string | []byte](s T, scale int, round bool) (int64, error) {
+	if len(s) == 0 {
+		return 0, ErrNumberSyntax
 	}
 	neg := false
 	switch s[0] {
@@ -82,51 +125,65 @@ func parseScaled(s string, scale int, round bool) (int64, error) {
 	case '+':
 		s = s[1:]
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	if exp := strings.IndexAny(s, "eE"); exp >= 0 {
-		return parseExp(s, neg, scale, round)
-	}
-	if intPart == "" && frac == "" || !digits(intPart) || !digits(frac) || (hasDot && intPart == "" && frac == "") {
-		return 0, errNumberSyntax
-	}
-	roundUp := false
-	if len(frac) > scale {
-		extra := frac[scale:]
-		if !round && strings.Trim(extra, "0") != "" {
-			return 0, fmt.Errorf("more than %d decimals", scale)
+	for i := 0; i < len(s); i++ {
+		if s[i] == 'e' || s[i] == 'E' {
+			return parseExp(string(s), neg, scale, round)
 		}
-		roundUp = round && extra[0] >= '5'
-		frac = frac[:scale]
 	}
-	frac += strings.Repeat("0", scale-len(frac))
-	if len(intPart) > 18-scale {
-		trimmed := strings.TrimLeft(intPart, "0")
-		if len(trimmed) > 18-scale {
+	var v uint64
+	digitsSeen, fracDigits := 0, 0
+	dot := false
+	roundUp := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.' && !dot:
+			dot = true
+		case c >= '0' && c <= '9':
+			digitsSeen++
+			if dot {
+				fracDigits++
+				if fracDigits > scale {
+					if c != '0' && !round {
+						return 0, fmt.Errorf("more than %d decimals", scale)
+					}
+					if fracDigits == scale+1 && c >= '5' {
+						roundUp = round
+					}
+					continue
+				}
+			}
+			if v > (1<<62)/10 {
+				return 0, errors.New("number out of range")
+			}
+			v = v*10 + uint64(c-'0')
+		default:
+			return 0, ErrNumberSyntax
+		}
+	}
+	if digitsSeen == 0 {
+		return 0, ErrNumberSyntax
+	}
+	for ; fracDigits < scale; fracDigits++ {
+		if v > (1<<62)/10 {
 			return 0, errors.New("number out of range")
 		}
-		intPart = trimmed
-	}
-	if intPart == "" {
-		intPart = "0"
-	}
-	v, err := strconv.ParseInt(intPart+frac, 10, 64)
-	if err != nil {
-		return 0, errors.New("number out of range")
+		v *= 10
 	}
 	if roundUp {
 		v++
 	}
 	if neg {
-		v = -v
+		return -int64(v), nil
 	}
-	return v, nil
+	return int64(v), nil
 }
 
 // parseExp handles JSON exponent notation (1.5e2) exactly through big.Rat.
 func parseExp(s string, neg bool, scale int, round bool) (int64, error) {
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
-		return 0, errNumberSyntax
+		return 0, ErrNumberSyntax
 	}
 	r.Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(scale)), nil)))
 	if !r.IsInt() && !round {
@@ -141,15 +198,6 @@ func parseExp(s string, neg bool, scale int, round bool) (int64, error) {
 		v = -v
 	}
 	return v, nil
-}
-
-func digits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func formatScaled(v int64, scale int) string {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -20,9 +21,18 @@ const (
 // (the fee-line parser visits each key once); the others look a field up by its names.
 type fieldReader struct {
 	obj    *fastjson.Object
-	prefix string // e.g. "setlinfo." or "feedetl[3]."
+	section string // e.g. "setlinfo" or "feedetl"
+	index   int    // element of an array section, -1 for an object section
 	ps     *problems
-	intern *interner
+	scratch *parseScratch // per worker; never nil
+}
+
+// field names a field for a problem ("feedetl[3].cnt"); built only when one is found.
+func (f fieldReader) field(name string) string {
+	if f.index < 0 {
+		return f.section + "." + name
+	}
+	return f.section + "[" + strconv.Itoa(f.index) + "]." + name
 }
 
 // raw returns the value of the first present alias, or nil.
@@ -48,15 +58,12 @@ func (f fieldReader) strOf(name string, v *fastjson.Value, limit int) string {
 	case fastjson.TypeNull:
 		return ""
 	default:
-		f.ps.add(f.prefix+name, "wrong_type", "must be a string, got %s", "应为字符串，实际为 %s", v.Type())
+		f.ps.add(f.field(name), "wrong_type", "must be a string, got %s", "应为字符串，实际为 %s", v.Type())
 		return ""
 	}
 	if len(b) > limit {
-		f.ps.add(f.prefix+name, "too_long", "value has %d bytes, at most %d allowed", "取值长度 %d 字节，超过上限 %d", len(b), limit)
+		f.ps.add(f.field(name), "too_long", "value has %d bytes, at most %d allowed", "取值长度 %d 字节，超过上限 %d", len(b), limit)
 		return ""
-	}
-	if f.intern != nil {
-		return f.intern.get(b)
 	}
 	return string(b)
 }
@@ -72,38 +79,46 @@ func (f fieldReader) str(limit int, names ...string) string {
 func (f fieldReader) code(names ...string) string { return f.str(maxCodeLen, names...) }
 func (f fieldReader) text(names ...string) string { return f.str(maxTextLen, names...) }
 
-// numberTextOf returns the literal decimal text of a number value (JSON number or numeric
-// string); ok is false when empty or bad (bad values are recorded).
-func (f fieldReader) numberTextOf(name string, v *fastjson.Value) (string, bool) {
+// numberBytesOf returns the literal decimal text of a number value (JSON number or
+// numeric string) in scratch space valid until the next call; ok is false when absent or of
+// the wrong type (recorded).
+func (f fieldReader) numberBytesOf(name string, v *fastjson.Value) ([]byte, bool) {
 	switch v.Type() {
 	case fastjson.TypeNumber:
-		return v.String(), true
+		f.scratch.number = v.MarshalTo(f.scratch.number[:0])
+		return f.scratch.number, true
 	case fastjson.TypeNull:
-		return "", false
+		return nil, false
 	case fastjson.TypeString:
-		s := string(v.GetStringBytes())
-		if s == "" {
-			return "", false
-		}
-		if fv, err := strconv.ParseFloat(s, 64); err != nil || math.IsNaN(fv) || math.IsInf(fv, 0) {
-			f.ps.add(f.prefix+name, "not_number", "%q is not a finite number", "%q 不是有效数值", truncate(s))
-			return "", false
-		}
-		return s, true
+		b := v.GetStringBytes()
+		return b, len(b) > 0
 	default:
-		f.ps.add(f.prefix+name, "wrong_type", "must be a number, got %s", "应为数值，实际为 %s", v.Type())
-		return "", false
+		f.ps.add(f.field(name), "wrong_type", "must be a number, got %s", "应为数值，实际为 %s", v.Type())
+		return nil, false
+	}
+}
+
+// numberProblem records why text did not parse as a number.
+func (f fieldReader) numberProblem(name string, text []byte, err error, amount bool) {
+	s := truncate(string(text))
+	switch {
+	case errors.Is(err, yibao.ErrNumberSyntax):
+		f.ps.add(f.field(name), "not_number", "%q is not a finite number", "%q 不是有效数值", s)
+	case amount:
+		f.ps.add(f.field(name), "bad_amount", "amount %s: %v", "金额 %s 无效：%v", s, err)
+	default:
+		f.ps.add(f.field(name), "bad_number", "number %s: %v", "数值 %s 无效：%v", s, err)
 	}
 }
 
 func (f fieldReader) moneyOf(name string, v *fastjson.Value) (yibao.Fen, bool) {
-	s, ok := f.numberTextOf(name, v)
+	b, ok := f.numberBytesOf(name, v)
 	if !ok {
 		return 0, false
 	}
-	m, err := yibao.ParseYuan(s)
+	m, err := yibao.ParseYuanBytes(b)
 	if err != nil {
-		f.ps.add(f.prefix+name, "bad_amount", "amount %s: %v", "金额 %s 无效：%v", truncate(s), err)
+		f.numberProblem(name, b, err, true)
 		return 0, false
 	}
 	return m, true
@@ -119,13 +134,13 @@ func (f fieldReader) money(names ...string) (yibao.Fen, bool) {
 }
 
 func (f fieldReader) dec6Of(name string, v *fastjson.Value) (yibao.Dec6, bool) {
-	s, ok := f.numberTextOf(name, v)
+	b, ok := f.numberBytesOf(name, v)
 	if !ok {
 		return 0, false
 	}
-	d, err := yibao.ParseDec6(s)
+	d, err := yibao.ParseDec6Bytes(b)
 	if err != nil {
-		f.ps.add(f.prefix+name, "bad_number", "number %s: %v", "数值 %s 无效：%v", truncate(s), err)
+		f.numberProblem(name, b, err, false)
 		return 0, false
 	}
 	return d, true
@@ -145,15 +160,16 @@ func (f fieldReader) integer(names ...string) (int, bool) {
 	if v == nil {
 		return -1, false
 	}
-	s, ok := f.numberTextOf(name, v)
+	b, ok := f.numberBytesOf(name, v)
 	if !ok {
 		return -1, false
 	}
+	s := string(b)
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		fv, ferr := strconv.ParseFloat(s, 64)
 		if ferr != nil || fv != math.Trunc(fv) || math.Abs(fv) > 1e9 {
-			f.ps.add(f.prefix+name, "not_integer", "%s is not a whole number", "%s 不是整数", truncate(s))
+			f.ps.add(f.field(name), "not_integer", "%s is not a whole number", "%s 不是整数", truncate(s))
 			return -1, false
 		}
 		n = int(fv)
@@ -179,7 +195,7 @@ func (f fieldReader) timestampOf(name string, v *fastjson.Value) (time.Time, boo
 	}
 	t, ok := parseTimestamp(b)
 	if !ok {
-		f.ps.add(f.prefix+name, "bad_time", "%q is not a time of the form YYYY-MM-DD HH:MM:SS", "%q 不是 YYYY-MM-DD HH:MM:SS 格式的时间", truncate(string(b)))
+		f.ps.add(f.field(name), "bad_time", "%q is not a time of the form YYYY-MM-DD HH:MM:SS", "%q 不是 YYYY-MM-DD HH:MM:SS 格式的时间", truncate(string(b)))
 		return time.Time{}, false
 	}
 	return t, true
@@ -204,7 +220,7 @@ func (f fieldReader) date(names ...string) (time.Time, bool) {
 	}
 	t, ok := parseTimestamp([]byte(s))
 	if !ok {
-		f.ps.add(f.prefix+name, "bad_date", "%q is not a date of the form YYYY-MM-DD", "%q 不是 YYYY-MM-DD 格式的日期", s)
+		f.ps.add(f.field(name), "bad_date", "%q is not a date of the form YYYY-MM-DD", "%q 不是 YYYY-MM-DD 格式的日期", s)
 		return time.Time{}, false
 	}
 	return t, true
@@ -267,7 +283,7 @@ func (f fieldReader) duration(names ...string) int {
 	_, name := f.raw(names...)
 	m, ok := parseDHM(s)
 	if !ok {
-		f.ps.add(f.prefix+name, "bad_duration", "%q is not a duration of the form days/hours/minutes", "%q 不是“天/小时/分钟”格式的时长", s)
+		f.ps.add(f.field(name), "bad_duration", "%q is not a duration of the form days/hours/minutes", "%q 不是“天/小时/分钟”格式的时长", s)
 	}
 	return m
 }
@@ -305,20 +321,7 @@ func truncate(s string) string {
 	return s
 }
 
-// interner shares the strings that repeat across fee lines (item codes, names,
-// departments, doctors), so that a settlement of thirty lines does not allocate three
-// hundred copies. It is per worker and bounded.
-type interner struct{ m map[string]string }
-
-func newInterner() *interner { return &interner{m: make(map[string]string, 4096)} }
-
-func (in *interner) get(b []byte) string {
-	if s, ok := in.m[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if len(in.m) < 100_000 && len(b) <= 128 {
-		in.m[s] = s
-	}
-	return s
+// parseScratch is per-worker scratch space for number text.
+type parseScratch struct {
+	number []byte
 }

@@ -373,6 +373,7 @@ type work struct {
 	first int // record number of recs[0]
 	recs  [][]byte
 	trunc bool // the last record was cut off by the end of the file
+	slab  []byte
 	out   []result
 }
 
@@ -390,8 +391,8 @@ func (r *run) jsonFile(path string) error {
 	}
 	defer f.Close()
 	sp := newRecordSplitter(f)
-	in := make(chan *work, r.opt.Workers*2)
-	done := make(chan *work, r.opt.Workers*2)
+	in := make(chan *work, r.opt.Workers*4)
+	done := make(chan *work, r.opt.Workers*4)
 	var wg sync.WaitGroup
 	for i := 0; i < r.opt.Workers; i++ {
 		wg.Add(1)
@@ -425,7 +426,7 @@ func (r *run) jsonFile(path string) error {
 				return false
 			}
 			seq++
-			job = &work{seq: seq, first: n + 1}
+			job = &work{seq: seq, first: n + 1, slab: job.slab[len(job.slab):]}
 			return true
 		}
 		for {
@@ -441,7 +442,13 @@ func (r *run) jsonFile(path string) error {
 				break
 			}
 			n++
-			job.recs = append(job.recs, append([]byte(nil), rec...))
+			// Records of a chunk share one slab: one allocation per 256 documents.
+			if cap(job.slab)-len(job.slab) < len(rec) {
+				job.slab = make([]byte, 0, max(4<<20, len(rec)))
+			}
+			start := len(job.slab)
+			job.slab = append(job.slab, rec...)
+			job.recs = append(job.recs, job.slab[start:len(job.slab):len(job.slab)])
 			if errors.Is(err, errTruncated) {
 				job.trunc = true
 				break
@@ -458,7 +465,7 @@ func (r *run) jsonFile(path string) error {
 
 	pending := map[int]*work{}
 	next := 0
-	out := &settlementSink{r: r}
+	out := newSettlementSink(r)
 	var storeErr error
 	fail := func(err error) {
 		if storeErr == nil {
@@ -493,10 +500,8 @@ func (r *run) jsonFile(path string) error {
 			r.progress(int(sp.Consumed()), false)
 		}
 	}
-	if storeErr == nil {
-		if err := out.flush(); err != nil {
-			fail(fmt.Errorf("ingest %s: store: %w", path, err))
-		}
+	if err := out.close(); err != nil {
+		fail(fmt.Errorf("ingest %s: store: %w", path, err))
 	}
 	if storeErr != nil {
 		return storeErr
@@ -510,18 +515,18 @@ func (r *run) jsonFile(path string) error {
 // worker holds per-goroutine state: a parser and an HMAC are not safe to share.
 type worker struct {
 	parser fastjson.Parser
-	intern *interner
+	scratch *parseScratch
 	mask   fastjson.Parser
 	ps     *Pseudonymiser
 	h      hash.Hash
 }
 
 func newWorker(p *Pseudonymiser) *worker {
-	return &worker{ps: p, h: p.hasher(), intern: newInterner()}
+	return &worker{ps: p, h: p.hasher(), scratch: &parseScratch{}}
 }
 
 func (w *worker) processJSON(raw []byte, truncated bool) result {
-	d := parseJSONDocument(&w.parser, w.intern, raw)
+	d := parseJSONDocument(&w.parser, w.scratch, raw)
 	if truncated {
 		d.ps = problems{{Field: "", Code: "truncated", EN: errTruncated.Error(), ZH: "输入意外结束：文档被截断"}}
 	}
@@ -542,40 +547,75 @@ func (w *worker) finish(d *parsedDoc, original func() json.RawMessage) result {
 	return result{s: &s}
 }
 
-// settlementSink batches good settlements into store transactions and counts outcomes.
+// settlementSink batches good settlements into store transactions. A goroutine of its
+// own writes the batches, so that parsing goes on while SQLite commits.
 type settlementSink struct {
-	r     *run
-	batch []*yibao.Settlement
+	r       *run
+	batch   []*yibao.Settlement
+	batches chan []*yibao.Settlement
+	done    chan struct{}
+	err     error // set by the writer; read after done or via failed
+	failed  chan struct{}
+	counts  [3]int // by Outcome, written by the writer
+	closed  bool
+}
+
+func newSettlementSink(r *run) *settlementSink {
+	b := &settlementSink{r: r, batches: make(chan []*yibao.Settlement, 2), done: make(chan struct{}), failed: make(chan struct{})}
+	go b.write()
+	return b
+}
+
+func (b *settlementSink) write() {
+	defer close(b.done)
+	for batch := range b.batches {
+		if b.err != nil {
+			continue // drain after a failure
+		}
+		outs, err := b.r.sink.PutSettlements(b.r.ctx, batch)
+		if err != nil {
+			b.err = err
+			close(b.failed)
+			continue
+		}
+		for _, o := range outs {
+			b.counts[o]++
+		}
+	}
 }
 
 func (b *settlementSink) add(s *yibao.Settlement) error {
 	b.batch = append(b.batch, s)
 	if len(b.batch) >= b.r.opt.BatchSize {
-		return b.flush()
+		select {
+		case b.batches <- b.batch:
+		case <-b.failed:
+			return b.err
+		}
+		b.batch = make([]*yibao.Settlement, 0, b.r.opt.BatchSize)
 	}
 	return nil
 }
 
-func (b *settlementSink) flush() error {
-	if len(b.batch) == 0 {
-		return nil
+// close writes what is left, waits for the writer and adds its counts to the summary.
+func (b *settlementSink) close() error {
+	if b.closed {
+		return b.err
 	}
-	outs, err := b.r.sink.PutSettlements(b.r.ctx, b.batch)
-	if err != nil {
-		return err
-	}
-	for _, o := range outs {
-		switch o {
-		case Loaded:
-			b.r.sum.Loaded++
-		case NewVersion:
-			b.r.sum.NewVersions++
-		case Duplicate:
-			b.r.sum.Duplicates++
+	b.closed = true
+	if len(b.batch) > 0 {
+		select {
+		case b.batches <- b.batch:
+		case <-b.failed:
 		}
+		b.batch = nil
 	}
-	b.batch = b.batch[:0]
-	return nil
+	close(b.batches)
+	<-b.done
+	b.r.sum.Loaded += b.counts[Loaded]
+	b.r.sum.NewVersions += b.counts[NewVersion]
+	b.r.sum.Duplicates += b.counts[Duplicate]
+	return b.err
 }
 
 // csvPair ingests settlements.csv with its fees.csv. Fee rows are grouped by setl_id in
@@ -623,7 +663,8 @@ func (r *run) csvPair(path, feesPath string) error {
 		return fmt.Errorf("ingest %s: %w", path, err)
 	}
 	w := newWorker(r.opt.Pseudonymiser)
-	out := &settlementSink{r: r}
+	out := newSettlementSink(r)
+	defer out.close() // on early return; the normal path closes below
 	used := map[string]bool{}
 	for n := 1; ; n++ {
 		row, err := t.next()
@@ -676,7 +717,7 @@ func (r *run) csvPair(path, feesPath string) error {
 		}
 		r.progress(0, false)
 	}
-	if err := out.flush(); err != nil {
+	if err := out.close(); err != nil {
 		return fmt.Errorf("ingest %s: store: %w", path, err)
 	}
 	for id, rows := range fees {

@@ -20,7 +20,7 @@ type parsedDoc struct {
 }
 
 // parseJSONDocument maps one canonical settlement document onto the domain model.
-func parseJSONDocument(p *fastjson.Parser, in *interner, raw []byte) *parsedDoc {
+func parseJSONDocument(p *fastjson.Parser, scratch *parseScratch, raw []byte) *parsedDoc {
 	d := &parsedDoc{}
 	v, err := p.ParseBytes(raw)
 	if err != nil {
@@ -38,7 +38,7 @@ func parseJSONDocument(p *fastjson.Parser, in *interner, raw []byte) *parsedDoc 
 		return d
 	}
 	so, _ := setl.Object()
-	f := fieldReader{obj: so, prefix: "setlinfo.", ps: &d.ps, intern: in}
+	f := fieldReader{obj: so, section: "setlinfo", index: -1, ps: &d.ps, scratch: scratch}
 	s := &d.s
 	s.ID = f.code("setl_id")
 	s.EncounterID = f.code("mdtrt_id")
@@ -92,7 +92,7 @@ func parseJSONDocument(p *fastjson.Parser, in *interner, raw []byte) *parsedDoc 
 	s.Pay.Account, _ = f.money("acct_pay")
 	s.Pay.Cash, _ = f.money("psn_cashpay")
 
-	eachObject(root, "diseinfo", &d.ps, in, func(i int, o fieldReader) {
+	eachObject(root, "diseinfo", &d.ps, scratch, func(i int, o fieldReader) {
 		s.Diagnoses = append(s.Diagnoses, yibao.Diagnosis{
 			Code:      o.code("diag_code"),
 			Name:      o.text("diag_name"),
@@ -101,11 +101,11 @@ func parseJSONDocument(p *fastjson.Parser, in *interner, raw []byte) *parsedDoc 
 			AdmCond:   o.code("adm_cond_type"),
 		})
 		if o.obj.Get("maindiag_flag") == nil {
-			d.ps.missing(o.prefix + "maindiag_flag")
+			d.ps.missing(o.field("maindiag_flag"))
 		}
 	})
 	flagged := false
-	eachObject(root, "oprninfo", &d.ps, in, func(i int, o fieldReader) {
+	eachObject(root, "oprninfo", &d.ps, scratch, func(i int, o fieldReader) {
 		p := yibao.Procedure{
 			Code:        o.code("oprn_oprt_code"),
 			Name:        o.text("oprn_oprt_name"),
@@ -122,7 +122,7 @@ func parseJSONDocument(p *fastjson.Parser, in *interner, raw []byte) *parsedDoc 
 	if !flagged && len(s.Procedures) > 0 {
 		s.Procedures[0].Principal = true
 	}
-	eachObject(root, "icuinfo", &d.ps, in, func(i int, o fieldReader) {
+	eachObject(root, "icuinfo", &d.ps, scratch, func(i int, o fieldReader) {
 		if m := o.duration("scs_cutd_sum_dura"); m > 0 {
 			s.ICUMinutes += m
 			return
@@ -134,7 +134,7 @@ func parseJSONDocument(p *fastjson.Parser, in *interner, raw []byte) *parsedDoc 
 		}
 	})
 	var fundSum yibao.Fen
-	eachObject(root, "payinfo", &d.ps, in, func(i int, o fieldReader) {
+	eachObject(root, "payinfo", &d.ps, scratch, func(i int, o fieldReader) {
 		if m, ok := o.money("fund_payamt"); ok && o.code("fund_pay_type") == "310100" {
 			fundSum += m
 		}
@@ -143,10 +143,10 @@ func parseJSONDocument(p *fastjson.Parser, in *interner, raw []byte) *parsedDoc 
 		s.Pay.Fund = fundSum
 	}
 	s.Fees = make([]yibao.FeeLine, 0, feeCount(root))
-	eachObject(root, "feedetl", &d.ps, in, func(i int, o fieldReader) {
+	eachObject(root, "feedetl", &d.ps, scratch, func(i int, o fieldReader) {
 		s.Fees = append(s.Fees, parseFeeLine(o, &d.ps))
 	})
-	eachObject(root, "ext_measurements", &d.ps, in, func(i int, o fieldReader) {
+	eachObject(root, "ext_measurements", &d.ps, scratch, func(i int, o fieldReader) {
 		if v, ok := o.dec6("value"); ok {
 			s.Measurements = append(s.Measurements, yibao.Measurement{Item: o.code("item"), Value: v})
 		}
@@ -163,7 +163,7 @@ func feeCount(root *fastjson.Object) int {
 }
 
 // eachObject calls fn for each object element of the array member name.
-func eachObject(root *fastjson.Object, name string, ps *problems, in *interner, fn func(int, fieldReader)) {
+func eachObject(root *fastjson.Object, name string, ps *problems, scratch *parseScratch, fn func(int, fieldReader)) {
 	v := root.Get(name)
 	if v == nil || v.Type() == fastjson.TypeNull {
 		return
@@ -175,12 +175,11 @@ func eachObject(root *fastjson.Object, name string, ps *problems, in *interner, 
 	}
 	for i, e := range arr {
 		o, err := e.Object()
-		prefix := name + "[" + strconv.Itoa(i) + "]." // only formatted into problems
 		if err != nil {
-			ps.add(prefix[:len(prefix)-1], "wrong_type", "must be an object, got %s", "应为对象，实际为 %s", e.Type())
+			ps.add(name+"["+strconv.Itoa(i)+"]", "wrong_type", "must be an object, got %s", "应为对象，实际为 %s", e.Type())
 			continue
 		}
-		fn(i, fieldReader{obj: o, prefix: prefix, ps: ps, intern: in})
+		fn(i, fieldReader{obj: o, section: name, index: i, ps: ps, scratch: scratch})
 	}
 }
 
@@ -256,7 +255,7 @@ func parseFeeLine(o fieldReader, ps *problems) yibao.FeeLine {
 		}{{hasSerial, "feedetl_sn"}, {hasTime, "fee_ocur_time"}, {hasCode, "med_list_codg"}, {hasCategory, "med_chrgitm_type"},
 			{hasQty, "cnt"}, {hasPrice, "pric"}, {hasAmount, "det_item_fee_sumamt"}} {
 			if missing&f.bit != 0 {
-				ps.missing(o.prefix + f.name)
+				ps.missing(o.field(f.name))
 			}
 		}
 	}
