@@ -18,7 +18,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Short fuzz runs of every parser; FUZZTIME=10m for a longer session.
-FUZZTIME ?= 20s
+FUZZTIME ?= 30000x
 fuzz:
 	$(GO) test ./ingest -run '^$$' -fuzz FuzzJSONDocuments -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest -run '^$$' -fuzz FuzzCSVPair -fuzztime $(FUZZTIME)

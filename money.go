@@ -181,6 +181,12 @@ func parseScaled[T string | []byte](s T, scale int, round bool) (int64, error) {
 
 // parseExp handles JSON exponent notation (1.5e2) exactly through big.Rat.
 func parseExp(s string, neg bool, scale int, round bool) (int64, error) {
+	// An exponent beyond ±40 is out of range for any amount; refusing it before big.Rat
+	// keeps "1e999999999" from computing a billion-digit power of ten.
+	_, exp, _ := strings.Cut(strings.ToLower(s), "e")
+	if e, err := strconv.Atoi(exp); err != nil || e > 40 || e < -40 {
+		return 0, errors.New("number out of range")
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
 		return 0, ErrNumberSyntax

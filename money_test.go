@@ -40,3 +40,11 @@ func TestDec6AndMulFen(t *testing.T) {
 		t.Fatal("Fen.String")
 	}
 }
+
+func TestHugeExponentIsRefusedQuickly(t *testing.T) {
+	for _, s := range []string{"1e999999999", "1e-99999999", "5E41"} {
+		if _, err := ParseYuan(s); err == nil {
+			t.Errorf("%s accepted", s)
+		}
+	}
+}

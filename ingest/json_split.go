@@ -175,6 +175,9 @@ func (s *recordSplitter) scanValue() ([]byte, error) {
 				}
 			case ',':
 				if depth == 0 {
+					if i == s.start { // a stray separator is a (bad) record of its own
+						return s.cut(i + 1), nil
+					}
 					return s.cut(i), nil
 				}
 			default:

@@ -1,0 +1,89 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/yibao-dev/yibao"
+	"github.com/yibao-dev/yibao/grouper"
+)
+
+// StoredSettlement is a current settlement with the row id of its version.
+type StoredSettlement struct {
+	Row int64
+	*yibao.Settlement
+}
+
+// EachCurrent calls fn for every current settlement (inpatient only when asked) with the
+// row of its version; the settlement is reused between calls.
+func (s *Store) EachCurrent(ctx context.Context, inpatientOnly bool, fn func(StoredSettlement) error) error {
+	q := `SELECT id, detail FROM settlements WHERE current = 1`
+	if inpatientOnly {
+		q += ` AND inpatient = 1`
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var st yibao.Settlement
+	var detail []byte
+	var row int64
+	for rows.Next() {
+		if err := rows.Scan(&row, &detail); err != nil {
+			return err
+		}
+		if err := decodeSettlement(detail, &st); err != nil {
+			return fmt.Errorf("settlement row %d: %w", row, err)
+		}
+		if err := fn(StoredSettlement{Row: row, Settlement: &st}); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// GroupingRow is a result to store against a settlement version.
+type GroupingRow struct {
+	Row    int64
+	Result grouper.Result
+}
+
+// PutGroupings replaces the results of one scheme version for the given settlements.
+func (s *Store) PutGroupings(ctx context.Context, rows []GroupingRow) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO groupings (settlement_row, setl_id, scheme, scheme_version, status, outcome,
+		mdc, adrg, drg, drg_name, failed_rule, grouped_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	now := time.Now().Unix()
+	for _, g := range rows {
+		r := g.Result
+		if _, err := stmt.ExecContext(ctx, g.Row, r.ID, r.Scheme, r.Version, r.Status, r.Outcome, r.MDC, r.ADRG, r.DRG, r.DRGName, r.Failed, now); err != nil {
+			return fmt.Errorf("grouping of %s: %w", r.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// Grouping is a stored result.
+type Grouping struct {
+	SetlID, Scheme, Version, Status, MDC, ADRG, DRG, DRGName string
+}
+
+// GroupingOf returns the stored result of a settlement's current version under a scheme.
+func (s *Store) GroupingOf(ctx context.Context, setlID, scheme string) (Grouping, error) {
+	var g Grouping
+	err := s.db.QueryRowContext(ctx, `SELECT g.setl_id, g.scheme, g.scheme_version, g.status, g.mdc, g.adrg, g.drg, g.drg_name
+		FROM groupings g JOIN settlements s ON s.id = g.settlement_row
+		WHERE s.setl_id = ? AND s.current = 1 AND g.scheme = ? ORDER BY g.grouped_at DESC LIMIT 1`, setlID, scheme).
+		Scan(&g.SetlID, &g.Scheme, &g.Version, &g.Status, &g.MDC, &g.ADRG, &g.DRG, &g.DRGName)
+	return g, err
+}
