@@ -20,10 +20,10 @@ const (
 // field instead of stopping at the first. The *Of methods convert a value already found
 // (the fee-line parser visits each key once); the others look a field up by its names.
 type fieldReader struct {
-	obj    *fastjson.Object
+	obj     *fastjson.Object
 	section string // e.g. "setlinfo" or "feedetl"
 	index   int    // element of an array section, -1 for an object section
-	ps     *problems
+	ps      *problems
 	scratch *parseScratch // per worker; never nil
 }
 

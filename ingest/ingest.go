@@ -514,11 +514,11 @@ func (r *run) jsonFile(path string) error {
 
 // worker holds per-goroutine state: a parser and an HMAC are not safe to share.
 type worker struct {
-	parser fastjson.Parser
+	parser  fastjson.Parser
 	scratch *parseScratch
-	mask   fastjson.Parser
-	ps     *Pseudonymiser
-	h      hash.Hash
+	mask    fastjson.Parser
+	ps      *Pseudonymiser
+	h       hash.Hash
 }
 
 func newWorker(p *Pseudonymiser) *worker {

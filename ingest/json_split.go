@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,7 @@ type recordSplitter struct {
 	start   int // first unconsumed byte of buf
 	end     int // end of valid data in buf
 	eof     bool
-	mode    byte // 0 undecided, '[' array, 's' sequence
+	mode    byte // 0 undecided, '[' array, 's' sequence of documents, 'n' NDJSON
 	done    bool
 	offset  int64 // stream offset of buf[0]
 	scratch []byte
@@ -118,6 +119,9 @@ func (s *recordSplitter) Next() ([]byte, error) {
 		}
 		s.mode = 's'
 	}
+	if s.mode == 'n' {
+		return s.scanLine()
+	}
 	if s.mode == '[' && s.buf[s.start] == ']' {
 		s.start++
 		s.done = true
@@ -129,7 +133,57 @@ func (s *recordSplitter) Next() ([]byte, error) {
 		}
 		return nil, io.EOF
 	}
-	return s.scanValue()
+	rec, err := s.scanValue()
+	// A first document that fits on its line makes the file NDJSON: from then on a record
+	// is a line, so that a broken line costs only itself, not the documents after it.
+	if s.mode == 's' && err == nil && bytes.IndexByte(rec, '\n') < 0 && s.atLineEnd() {
+		s.mode = 'n'
+	}
+	return rec, err
+}
+
+// atLineEnd reports whether only spaces separate the read position from a newline (or the
+// end of the input). It does not read more: the record just cut still lives in the buffer.
+func (s *recordSplitter) atLineEnd() bool {
+	for i := s.start; ; i++ {
+		if i == s.end {
+			return s.eof
+		}
+		switch s.buf[i] {
+		case '\n':
+			return true
+		case ' ', '\t', '\r':
+		default:
+			return false
+		}
+	}
+}
+
+// scanLine returns the rest of the current line (NDJSON mode).
+func (s *recordSplitter) scanLine() ([]byte, error) {
+	i := s.start
+	for {
+		if j := bytes.IndexByte(s.buf[i:s.end], '\n'); j >= 0 {
+			rec := bytes.TrimRight(s.buf[s.start:i+j], " \t\r")
+			s.start = i + j + 1
+			return rec, nil
+		}
+		rel := s.end - s.start
+		more, err := s.fill()
+		if err != nil {
+			return nil, err
+		}
+		i = s.start + rel
+		if !more {
+			rec := bytes.TrimRight(s.buf[s.start:s.end], " \t\r")
+			s.start = s.end
+			s.done = true
+			if !json.Valid(rec) {
+				return rec, errTruncated
+			}
+			return rec, nil
+		}
+	}
 }
 
 // scanValue finds the end of the value starting at s.start.
