@@ -28,7 +28,7 @@ func groupStored(ctx context.Context, e *env, st *sqlite.Store, s *grouper.Schem
 	prog := newProgress(e.stderr, "group: settlements", quiet)
 	start := time.Now()
 	var batch []sqlite.GroupingRow
-	err = st.EachCurrent(ctx, true, func(ss sqlite.StoredSettlement) error {
+	err = st.EachCurrent(ctx, sqlite.Filter{InpatientOnly: true}, func(ss sqlite.StoredSettlement) error {
 		cs := grouper.CaseFromSettlement(ss.Settlement)
 		r := s.Group(&cs, false)
 		sum.Cases++

@@ -55,6 +55,7 @@ func commands() []command {
 		{"synth", "write a deterministic synthetic region (hospitals, settlements, labels, knowledge base)", runSynth},
 		{"ingest", "validate, pseudonymise and store settlement documents and the hospital registry", runIngest},
 		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
+		{"dip", "build a DIP catalogue from stored settlements, or assign settlements to its groups", runDIP},
 		{"status", "show what the store holds", runStatus},
 	}
 }

@@ -15,14 +15,29 @@ type StoredSettlement struct {
 	*yibao.Settlement
 }
 
-// EachCurrent calls fn for every current settlement (inpatient only when asked) with the
-// row of its version; the settlement is reused between calls.
-func (s *Store) EachCurrent(ctx context.Context, inpatientOnly bool, fn func(StoredSettlement) error) error {
+// Filter selects current settlements.
+type Filter struct {
+	InpatientOnly bool
+	From, To      time.Time // discharge in [From, To); zero means unbounded
+}
+
+// EachCurrent calls fn for every current settlement the filter selects, with the row of
+// its version; the settlement is reused between calls.
+func (s *Store) EachCurrent(ctx context.Context, f Filter, fn func(StoredSettlement) error) error {
 	q := `SELECT id, detail FROM settlements WHERE current = 1`
-	if inpatientOnly {
+	var args []any
+	if f.InpatientOnly {
 		q += ` AND inpatient = 1`
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`)
+	if !f.From.IsZero() {
+		q += ` AND dscg_time >= ?`
+		args = append(args, f.From.Unix())
+	}
+	if !f.To.IsZero() {
+		q += ` AND dscg_time < ?`
+		args = append(args, f.To.Unix())
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return err
 	}
@@ -86,4 +101,35 @@ func (s *Store) GroupingOf(ctx context.Context, setlID, scheme string) (Grouping
 		WHERE s.setl_id = ? AND s.current = 1 AND g.scheme = ? ORDER BY g.grouped_at DESC LIMIT 1`, setlID, scheme).
 		Scan(&g.SetlID, &g.Scheme, &g.Version, &g.Status, &g.MDC, &g.ADRG, &g.DRG, &g.DRGName)
 	return g, err
+}
+
+// DIPRow is a DIP assignment to store against a settlement version.
+type DIPRow struct {
+	Row       int64
+	SetlID    string
+	Catalogue string
+	Group     string // empty when unassigned
+	Score     float64
+	Reason    string
+}
+
+// PutDIP replaces the assignments of one catalogue version for the given settlements.
+func (s *Store) PutDIP(ctx context.Context, rows []DIPRow) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO dip_assignments (settlement_row, setl_id, catalogue, dip_group, score, reason)
+		VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r.Row, r.SetlID, r.Catalogue, r.Group, r.Score, r.Reason); err != nil {
+			return fmt.Errorf("DIP assignment of %s: %w", r.SetlID, err)
+		}
+	}
+	return tx.Commit()
 }

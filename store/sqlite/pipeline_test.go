@@ -68,7 +68,7 @@ func TestSynthIngestEndToEnd(t *testing.T) {
 	// Grouping the store: every inpatient settlement gets a stored result.
 	scheme, _ := grouper.Parse(schemes.DemoDRG)
 	var rows []sqlite.GroupingRow
-	err = st.EachCurrent(ctx, true, func(s sqlite.StoredSettlement) error {
+	err = st.EachCurrent(ctx, sqlite.Filter{InpatientOnly: true}, func(s sqlite.StoredSettlement) error {
 		cs := grouper.CaseFromSettlement(s.Settlement)
 		rows = append(rows, sqlite.GroupingRow{Row: s.Row, Result: scheme.Group(&cs, false)})
 		return nil
