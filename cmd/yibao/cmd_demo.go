@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/yibao-dev/yibao"
+	"github.com/yibao-dev/yibao/store/sqlite"
 
 	"github.com/yibao-dev/yibao/grouper"
 	"github.com/yibao-dev/yibao/schemes"
@@ -32,14 +39,14 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stdout, "== 1/3 synthetic region (合成地区): seed %d, %d hospitals, %d persons, %d months\n", cfg.Seed, cfg.Hospitals, cfg.Persons, cfg.Months)
+	fmt.Fprintf(e.stdout, "== 1/4 synthetic region (合成地区): seed %d, %d hospitals, %d persons, %d months\n", cfg.Seed, cfg.Hospitals, cfg.Persons, cfg.Months)
 	sum, secs, err := synthesise(ctx, e, *cfg, false)
 	if err != nil {
 		return err
 	}
 	printSynth(e, cfg.Out, sum, secs)
 
-	fmt.Fprintf(e.stdout, "== 2/3 ingest (采集入库) into %s\n", dir)
+	fmt.Fprintf(e.stdout, "== 2/4 ingest (采集入库) into %s\n", dir)
 	isum, st, err := ingestPaths(ctx, e, dir, "", 0, false, []string{
 		filepath.Join(cfg.Out, synth.HospitalsFile), filepath.Join(cfg.Out, synth.SettlementsFile)})
 	if err != nil {
@@ -50,7 +57,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	fmt.Fprintln(e.stdout, "== 3/3 DRG grouping (分组) with the demo scheme")
+	fmt.Fprintln(e.stdout, "== 3/4 DRG grouping (分组) with the demo scheme")
 	scheme, err := grouper.Parse(schemes.DemoDRG)
 	if err != nil {
 		return fmt.Errorf("demo scheme: %w", err)
@@ -60,5 +67,81 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "grouped %d inpatient settlements with %s %s: %v\n", gsum.Cases, scheme.ID, scheme.Version, gsum.ByStatus)
+
+	fmt.Fprintln(e.stdout, "== 4/4 payment (支付): weights from 2024, DRG settlement of 2025, a policy scenario, DIP")
+	return demoPayment(ctx, e, st, cfg.Out)
+}
+
+// demoPayment sets the 2025 budget at the 2024 cost of grouped stays plus 3% growth, writes
+// the parameters and two scenarios into the region directory (so they can be read and
+// rerun), settles 2025 and simulates a scenario.
+func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) error {
+	rows, err := st.CaseRows(ctx, demoSchemeID, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return err
+	}
+	var cost2024 int64
+	for _, r := range rows {
+		cost2024 += r.Cost
+	}
+	budget := yibao.Fen(cost2024 * 103 / 100)
+	files := map[string]string{
+		"params.json": fmt.Sprintf(`{"version": "demo-2025.1", "base_rate": {"mode": "budget", "budget": %s},
+ "dip": {"budget": %s, "prepay_share": 0.9},
+ "settlement": {"surplus_retention": 0.6, "overspend_band": 0.1, "overspend_fund_share": 0.7}}
+`, budget, budget),
+		"scenario-outlier-2x.json": `{"name": "outlier-2x", "description": "high-cost threshold lowered from 3× to 2× the standard payment",
+ "params": {"outliers": {"high_factor": 2.0}}}
+`,
+		"scenario-rate-minus-2pct.json": `{"name": "weights-minus-2pct", "description": "all relative weights 2% lower",
+ "weight_scale": 0.98}
+`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	params := filepath.Join(dir, "params.json")
+	db := st.Dir()
+	steps := [][]string{
+		{"weights", "--db", db, "--period", "2024", "--out", filepath.Join(dir, "weights-2024.json")},
+		{"settle", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params},
+		{"simulate", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params,
+			"--scenario", filepath.Join(dir, "scenario-outlier-2x.json"), "--out", filepath.Join(dir, "impact-outlier-2x.csv")},
+		{"dip", "build", "--db", db, "--from", "2024-01", "--to", "2024-12", "--out", filepath.Join(dir, "dip-2024.json")},
+		{"dip", "settle", "--db", db, "--catalogue", filepath.Join(dir, "dip-2024.json"), "--period", "2025", "--params", params},
+	}
+	for _, args := range steps {
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 8}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
+			return fmt.Errorf("demo step yibao %s failed (exit %d)", args[0], code)
+		}
+	}
 	return nil
+}
+
+// headWriter passes through the first lines of a step's report, so that the demo's
+// transcript stays readable; the full reports are one command away.
+type headWriter struct {
+	w     io.Writer
+	lines int
+	seen  int
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	for _, line := range bytes.SplitAfter(p, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if h.seen < h.lines {
+			h.w.Write(line)
+		} else if h.seen == h.lines {
+			fmt.Fprintln(h.w, "  …")
+		}
+		if bytes.HasSuffix(line, []byte("\n")) {
+			h.seen++
+		}
+	}
+	return len(p), nil
 }

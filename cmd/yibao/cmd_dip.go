@@ -8,18 +8,25 @@ import (
 	"time"
 
 	"github.com/yibao-dev/yibao/grouper"
+	"github.com/yibao-dev/yibao/payment"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
 func runDIP(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "build" && args[0] != "assign") {
-		fmt.Fprintln(e.stderr, "Usage: yibao dip build --db DIR [--from YYYY-MM --to YYYY-MM] [--min-cases 15] --out catalogue.json\n       yibao dip assign --db DIR --catalogue catalogue.json [--json]")
-		return usageError{}
+	if len(args) > 0 {
+		switch args[0] {
+		case "build":
+			return runDIPBuild(ctx, e, args[1:])
+		case "assign":
+			return runDIPAssign(ctx, e, args[1:])
+		case "settle":
+			return runDIPSettle(ctx, e, args[1:])
+		}
 	}
-	if args[0] == "build" {
-		return runDIPBuild(ctx, e, args[1:])
-	}
-	return runDIPAssign(ctx, e, args[1:])
+	fmt.Fprintln(e.stderr, "Usage: yibao dip build --db DIR [--from YYYY-MM --to YYYY-MM] [--min-cases 15] --out catalogue.json\n"+
+		"       yibao dip assign --db DIR --catalogue catalogue.json [--json]\n"+
+		"       yibao dip settle --db DIR --catalogue catalogue.json --period YYYY [--params FILE] [--json]")
+	return usageError{}
 }
 
 // parsePeriod turns YYYY-MM bounds into [from, to) with to the first day after the month.
@@ -168,6 +175,69 @@ func runDIPAssign(ctx context.Context, e *env, args []string) error {
 		cat.Version, summary.Cases, summary.Core, summary.Comprehensive, summary.Cases-summary.Core-summary.Comprehensive)
 	for reason, n := range summary.Unassigned {
 		fmt.Fprintf(e.stdout, "  unassigned: %d × %s\n", n, reason)
+	}
+	return nil
+}
+
+func runDIPSettle(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "dip settle", "dip settle --db DIR --catalogue FILE --period YYYY [--params FILE] [--json]")
+	db := fs.String("db", "", "data directory")
+	path := fs.String("catalogue", "", "DIP catalogue file")
+	per := fs.String("period", "", "year settled: YYYY")
+	params := fs.String("params", "", "payment parameters (dip.budget, dip.prepay_share, coefficients)")
+	asJSON := fs.Bool("json", false, "JSON output")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	pr, err := parsePeriodFlag(*per)
+	if err != nil {
+		return err
+	}
+	p := payment.DefaultParams()
+	if *params != "" {
+		if p, err = payment.LoadParams(*params); err != nil {
+			return err
+		}
+	}
+	cat, err := grouper.LoadDIPCatalogue(*path)
+	if err != nil {
+		return err
+	}
+	st, err := sqlite.Open(dataDir(e, *db))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cases, _, err := dipCases(ctx, st, sqlite.Filter{InpatientOnly: true, From: pr.from, To: pr.to})
+	if err != nil {
+		return err
+	}
+	hospitals, months, err := st.HospitalAndMonth(ctx, pr.from, pr.to)
+	if err != nil {
+		return err
+	}
+	var dc []payment.DIPCase
+	unassigned := 0
+	for _, c := range cases {
+		a := cat.Assign(c)
+		if a.Group == nil {
+			unassigned++
+			continue
+		}
+		dc = append(dc, payment.DIPCase{SetlID: c.ID, Hospital: hospitals[c.ID], Month: months[c.ID], Score: a.Group.Score})
+	}
+	res, err := payment.SettleDIP(dc, p)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(res)
+	}
+	fmt.Fprintf(e.stdout, "DIP %s with catalogue %s: %d cases (%d unassigned), %.2f points, point value %.4f yuan, budget %s yuan\n",
+		pr.label, cat.Version, len(dc), unassigned, res.Points, res.PointValue/100, res.Budget)
+	fmt.Fprintf(e.stdout, "  %-14s %6s %12s %14s %14s %14s\n", "hospital", "cases", "points", "payment", "prepaid", "liquidation")
+	for _, h := range res.Hospitals {
+		fmt.Fprintf(e.stdout, "  %-14s %6d %12.2f %14s %14s %14s\n", h.Hospital, h.Cases, h.Points, h.Payment, h.Prepaid, h.Liquidation)
 	}
 	return nil
 }
