@@ -94,6 +94,36 @@ func (g *gen) add(e *encounter, d int, code string, qty int) *fee {
 	return &e.fees[len(e.fees)-1]
 }
 
+// bill adds a pathway line unless it would break the item's daily or per-stay quantity
+// limit: natural data keeps to the knowledge base, so that only injected lines break it.
+func (g *gen) bill(e *encounter, d int, code string, qty int) {
+	it := g.w.items[code]
+	if it.MaxQtyPerStay > 0 && e.qtyOf(code)+qty > it.MaxQtyPerStay {
+		return
+	}
+	if it.MaxQtyPerDay > 0 {
+		n := 0
+		day := e.dayStart(d)
+		for _, f := range e.fees {
+			if f.item == it && sameDay(f.t, day) {
+				n += f.qty
+			}
+		}
+		if n+qty > it.MaxQtyPerDay {
+			return
+		}
+	}
+	g.add(e, d, code, qty)
+}
+
+// billOnce bills a one-off item; a quantity above one is repeated on successive days
+// (a test done three times is three lines), never past the last day of the stay.
+func (g *gen) billOnce(e *encounter, los int, code string, qty int) {
+	for k := 0; k < qty; k++ {
+		g.bill(e, min(k, los-1), code, 1)
+	}
+}
+
 // inpatient generates one stay of p for condition c admitted on day adm at hospital h.
 // losOverride > 0 fixes the length of stay.
 func (g *gen) inpatient(rng *rand.Rand, p *person, h *hospital, c *Condition, adm time.Time, losOverride int) *encounter {
@@ -158,44 +188,43 @@ func (g *gen) billPathway(rng *rand.Rand, e *encounter, los int) {
 		}
 	}
 	for d := 0; d < los; d++ {
-		g.add(e, d, bed, 1)
+		g.bill(e, d, bed, 1)
 		for _, l := range c.daily {
 			if l.code != bed {
-				g.add(e, d, l.code, l.qty)
+				g.bill(e, d, l.code, l.qty)
 			}
 		}
 		if d == 0 {
-			g.add(e, d, "001101000010000", 1)
-			g.add(e, d, "002503000010000", 1)
-			g.add(e, d, "002503000020000", 1)
-			g.add(e, d, "002503000120000", 1)
+			for _, code := range []string{"001101000010000", "002503000010000", "002503000020000", "002503000120000"} {
+				g.bill(e, d, code, 1)
+			}
 			for _, l := range c.once {
-				g.add(e, d, l.code, l.qty)
+				g.billOnce(e, los, l.code, l.qty)
 			}
 			if injection {
-				g.add(e, d, "C0601000002", 1)
+				g.bill(e, d, "C0601000002", 1)
 			}
 		}
 		if d == 3 {
-			g.add(e, d, "002503000010000", 1)
+			g.bill(e, d, "002503000010000", 1)
 		}
 		if d < drugDays {
 			for _, l := range c.drugs {
-				g.add(e, d, l.code, l.qty)
+				g.bill(e, d, l.code, l.qty)
 			}
 			if injection {
-				g.add(e, d, "003101000010000", 1)
+				g.bill(e, d, "003101000010000", 1)
 			}
 		}
 		if d == surgDay {
 			if c.Anaesthesia != "" {
-				g.add(e, d, c.Anaesthesia, 1)
+				g.bill(e, d, c.Anaesthesia, 1)
 			}
 			if c.Surgery != "" {
-				g.add(e, d, c.Surgery, 1)
+				g.bill(e, d, c.Surgery, 1)
 			}
 			for _, l := range c.cons {
-				g.add(e, d, l.code, l.qty)
+				g.bill(e, d, l.code, l.qty)
 			}
 		}
 	}
@@ -241,7 +270,7 @@ func (g *gen) addComorbidities(rng *rand.Rand, e *encounter) {
 					g.replaceBed(e, day, l.code)
 					continue
 				}
-				g.add(e, day, l.code, l.qty)
+				g.bill(e, day, l.code, l.qty)
 			}
 		}
 	}

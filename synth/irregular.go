@@ -177,7 +177,7 @@ func (g *gen) tryInject(rng *rand.Rand, e *encounter, kind string) bool {
 		idle := care + 1 + rng.IntN(3)
 		g.restay(rng, e, care)
 		for d := care; d < care+idle; d++ {
-			g.add(e, d, "001102000010000", 1)
+			g.bill(e, d, "001102000010000", 1)
 		}
 		g.setLOS(e, care+idle)
 		e.label = KindBedHanging
@@ -232,7 +232,7 @@ func (g *gen) restay(rng *rand.Rand, e *encounter, los int) {
 						g.replaceBed(e, day, l.code)
 						continue
 					}
-					g.add(e, day, l.code, l.qty)
+					g.bill(e, day, l.code, l.qty)
 				}
 			}
 		}

@@ -60,6 +60,7 @@ func commands() []command {
 		{"settle", "price a period's cases (RW × base rate × coefficient, outliers, rules) and settle each hospital", runSettle},
 		{"price", "same as settle: pricing is always stored with the settlement it leads to", runSettle},
 		{"simulate", "re-run pricing and settlement under a scenario and report the fund impact, storing nothing", runSimulate},
+		{"audit", "smart audit (智能审核): knowledge base, rules and detectors over files or the store", runAudit},
 		{"status", "show what the store holds", runStatus},
 	}
 }

@@ -1,0 +1,157 @@
+package audit
+
+import (
+	"context"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/yibao-dev/yibao"
+)
+
+// Input is one settlement to audit in a batch.
+type Input struct {
+	Settlement *yibao.Settlement // owned by the batch once yielded
+	Row        int64
+	Level      int    // hospital level, 0 unknown
+	Group      string // DRG for the excessive-stay detector; "" = diagnosis category
+}
+
+// AuditAll audits everything source yields, in parallel, then runs the cross-settlement
+// and excessive-stay detectors over the inpatient stays. Findings come back sorted by
+// settlement, then line serial, then rule.
+func (kb *KB) AuditAll(ctx context.Context, workers int, source func(yield func(Input) error) error) ([]Finding, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	in := make(chan []Input, workers*2)
+	out := make(chan []Finding, workers*2)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range in {
+				var fs []Finding
+				for _, x := range batch {
+					for _, f := range kb.AuditSettlement(x.Settlement, x.Level) {
+						f.Row = x.Row
+						fs = append(fs, f)
+					}
+				}
+				out <- fs
+			}
+		}()
+	}
+	var findings []Finding
+	collected := make(chan struct{})
+	go func() {
+		for fs := range out {
+			findings = append(findings, fs...)
+		}
+		close(collected)
+	}()
+	var stays []Stay
+	batch := make([]Input, 0, 256)
+	err := source(func(x Input) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if x.Settlement.Inpatient {
+			stays = append(stays, StayOf(x.Settlement, x.Row, x.Group))
+		}
+		batch = append(batch, x)
+		if len(batch) == cap(batch) {
+			in <- batch
+			batch = make([]Input, 0, 256)
+		}
+		return nil
+	})
+	if len(batch) > 0 {
+		in <- batch
+	}
+	close(in)
+	wg.Wait()
+	close(out)
+	<-collected
+	if err != nil {
+		return nil, err
+	}
+	findings = append(findings, kb.CrossSettlement(stays)...)
+	findings = append(findings, kb.ExcessiveLOS(stays)...)
+	SortFindings(findings)
+	return findings, nil
+}
+
+// SortFindings orders findings by settlement, line serial (settlement-level first), rule.
+func SortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.SetlID != b.SetlID {
+			return a.SetlID < b.SetlID
+		}
+		if len(a.Serial) != len(b.Serial) {
+			return len(a.Serial) < len(b.Serial)
+		}
+		if a.Serial != b.Serial {
+			return a.Serial < b.Serial
+		}
+		return a.RuleID < b.RuleID
+	})
+}
+
+// Score is precision and recall of one category against ground truth.
+type Score struct {
+	Category  string  `json:"category"`
+	Labels    int     `json:"labels"`
+	Findings  int     `json:"findings"`
+	Hits      int     `json:"hits"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+}
+
+// Label is one ground-truth row (labels.csv).
+type Label struct{ Kind, SetlID, Serial string }
+
+// Evaluate compares findings with labels per category, matching on (category, settlement,
+// line serial); settlement-level findings match settlement-level labels.
+func Evaluate(findings []Finding, labels []Label) []Score {
+	type key struct{ cat, setl, sn string }
+	truth := map[key]bool{}
+	found := map[key]bool{}
+	cats := map[string]bool{}
+	for _, l := range labels {
+		truth[key{l.Kind, l.SetlID, l.Serial}] = true
+		cats[l.Kind] = true
+	}
+	for _, f := range findings {
+		found[key{f.Category, f.SetlID, f.Serial}] = true
+		cats[f.Category] = true
+	}
+	var out []Score
+	for c := range cats {
+		s := Score{Category: c}
+		for k := range truth {
+			if k.cat == c {
+				s.Labels++
+				if found[k] {
+					s.Hits++
+				}
+			}
+		}
+		for k := range found {
+			if k.cat == c {
+				s.Findings++
+			}
+		}
+		if s.Findings > 0 {
+			s.Precision = float64(s.Hits) / float64(s.Findings)
+		}
+		if s.Labels > 0 {
+			s.Recall = float64(s.Hits) / float64(s.Labels)
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Category < out[j].Category })
+	return out
+}
