@@ -34,6 +34,10 @@ func NewPseudonymiser(key []byte) (*Pseudonymiser, error) {
 	return &Pseudonymiser{key: append([]byte(nil), key...)}, nil
 }
 
+// Person returns the pseudonym of an insured-person number (psn_no), as ingest stores it.
+// It is safe for concurrent use.
+func (p *Pseudonymiser) Person(psnNo string) string { return pseudonym(p.hasher(), "psn", psnNo) }
+
 // hasher is per worker: an HMAC is not safe for concurrent use.
 func (p *Pseudonymiser) hasher() hash.Hash { return hmac.New(sha256.New, p.key) }
 

@@ -291,3 +291,13 @@ func decodeSettlement(b []byte, s *yibao.Settlement) error {
 	}
 	return d.err
 }
+
+// decodedPlanned reports the planned-readmission flag of an encoded settlement (false when
+// the value cannot be decoded).
+func decodedPlanned(b []byte) bool {
+	var s yibao.Settlement
+	if decodeSettlement(b, &s) != nil {
+		return false
+	}
+	return s.PlannedReadmission
+}
