@@ -81,6 +81,7 @@ type Params struct {
 		ShortStayDays int    `json:"short_stay_days"` // stays of at most this many days…
 		ShortStay     string `json:"short_stay"`      // …are paid: standard | ffs | per_diem
 		Ungroupable   string `json:"ungroupable"`     // ffs | zero
+		NoWeight      string `json:"no_weight"`       // refuse (default) | ffs: a DRG no weight table covers
 	} `json:"rules"`
 	Benefits   []Benefit `json:"benefits"`
 	Settlement struct {
@@ -196,6 +197,9 @@ func (p *Params) Validate() error {
 		if v != "standard" && v != "ffs" && v != "per_diem" {
 			return bad(name, "must be standard, ffs or per_diem, got %q", v)
 		}
+	}
+	if p.Rules.NoWeight != "" && p.Rules.NoWeight != "refuse" && p.Rules.NoWeight != "ffs" {
+		return bad("rules.no_weight", "must be refuse or ffs, got %q", p.Rules.NoWeight)
 	}
 	if p.Rules.Ungroupable != "ffs" && p.Rules.Ungroupable != "zero" {
 		return bad("rules.ungroupable", "must be ffs or zero, got %q", p.Rules.Ungroupable)

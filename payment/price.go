@@ -39,6 +39,7 @@ const (
 	KindTransfer    = "transfer"
 	KindShortStay   = "short_stay"
 	KindUngroupable = "ungroupable"
+	KindNoWeight    = "no_weight" // paid its cost under rules.no_weight = ffs
 )
 
 // Priced is a case with its payment and how it was reached.
@@ -121,8 +122,12 @@ func PriceCase(c Case, w *Weights, p *Params, rate BaseRate) (Priced, error) {
 		return pr, nil
 	}
 	x, ok := w.For(c.DRG, c.ADRG)
+	if !ok && p.Rules.NoWeight == "ffs" {
+		pr.Kind, pr.Payment = KindNoWeight, c.Cost
+		return pr, nil
+	}
 	if !ok {
-		return pr, fmt.Errorf("case %s: DRG %s (ADRG %s) has no weight in weights %s (missing weight)", c.SetlID, c.DRG, c.ADRG, w.Version)
+		return pr, fmt.Errorf("case %s: DRG %s (ADRG %s) has no weight in weights %s (missing weight; set rules.no_weight to ffs to pay such cases their cost)", c.SetlID, c.DRG, c.ADRG, w.Version)
 	}
 	pr.RW = x.RW
 	pr.Standard = standardPayment(x.RW, pr.Rate, pr.Coef)

@@ -7,8 +7,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/yibao-dev/yibao/store/sqlite"
 )
+
+var sqliteOpen = sqlite.Open
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -91,5 +96,72 @@ func TestIngestExitStatusAndJSON(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "nonsense"); code != exitUsage {
 		t.Fatal("unknown command should be a usage error")
+	}
+}
+
+// The audit contract in file mode, and the pipeline's payment commands on a small region:
+// settle stores a traceable run, simulate stores nothing.
+func TestAuditSettleSimulateCommands(t *testing.T) {
+	dir := t.TempDir()
+	region := filepath.Join(dir, "region")
+	db := filepath.Join(dir, "db")
+	if code, _, errs := runCLI(t, "synth", "--seed", "4", "--hospitals", "12", "--persons", "4000", "--months", "24", "--out", region); code != 0 {
+		t.Fatal(errs)
+	}
+	findings := filepath.Join(dir, "findings.csv")
+	code, _, errs := runCLI(t, "audit", "--kb", filepath.Join(region, "kb"), "--in", filepath.Join(region, "settlements.ndjson"),
+		"--in", filepath.Join(region, "hospitals.csv"), "--out", findings, "--evaluate", filepath.Join(region, "labels.csv"))
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	rows := readCSV(t, findings)
+	if strings.Join(rows[0][:6], ",") != "setl_id,feedetl_sn,category,rule_id,severity,amount" || len(rows) < 50 {
+		t.Fatalf("findings header %v, %d rows", rows[0], len(rows))
+	}
+	params := filepath.Join(dir, "params.json")
+	os.WriteFile(params, []byte(`{"version":"t1","base_rate":{"mode":"budget","budget":2000000.00},"weights":{"min_cases":5},"rules":{"no_weight":"ffs"}}`), 0o644)
+	if code, _, errs := runCLI(t, "settle", "--db", db, "--period", "2025"); code == 0 || !strings.Contains(errs, "no inpatient settlements") {
+		t.Fatalf("settling an empty store: %d %s", code, errs)
+	}
+	for _, args := range [][]string{
+		{"ingest", "--db", db, region},
+		{"group", "--db", db, "--scheme", filepath.Join("..", "..", "schemes", "demo-drg.json")},
+		{"settle", "--db", db, "--period", "2025", "--reference", "2024", "--json"},
+	} {
+		if args[0] == "settle" {
+			if code, _, errs := runCLI(t, args...); code == 0 || !strings.Contains(errs, "base_rate.budget") {
+				t.Fatalf("settle without a budget: %d %s", code, errs)
+			}
+			args = append(args, "--params", params)
+		}
+		if code, out, errs := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: %s %s", args, out, errs)
+		}
+	}
+	scn := filepath.Join(dir, "s.json")
+	os.WriteFile(scn, []byte(`{"name":"rate-up","params":{"base_rate":{"mode":"by_level","by_level":{"1":3000,"2":3000,"3":3000}}}}`), 0o644)
+	code, out, errs := runCLI(t, "simulate", "--db", db, "--period", "2025", "--reference", "2024", "--scenario", scn, "--params", params, "--json")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	var sim struct {
+		Total struct {
+			Cases       int   `json:"cases"`
+			PaymentDiff int64 `json:"payment_diff_fen"`
+		} `json:"total"`
+		ByHospital []json.RawMessage `json:"by_hospital"`
+	}
+	if err := json.Unmarshal([]byte(out), &sim); err != nil || sim.Total.Cases == 0 || len(sim.ByHospital) == 0 || sim.Total.PaymentDiff == 0 {
+		t.Fatalf("%s %v", out, err)
+	}
+	st, _ := sqliteOpen(db)
+	defer st.Close()
+	var runs, cases int
+	st.DB().QueryRow(`SELECT count(*), (SELECT count(*) FROM case_payments) FROM payment_runs`).Scan(&runs, &cases)
+	if runs != 1 || cases != sim.Total.Cases {
+		t.Fatalf("stored runs %d with %d cases; simulated %d cases", runs, cases, sim.Total.Cases)
+	}
+	if code, _, errs := runCLI(t, "simulate", "--db", db, "--period", "2025", "--scenario", filepath.Join(dir, "missing.json")); code == 0 || errs == "" {
+		t.Fatal("missing scenario accepted")
 	}
 }
