@@ -61,6 +61,7 @@ func commands() []command {
 		{"price", "same as settle: pricing is always stored with the settlement it leads to", runSettle},
 		{"simulate", "re-run pricing and settlement under a scenario and report the fund impact, storing nothing", runSimulate},
 		{"audit", "smart audit (智能审核): knowledge base, rules and detectors over files or the store", runAudit},
+		{"evaluate", "performance evaluation: TOPSIS and AHP on files, or the indicator system on the store", runEvaluate},
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
 	}
