@@ -1,0 +1,118 @@
+package evaluate
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/yibao-dev/yibao"
+)
+
+// Ten peers: the top 20% (two) gain 5% × closeness, the bottom 10% (one) loses
+// 3% × (1 − closeness); budgets move by grade and are rescaled to the same total.
+func TestLinkGolden(t *testing.T) {
+	var rs []Result
+	budget := map[string]yibao.Fen{}
+	for i := 0; i < 10; i++ {
+		h := string(rune('A' + i))
+		grade := "average"
+		if i == 0 {
+			grade = "excellent"
+		}
+		if i == 9 {
+			grade = "poor"
+		}
+		rs = append(rs, Result{Hospital: h, PeerGroup: "3-general", Closeness: 0.9 - 0.08*float64(i), Rank: i + 1, Grade: grade})
+		budget[h] = 1000000
+	}
+	rules := LinkageRules{TopShare: 0.2, TopMax: 0.05, BottomShare: 0.1, BottomMax: 0.03, CoefMin: 0.85, CoefMax: 1.15,
+		BudgetByGrade: map[string]float64{"excellent": 0.05, "poor": -0.10}, BudgetNeutral: true}
+	adj, err := Link(rs, map[string]float64{"A": 1.1}, budget, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A: 1.1 × (1 + 0.05 × 0.9) = 1.1495; B: 1 + 0.05 × 0.82 = 1.041; J: 1 − 0.03 × (1 − 0.18) = 0.9754.
+	want := map[string]float64{"A": 1.1495, "B": 1.041, "C": 1, "J": 0.9754}
+	var total yibao.Fen
+	for _, a := range adj {
+		if w, ok := want[a.Hospital]; ok && a.CoefAfter != w {
+			t.Errorf("%s coefficient %v, want %v", a.Hospital, a.CoefAfter, w)
+		}
+		total += a.BudgetAfter
+	}
+	if total != 10000000 {
+		t.Fatalf("budget neutrality: total %d, want 10000000", total)
+	}
+	// Raw: A 1,050,000, J 900,000, others 1,000,000: sum 9,950,000, scale 10,000,000/9,950,000:
+	// A 1,055,276.38, J 904,522.61, others 1,005,025.13; the floors leave 2 fen, which go to
+	// the largest remainders, J (.61) and A (.38).
+	if adj[0].BudgetAfter != 1055277 || adj[9].BudgetAfter != 904523 {
+		t.Errorf("budgets A %d J %d", adj[0].BudgetAfter, adj[9].BudgetAfter)
+	}
+	rules.CoefMax = 1.12
+	adj, _ = Link(rs, map[string]float64{"A": 1.1}, budget, rules)
+	if adj[0].CoefAfter != 1.12 {
+		t.Errorf("cap: %v", adj[0].CoefAfter)
+	}
+}
+
+func TestAppealDeadlines(t *testing.T) {
+	cal := Calendar{Holidays: map[string]bool{"2025-10-01": true, "2025-10-02": true, "2025-10-03": true}, Workdays: map[string]bool{"2025-09-28": true}}
+	// Published Friday 2025-09-26: working days Sun 28 (make-up), Mon 29, Tue 30, then the
+	// holiday, Sat/Sun, Mon 6 and Tue 7 → deadline Tue 2025-10-07 23:59:59.
+	pub := time.Date(2025, 9, 26, 10, 0, 0, 0, time.UTC)
+	if d := cal.AddWorkdays(pub, 5); d.Format("2006-01-02 15:04:05") != "2025-10-07 23:59:59" {
+		t.Fatalf("deadline %v", d)
+	}
+	a, err := cal.FileAppeal(Appeal{ID: 1, Published: pub, Filed: time.Date(2025, 10, 7, 18, 0, 0, 0, time.UTC), Reason: "数据错误"})
+	if err != nil || a.State != AppealFiled {
+		t.Fatal(err)
+	}
+	if _, err := cal.FileAppeal(Appeal{Published: pub, Filed: time.Date(2025, 10, 8, 9, 0, 0, 0, time.UTC), Reason: "x"}); !errors.Is(err, ErrLate) {
+		t.Fatalf("late appeal: %v", err)
+	}
+	a, _ = cal.Review(a, time.Date(2025, 10, 8, 9, 0, 0, 0, time.UTC))
+	d, err := cal.Decide(a, true, "analyst1", "复核属实", time.Date(2025, 10, 9, 9, 0, 0, 0, time.UTC))
+	if err != nil || d.State != AppealUpheld || d.DecidedBy != "analyst1" {
+		t.Fatalf("%+v %v", d, err)
+	}
+	// Undecided past 10 working days: expired, and a decision is refused.
+	late := cal.Expire(a, a.DecideBy.Add(time.Hour))
+	if late.State != AppealExpired {
+		t.Fatalf("%+v", late)
+	}
+	if _, err := cal.Decide(a, false, "x", "y", a.DecideBy.Add(time.Hour)); err == nil {
+		t.Fatal("decision after expiry accepted")
+	}
+}
+
+func TestEvaluateGradesAndLights(t *testing.T) {
+	sys, err := DefaultSystem()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(h string, cmi, growth float64) Facts {
+		return Facts{Hospital: h, PeerGroup: "g", Cases: 100, Weighted: 100, SumRW: cmi * 100, DRGs: 50, LOS: 800, ExpectedLOS: 800,
+			Cost: 1e6, ExpectedCost: 1e6, Discharges: 100, FeeFen: 1e8, DrugFen: 3e7, ConsFen: 1e7, CostPerCase: 100 * (1 + growth),
+			PrevCostPerCase: 100, Surgical: 30, HasSatisfaction: true, Satisfaction: 90}
+	}
+	rs, err := sys.Evaluate([]Facts{mk("A", 1.2, 0.03), mk("B", 0.9, 0.12), mk("C", 1.0, 0.07)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lights := map[string]string{}
+	for _, r := range rs {
+		for _, iv := range r.Indicators {
+			if iv.ID == "cost_growth" {
+				lights[r.Hospital] = iv.Light
+			}
+		}
+	}
+	// Growth 3, 12 and 7 points against a region growth of 0: green, red, yellow.
+	if lights["A"] != "green" || lights["B"] != "red" || lights["C"] != "yellow" {
+		t.Fatalf("lights %v", lights)
+	}
+	if rs[0].Rank != 1 || rs[1].Rank != 3 || rs[0].Score <= rs[2].Score || rs[2].Score <= rs[1].Score {
+		t.Fatalf("ranking %+v", rs)
+	}
+}
