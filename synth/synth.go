@@ -42,11 +42,12 @@ type Summary struct {
 
 // Files written into Config.Out.
 const (
-	HospitalsFile   = "hospitals.csv"
-	PersonsFile     = "persons.csv"
-	SettlementsFile = "settlements.ndjson"
-	LabelsFile      = "labels.csv"
-	KBDir           = "kb"
+	HospitalsFile    = "hospitals.csv"
+	PersonsFile      = "persons.csv"
+	SettlementsFile  = "settlements.ndjson"
+	LabelsFile       = "labels.csv"
+	SatisfactionFile = "satisfaction.csv"
+	KBDir            = "kb"
 )
 
 type gen struct {

@@ -286,7 +286,16 @@ func (g *gen) writeHospitals() error {
 	for _, h := range g.hosps {
 		rows = append(rows, []string{h.code, h.name, strconv.Itoa(h.level), h.grade, h.typ, h.specialty, h.region, strconv.Itoa(h.beds)})
 	}
-	return writeCSV(filepath.Join(g.cfg.Out, HospitalsFile), rows)
+	if err := writeCSV(filepath.Join(g.cfg.Out, HospitalsFile), rows); err != nil {
+		return err
+	}
+	// Patient satisfaction surveys (an imported indicator): less efficient hospitals score lower.
+	sat := [][]string{{"hospital", "value"}}
+	for _, h := range g.hosps {
+		v := 96 - (h.costFactor-0.9)*25 - (h.losFactor-0.85)*12
+		sat = append(sat, []string{h.code, strconv.FormatFloat(math.Round(v*10)/10, 'f', 1, 64)})
+	}
+	return writeCSV(filepath.Join(g.cfg.Out, SatisfactionFile), sat)
 }
 
 // writeKB writes the knowledge base that makes the injected irregularities detectable.

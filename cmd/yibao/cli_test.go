@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,5 +164,88 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "simulate", "--db", db, "--period", "2025", "--scenario", filepath.Join(dir, "missing.json")); code == 0 || errs == "" {
 		t.Fatal("missing scenario accepted")
+	}
+
+	// Evaluation on the store: every hospital graded; budget neutrality holds exactly.
+	code, out, errs = runCLI(t, "evaluate", "--db", db, "--period", "2025", "--params", params, "--satisfaction",
+		filepath.Join(region, "satisfaction.csv"), "--report-dir", filepath.Join(dir, "reports"), "--json")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	var ev struct {
+		Run         int64 `json:"run"`
+		Results     []struct{ Hospital, Grade string }
+		Adjustments []struct {
+			Hospital     string
+			BudgetBefore int64   `json:"budget_before_fen"`
+			BudgetAfter  int64   `json:"budget_after_fen"`
+			CoefBefore   float64 `json:"coef_before"`
+			CoefAfter    float64 `json:"coef_after"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &ev); err != nil || len(ev.Results) == 0 {
+		t.Fatalf("%v %s", err, out)
+	}
+	var before, after int64
+	for i, a := range ev.Adjustments {
+		before += a.BudgetBefore
+		after += a.BudgetAfter
+		if ev.Results[i].Grade == "" {
+			t.Fatalf("ungraded %+v", ev.Results[i])
+		}
+		if _, err := os.Stat(filepath.Join(dir, "reports", a.Hospital+".html")); err != nil {
+			t.Fatalf("no report for %s", a.Hospital)
+		}
+	}
+	if before != after || before == 0 {
+		t.Fatalf("budget neutrality: %d before, %d after", before, after)
+	}
+	// Appeals: filed too late → refused; on time → upheld, and the adjustment is reversed.
+	var moved string
+	for _, a := range ev.Adjustments {
+		if a.CoefAfter != a.CoefBefore {
+			moved = a.Hospital
+		}
+	}
+	target := fmt.Sprintf("adjustment:%d:%s", ev.Run, moved)
+	if code, _, errs := runCLI(t, "appeal", "file", "--db", db, "--hospital", moved, "--target", target, "--reason", "x", "--at", "2099-01-01 00:00:00"); code == 0 || !strings.Contains(errs, "deadline") {
+		t.Fatalf("late appeal: %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "appeal", "file", "--db", db, "--hospital", moved, "--target", target, "--reason", "指标数据有误"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := runCLI(t, "appeal", "decide", "--db", db, "--id", "1", "--uphold", "--by", "analyst", "--why", "复核属实"); code != 0 {
+		t.Fatal(errs)
+	}
+	st2, _ := sqliteOpen(db)
+	defer st2.Close()
+	c, _, overridden, err := st2.LinkageFor(context.Background(), ev.Run, moved)
+	if err != nil || overridden != "appeal 1" {
+		t.Fatalf("upheld appeal not applied: %v %q %v", c, overridden, err)
+	}
+}
+
+// The evaluation calculation contract: topsis and ahp on files.
+func TestEvaluateContract(t *testing.T) {
+	dir := t.TempDir()
+	m, w, out := filepath.Join(dir, "matrix.csv"), filepath.Join(dir, "weights.csv"), filepath.Join(dir, "scores.csv")
+	os.WriteFile(m, []byte("hospital,cmi,alos\nA,0.9,12\nB,1.1,10\nC,1.0,14\n"), 0o644)
+	os.WriteFile(w, []byte("indicator,weight,direction\nalos,0.4,min\ncmi,0.6,max\n"), 0o644)
+	if code, _, errs := runCLI(t, "evaluate", "topsis", "--in", m, "--weights", w, "--out", out); code != 0 {
+		t.Fatal(errs)
+	}
+	rows := readCSV(t, out)
+	if strings.Join(rows[0], ",") != "hospital,score,rank" || rows[1][1] != "0.325906" || rows[2][2] != "1" || rows[3][2] != "3" {
+		t.Fatalf("%v", rows)
+	}
+	p := filepath.Join(dir, "pairwise.csv")
+	os.WriteFile(p, []byte(",q,e,c\nq,1,3,5\ne,1/3,1,3\nc,1/5,1/3,1\n"), 0o644)
+	code, stdout, _ := runCLI(t, "evaluate", "ahp", "--in", p)
+	if code != 0 || !strings.Contains(stdout, "q,0.636986") || !strings.Contains(stdout, "CR,0.033199") {
+		t.Fatalf("%d %s", code, stdout)
+	}
+	os.WriteFile(p, []byte(",a,b,c\na,1,9,1/9\nb,1/9,1,9\nc,9,1/9,1\n"), 0o644)
+	if code, _, errs := runCLI(t, "evaluate", "ahp", "--in", p); code == 0 || !strings.Contains(errs, "CR = ") {
+		t.Fatalf("inconsistent matrix accepted: %s", errs)
 	}
 }

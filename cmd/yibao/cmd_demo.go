@@ -39,14 +39,14 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(e.stdout, "== 1/5 synthetic region (合成地区): seed %d, %d hospitals, %d persons, %d months\n", cfg.Seed, cfg.Hospitals, cfg.Persons, cfg.Months)
+	fmt.Fprintf(e.stdout, "== 1/6 synthetic region (合成地区): seed %d, %d hospitals, %d persons, %d months\n", cfg.Seed, cfg.Hospitals, cfg.Persons, cfg.Months)
 	sum, secs, err := synthesise(ctx, e, *cfg, false)
 	if err != nil {
 		return err
 	}
 	printSynth(e, cfg.Out, sum, secs)
 
-	fmt.Fprintf(e.stdout, "== 2/5 ingest (采集入库) into %s\n", dir)
+	fmt.Fprintf(e.stdout, "== 2/6 ingest (采集入库) into %s\n", dir)
 	isum, st, err := ingestPaths(ctx, e, dir, "", 0, false, []string{
 		filepath.Join(cfg.Out, synth.HospitalsFile), filepath.Join(cfg.Out, synth.SettlementsFile)})
 	if err != nil {
@@ -57,7 +57,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	fmt.Fprintln(e.stdout, "== 3/5 DRG grouping (分组) with the demo scheme")
+	fmt.Fprintln(e.stdout, "== 3/6 DRG grouping (分组) with the demo scheme")
 	scheme, err := grouper.Parse(schemes.DemoDRG)
 	if err != nil {
 		return fmt.Errorf("demo scheme: %w", err)
@@ -68,16 +68,26 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "grouped %d inpatient settlements with %s %s: %v\n", gsum.Cases, scheme.ID, scheme.Version, gsum.ByStatus)
 
-	fmt.Fprintln(e.stdout, "== 4/5 smart audit (智能审核): every settlement against the region's knowledge base, scored against its labels")
+	fmt.Fprintln(e.stdout, "== 4/6 smart audit (智能审核): every settlement against the region's knowledge base, scored against its labels")
 	kbDir, labels := filepath.Join(cfg.Out, synth.KBDir), filepath.Join(cfg.Out, synth.LabelsFile)
 	if code := run(ctx, e, []string{"audit", "--db", st.Dir(), "--kb", kbDir, "--evaluate", labels, "--confirm-definite"}); code != exitOK {
 		return fmt.Errorf("demo audit failed (exit %d)", code)
 	}
 
-	fmt.Fprintln(e.stdout, "== 5/5 payment (支付): weights from 2024, DRG settlement of 2025 (confirmed findings leave overspend sharing), a policy scenario, DIP")
+	fmt.Fprintln(e.stdout, "== 5/6 payment (支付): weights from 2024, DRG settlement of 2025 (confirmed findings leave overspend sharing), a policy scenario, DIP")
 	if err := demoPayment(ctx, e, st, cfg.Out); err != nil {
 		return err
 	}
+
+	fmt.Fprintln(e.stdout, "== 6/6 performance evaluation and linkage (技术绩效联动): 2025 indicators, TOPSIS within peer groups, next year's coefficients and budgets")
+	reports := filepath.Join(cfg.Out, "reports")
+	evalArgs := []string{"evaluate", "--db", st.Dir(), "--period", "2025", "--params", filepath.Join(cfg.Out, "params.json"),
+		"--satisfaction", filepath.Join(cfg.Out, synth.SatisfactionFile), "--report-dir", reports, "--out-params", filepath.Join(cfg.Out, "params-2026-coefficients.json")}
+	fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(evalArgs, " "))
+	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 12}, stderr: e.stderr, getenv: e.getenv}, evalArgs); code != exitOK {
+		return fmt.Errorf("demo evaluation failed (exit %d)", code)
+	}
+	fmt.Fprintf(e.stdout, "improvement reports (绩效改进建议书): %s/<hospital>.html\n", reports)
 	fmt.Fprintf(e.stdout, "\nonline audit: yibao serve --db %s --kb %s  (POST /nhsa/3101, /nhsa/3102, /nhsa/3103)\n", st.Dir(), kbDir)
 	return nil
 }

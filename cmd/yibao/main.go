@@ -62,6 +62,7 @@ func commands() []command {
 		{"simulate", "re-run pricing and settlement under a scenario and report the fund impact, storing nothing", runSimulate},
 		{"audit", "smart audit (智能审核): knowledge base, rules and detectors over files or the store", runAudit},
 		{"evaluate", "performance evaluation: TOPSIS and AHP on files, or the indicator system on the store", runEvaluate},
+		{"appeal", "appeals (申诉与复核) against adjustments and findings: file, decide, list", runAppeal},
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
 	}
