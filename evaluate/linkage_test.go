@@ -116,3 +116,61 @@ func TestEvaluateGradesAndLights(t *testing.T) {
 		t.Fatalf("ranking %+v", rs)
 	}
 }
+
+func TestLeagueAndCredit(t *testing.T) {
+	var rs []Result
+	for i := 0; i < 10; i++ {
+		rs = append(rs, Result{Hospital: string(rune('a' + i)), Closeness: float64(10-i) / 10})
+	}
+	l := League(rs, nil, 0.1, 0.1)
+	if l[0].Unit != "a" || l[0].Flag != "reward" || l[9].Unit != "j" || l[9].Flag != "warning" || l[5].Flag != "" {
+		t.Fatalf("%+v", l)
+	}
+	c := DefaultCredit().Credit(map[string][2]int{"d1": {6, 0}, "d2": {2, 2}, "d3": {0, 1}})
+	want := map[string]struct {
+		pts    int
+		status string
+	}{"d1": {12, "suspended"}, "d2": {6, "warning"}, "d3": {1, "normal"}}
+	for _, x := range c {
+		if w := want[x.Doctor]; x.Deducted != w.pts || x.Status != w.status {
+			t.Errorf("%+v, want %+v", x, w)
+		}
+	}
+	if HospitalCredit("good") != "B" {
+		t.Fatal("credit grade")
+	}
+}
+
+// Laparoscopy: 20 stays of 5 days at 6,000 yuan against 20 open ones of 7 days at 7,000 in
+// the same DRG, outcomes equal → 效率与费用双优, coefficient 1.1. A stent whose users have 30%
+// complications against 10% → 疗效较差, 0.95.
+func TestTechnologyGolden(t *testing.T) {
+	cat, err := DefaultTechnologies()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs []TechCase
+	for i := 0; i < 20; i++ {
+		cs = append(cs, TechCase{Hospital: "H1", DRG: "GD15", Procedures: []string{"47.0100"}, LOS: 5, Cost: 6000},
+			TechCase{Hospital: "H2", DRG: "GD15", Procedures: []string{"47.0901"}, LOS: 7, Cost: 7000},
+			TechCase{Hospital: "H1", DRG: "FM15", Items: []string{"C0212000001"}, LOS: 6, Cost: 30000, Complication: i < 6},
+			TechCase{Hospital: "H2", DRG: "FM15", LOS: 6, Cost: 25000, Complication: i < 2})
+	}
+	got := map[string]TechResult{}
+	for _, r := range cat.EvaluateTechnologies(cs) {
+		if r.Hospital == "" {
+			got[r.Technology] = r
+		}
+	}
+	lap := got["lap_appendectomy"]
+	if lap.Flags[0] != "效率与费用双优" || lap.Coefficient != 1.1 || lap.Tech.MeanLOS != 5 || lap.Alternatives.MeanCost != 7000 {
+		t.Errorf("%+v", lap)
+	}
+	st := got["drug_eluting_stent"]
+	if st.Flags[0] != "疗效较差" || st.Coefficient != 0.95 || st.Tech.Complication != 30 || st.Alternatives.Complication != 10 {
+		t.Errorf("%+v", st)
+	}
+	if got["robotic_surgery"].Tech.Cases != 0 {
+		t.Errorf("robot %+v", got["robotic_surgery"])
+	}
+}

@@ -200,6 +200,16 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 	if before != after || before == 0 {
 		t.Fatalf("budget neutrality: %d before, %d after", before, after)
 	}
+	h0 := ev.Adjustments[0].Hospital
+	for _, args := range [][]string{
+		{"evaluate", "technology", "--db", db, "--period", "2025"},
+		{"evaluate", "credit", "--db", db, "--period", "2025"},
+		{"evaluate", "league", "--db", db, "--period", "2025", "--hospital", h0, "--min-cases", "1"},
+	} {
+		if code, out, errs := runCLI(t, args...); code != 0 || out == "" {
+			t.Fatalf("%v: %d %s", args, code, errs)
+		}
+	}
 	// Appeals: filed too late → refused; on time → upheld, and the adjustment is reversed.
 	var moved string
 	for _, a := range ev.Adjustments {

@@ -88,6 +88,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo evaluation failed (exit %d)", code)
 	}
 	fmt.Fprintf(e.stdout, "improvement reports (绩效改进建议书): %s/<hospital>.html\n", reports)
+	for _, args := range [][]string{
+		{"evaluate", "technology", "--db", st.Dir(), "--period", "2025"},
+		{"evaluate", "credit", "--db", st.Dir(), "--period", "2025"},
+	} {
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 5}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
+			return fmt.Errorf("demo step yibao %s failed (exit %d)", strings.Join(args[:2], " "), code)
+		}
+	}
 	fmt.Fprintf(e.stdout, "\nonline audit: yibao serve --db %s --kb %s  (POST /nhsa/3101, /nhsa/3102, /nhsa/3103)\n", st.Dir(), kbDir)
 	return nil
 }

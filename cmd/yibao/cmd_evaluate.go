@@ -18,6 +18,12 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 			return runTOPSIS(e, args[1:])
 		case "ahp":
 			return runAHP(e, args[1:])
+		case "league":
+			return runLeague(ctx, e, args[1:])
+		case "credit":
+			return runCredit(ctx, e, args[1:])
+		case "technology":
+			return runTechnology(ctx, e, args[1:])
 		}
 	}
 	return runEvaluateStore(ctx, e, args)

@@ -57,7 +57,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	facts, extra, err := gatherFacts(ctx, st, *scheme, pr, p)
+	facts, extra, err := gatherFacts(ctx, st, *scheme, pr, p, "hospital", "")
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,10 @@ type ruleCount struct {
 }
 
 // gatherFacts computes the per-hospital facts of a period from the store.
-func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period, p *payment.Params) ([]evaluate.Facts, reportExtra, error) {
+//
+// unit is "hospital" (peer groups by level and type), or "department" / "doctor" inside
+// one hospital (all its units are one peer group).
+func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period, p *payment.Params, unit, hospital string) ([]evaluate.Facts, reportExtra, error) {
 	extra := reportExtra{drgExcess: map[string][]drgCost{}, topRules: map[string][]ruleCount{}, names: map[string]string{}}
 	rows, err := st.CaseRows(ctx, scheme, pr.from, pr.to)
 	if err != nil {
@@ -177,6 +180,25 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 	for _, h := range hs {
 		peer[h.Code] = fmt.Sprintf("%d级-%s", h.Level, h.Type)
 		extra.names[h.Code] = h.Name
+	}
+	keyOf := func(r *sqlite.CaseRow) string { return r.Hospital }
+	peerOf := func(k string) string { return peer[k] }
+	switch unit {
+	case "department":
+		keyOf = func(r *sqlite.CaseRow) string { return r.Dept }
+	case "doctor":
+		keyOf = func(r *sqlite.CaseRow) string { return r.Doctor }
+	}
+	if unit != "hospital" {
+		peerOf = func(string) string { return hospital }
+	}
+	unitOf := map[string]string{} // setl_id → unit key, for the detail pass and findings
+	var own []sqlite.CaseRow
+	for i := range rows {
+		if hospital == "" || rows[i].Hospital == hospital {
+			unitOf[rows[i].SetlID] = keyOf(&rows[i])
+			own = append(own, rows[i])
+		}
 	}
 	// Region means per DRG over the period, and weights from the period itself.
 	type agg struct {
@@ -223,7 +245,7 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 	excess := map[string]map[string]*drgCost{}
 	get := func(h string) *evaluate.Facts {
 		if by[h] == nil {
-			by[h] = &evaluate.Facts{Hospital: h, PeerGroup: peer[h]}
+			by[h] = &evaluate.Facts{Hospital: h, PeerGroup: peerOf(h)}
 			drgs[h] = map[string]bool{}
 			excess[h] = map[string]*drgCost{}
 		}
@@ -246,13 +268,16 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 	var regionNow, regionPrev float64
 	var nNow, nPrev int
 	for _, r := range rows {
-		f := get(r.Hospital)
+		regionNow += float64(r.Cost) / 100
+		nNow++
+	}
+	for _, r := range own {
+		k := keyOf(&r)
+		f := get(k)
 		f.Cases++
 		f.Discharges++
 		f.LOS += float64(r.LOS)
 		f.Cost += float64(r.Cost) / 100
-		regionNow += float64(r.Cost) / 100
-		nNow++
 		if readmitted[r.SetlID] {
 			f.Readmissions31++
 		}
@@ -263,7 +288,7 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 			continue
 		}
 		f.Grouped++
-		drgs[r.Hospital][r.DRG] = true
+		drgs[k][r.DRG] = true
 		a := region[r.DRG]
 		f.ExpectedLOS += a.los / float64(a.n)
 		f.ExpectedCost += a.cost / float64(a.n)
@@ -277,10 +302,10 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 				f.LowRiskDeaths++
 			}
 		}
-		x := excess[r.Hospital][r.DRG]
+		x := excess[k][r.DRG]
 		if x == nil {
 			x = &drgCost{DRG: r.DRG}
-			excess[r.Hospital][r.DRG] = x
+			excess[k][r.DRG] = x
 		}
 		x.Cases++
 		x.Actual += float64(r.Cost) / 100
@@ -288,10 +313,14 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 	}
 	prevCost := map[string][2]float64{}
 	for _, r := range prev {
-		v := prevCost[r.Hospital]
-		prevCost[r.Hospital] = [2]float64{v[0] + float64(r.Cost)/100, v[1] + 1}
 		regionPrev += float64(r.Cost) / 100
 		nPrev++
+		if hospital != "" && r.Hospital != hospital {
+			continue
+		}
+		k := keyOf(&r)
+		v := prevCost[k]
+		prevCost[k] = [2]float64{v[0] + float64(r.Cost)/100, v[1] + 1}
 	}
 	growth := 0.0
 	if nPrev > 0 && regionPrev > 0 {
@@ -299,7 +328,11 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 	}
 	// Fee categories and surgery need the detail of each stay.
 	err = st.EachCurrent(ctx, sqlite.Filter{InpatientOnly: true, From: pr.from, To: pr.to}, func(s sqlite.StoredSettlement) error {
-		f := get(s.Hospital)
+		k, ok := unitOf[s.ID]
+		if !ok {
+			return nil
+		}
+		f := get(k)
 		for _, l := range s.Fees {
 			f.FeeFen += int64(l.Amount)
 			switch l.Category {
@@ -321,7 +354,7 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 	if err != nil {
 		return nil, extra, err
 	}
-	counts, err := st.FindingsByHospital(ctx, pr.from, pr.to)
+	counts, err := st.FindingsByUnit(ctx, pr.from, pr.to, unit, hospital)
 	if err != nil {
 		return nil, extra, err
 	}

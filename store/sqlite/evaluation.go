@@ -17,11 +17,22 @@ type FindingCounts struct {
 	AmountFen                 int64
 }
 
-// FindingsByHospital counts findings (open or confirmed) of settlements discharged in
-// [from, to), per hospital.
-func (s *Store) FindingsByHospital(ctx context.Context, from, to time.Time) (map[string]FindingCounts, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT hospital, count(*), sum(category = 'upcoding'), sum(category = 'split_admission'), sum(amount_fen)
-		FROM findings WHERE status != 'dismissed' AND discharge_time >= ? AND discharge_time < ? GROUP BY hospital`, from.Unix(), to.Unix())
+// FindingsByUnit counts findings (open or confirmed) of settlements discharged in
+// [from, to), per hospital, or per department or doctor of one hospital.
+func (s *Store) FindingsByUnit(ctx context.Context, from, to time.Time, unit, hospital string) (map[string]FindingCounts, error) {
+	col := map[string]string{"hospital": "s.hospital", "department": "s.dscg_dept", "doctor": "s.doctor"}[unit]
+	if col == "" {
+		return nil, fmt.Errorf("unknown unit %q (hospital, department, doctor)", unit)
+	}
+	q := `SELECT ` + col + `, count(*), sum(f.category = 'upcoding'), sum(f.category = 'split_admission'), sum(f.amount_fen)
+		FROM findings f JOIN settlements s ON s.id = f.settlement_row
+		WHERE f.status != 'dismissed' AND f.discharge_time >= ? AND f.discharge_time < ?`
+	args := []any{from.Unix(), to.Unix()}
+	if hospital != "" {
+		q += ` AND s.hospital = ?`
+		args = append(args, hospital)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` GROUP BY 1`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -257,4 +268,62 @@ func (s *Store) FindingCategories(ctx context.Context, from, to time.Time) (map[
 		out[h][c] = n
 	}
 	return out, rows.Err()
+}
+
+// DoctorFindings counts confirmed findings per attending doctor and severity for
+// settlements discharged in [from, to): doctor → [definite, suspicious].
+func (s *Store) DoctorFindings(ctx context.Context, from, to time.Time) (map[string][2]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.doctor, sum(f.severity = 'definite'), sum(f.severity = 'suspicious')
+		FROM findings f JOIN settlements s ON s.id = f.settlement_row
+		WHERE f.status = 'confirmed' AND s.doctor != '' AND f.discharge_time >= ? AND f.discharge_time < ? GROUP BY s.doctor`, from.Unix(), to.Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][2]int{}
+	for rows.Next() {
+		var d string
+		var a, b int
+		if err := rows.Scan(&d, &a, &b); err != nil {
+			return nil, err
+		}
+		out[d] = [2]int{a, b}
+	}
+	return out, rows.Err()
+}
+
+// LatestGrades returns the grades of the newest evaluation run of a period.
+func (s *Store) LatestGrades(ctx context.Context, period string) (map[string]string, int64, error) {
+	var id int64
+	var results string
+	err := s.db.QueryRowContext(ctx, `SELECT id, results FROM evaluation_runs WHERE period = ? ORDER BY id DESC LIMIT 1`, period).Scan(&id, &results)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, fmt.Errorf("no evaluation run for %s: run yibao evaluate --period %s first", period, period)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var rs []struct{ Hospital, Grade string }
+	if err := json.Unmarshal([]byte(results), &rs); err != nil {
+		return nil, 0, err
+	}
+	out := map[string]string{}
+	for _, r := range rs {
+		out[r.Hospital] = r.Grade
+	}
+	return out, id, nil
+}
+
+// PutTechnologyRun stores a technology evaluation and returns its id.
+func (s *Store) PutTechnologyRun(ctx context.Context, period, version string, results any) (int64, error) {
+	b, err := json.Marshal(results)
+	if err != nil {
+		return 0, err
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO technology_runs (period, version, results, created_at) VALUES (?, ?, ?, ?)`,
+		period, version, string(b), time.Now().Unix())
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }

@@ -1,0 +1,220 @@
+package evaluate
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+)
+
+//go:embed technologies.json
+var defaultTechnologies []byte
+
+// Technology is a procedure or consumable code set evaluated against the alternatives
+// within the same DRGs (技术评价).
+type Technology struct {
+	ID          string   `json:"id"`
+	NameZh      string   `json:"name_zh"`
+	NameEn      string   `json:"name_en"`
+	Procedures  []string `json:"procedures"`
+	Consumables []string `json:"consumables"` // national list codes of consumables or service items
+}
+
+// TechRules move technology coefficients with the comparison.
+type TechRules struct {
+	DoubleBetterCoef float64 `json:"double_better_coef"` // faster and cheaper, outcomes not worse
+	WorseOutcomeCoef float64 `json:"worse_outcome_coef"` // complications or readmissions worse
+	OutcomeMarginPP  float64 `json:"outcome_margin_pp"`  // percentage points that count as worse
+	MinCases         int     `json:"min_cases"`          // fewer technology cases: no judgement
+	CoefMin          float64 `json:"coef_min"`
+	CoefMax          float64 `json:"coef_max"`
+}
+
+// TechCatalogue is a versioned list of technologies with their rules.
+type TechCatalogue struct {
+	Version      string       `json:"version"`
+	Rules        TechRules    `json:"rules"`
+	Technologies []Technology `json:"technologies"`
+}
+
+// DefaultTechnologies is evaluate/technologies.json.
+func DefaultTechnologies() (*TechCatalogue, error) { return parseTech(defaultTechnologies) }
+
+// LoadTechnologies reads a bureau's technology catalogue.
+func LoadTechnologies(path string) (*TechCatalogue, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := parseTech(b)
+	if err != nil {
+		return nil, fmt.Errorf("technology catalogue %s: %w", path, err)
+	}
+	return c, nil
+}
+
+func parseTech(b []byte) (*TechCatalogue, error) {
+	var c TechCatalogue
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, err
+	}
+	for _, t := range c.Technologies {
+		if t.ID == "" || len(t.Procedures)+len(t.Consumables) == 0 {
+			return nil, fmt.Errorf("technology %q needs an id and procedure or consumable codes", t.ID)
+		}
+	}
+	if c.Rules.CoefMax == 0 {
+		c.Rules.CoefMin, c.Rules.CoefMax = 0.9, 1.1
+	}
+	return &c, nil
+}
+
+// TechCase is a grouped stay with what the technology comparison needs.
+type TechCase struct {
+	Hospital     string
+	DRG          string
+	Procedures   []string
+	Items        []string // fee-line list codes
+	LOS          int
+	Cost         float64 // yuan
+	Complication bool    // a counted MCC/CC (DRG split 1 or 3)
+	Readmitted   bool    // unplanned readmission within 31 days
+}
+
+// TechStats summarise a set of cases.
+type TechStats struct {
+	Cases        int     `json:"cases"`
+	MeanLOS      float64 `json:"mean_los"`
+	MeanCost     float64 `json:"mean_cost"`
+	Complication float64 `json:"complication_pct"`
+	Readmission  float64 `json:"readmission_pct"`
+}
+
+// TechResult compares a technology (in the region or one hospital) with the alternatives
+// in the same DRGs across the region.
+type TechResult struct {
+	Technology   string    `json:"technology"`
+	Name         string    `json:"name"`
+	Hospital     string    `json:"hospital"` // "" for the region
+	DRGs         []string  `json:"drgs"`
+	Tech         TechStats `json:"tech"`
+	Alternatives TechStats `json:"alternatives"`
+	Flags        []string  `json:"flags"` // 效率与费用双优, 效率更优, 费用更优, 疗效较差, 病例不足
+	Coefficient  float64   `json:"coefficient"`
+}
+
+func (t Technology) uses(c *TechCase) bool {
+	for _, p := range c.Procedures {
+		for _, q := range t.Procedures {
+			if p == q {
+				return true
+			}
+		}
+	}
+	for _, it := range c.Items {
+		for _, q := range t.Consumables {
+			if it == q {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func stats(cs []*TechCase) TechStats {
+	s := TechStats{Cases: len(cs)}
+	if len(cs) == 0 {
+		return s
+	}
+	var comp, readm int
+	for _, c := range cs {
+		s.MeanLOS += float64(c.LOS)
+		s.MeanCost += c.Cost
+		if c.Complication {
+			comp++
+		}
+		if c.Readmitted {
+			readm++
+		}
+	}
+	n := float64(len(cs))
+	s.MeanLOS = math.Round(s.MeanLOS/n*100) / 100
+	s.MeanCost = math.Round(s.MeanCost/n*100) / 100
+	s.Complication = math.Round(1000*float64(comp)/n) / 10
+	s.Readmission = math.Round(1000*float64(readm)/n) / 10
+	return s
+}
+
+// EvaluateTechnologies compares each technology with the alternatives in the DRGs where it
+// is used: for the region, and for each hospital that uses it. A technology faster and
+// cheaper than the alternatives with outcomes not worse (by more than the margin) is flagged
+// 效率与费用双优 and its coefficient rises to DoubleBetterCoef; worse outcomes lower it to
+// WorseOutcomeCoef; coefficients stay within the caps.
+func (cat *TechCatalogue) EvaluateTechnologies(cases []TechCase) []TechResult {
+	var out []TechResult
+	r := cat.Rules
+	for _, t := range cat.Technologies {
+		drgs := map[string]bool{}
+		for i := range cases {
+			if t.uses(&cases[i]) {
+				drgs[cases[i].DRG] = true
+			}
+		}
+		var techAll, alt []*TechCase
+		byHosp := map[string][]*TechCase{}
+		for i := range cases {
+			c := &cases[i]
+			if !drgs[c.DRG] {
+				continue
+			}
+			if t.uses(c) {
+				techAll = append(techAll, c)
+				byHosp[c.Hospital] = append(byHosp[c.Hospital], c)
+			} else {
+				alt = append(alt, c)
+			}
+		}
+		var drgList []string
+		for d := range drgs {
+			drgList = append(drgList, d)
+		}
+		sort.Strings(drgList)
+		as := stats(alt)
+		judge := func(hosp string, cs []*TechCase) TechResult {
+			ts := stats(cs)
+			res := TechResult{Technology: t.ID, Name: t.NameZh, Hospital: hosp, DRGs: drgList, Tech: ts, Alternatives: as, Coefficient: 1}
+			if ts.Cases < r.MinCases || as.Cases == 0 {
+				res.Flags = []string{"病例不足"}
+				return res
+			}
+			faster, cheaper := ts.MeanLOS < as.MeanLOS, ts.MeanCost < as.MeanCost
+			worse := ts.Complication > as.Complication+r.OutcomeMarginPP || ts.Readmission > as.Readmission+r.OutcomeMarginPP
+			switch {
+			case worse:
+				res.Flags = append(res.Flags, "疗效较差")
+				res.Coefficient = r.WorseOutcomeCoef
+			case faster && cheaper:
+				res.Flags = append(res.Flags, "效率与费用双优")
+				res.Coefficient = r.DoubleBetterCoef
+			case faster:
+				res.Flags = append(res.Flags, "效率更优")
+			case cheaper:
+				res.Flags = append(res.Flags, "费用更优")
+			}
+			res.Coefficient = math.Min(r.CoefMax, math.Max(r.CoefMin, res.Coefficient))
+			return res
+		}
+		out = append(out, judge("", techAll))
+		hs := make([]string, 0, len(byHosp))
+		for h := range byHosp {
+			hs = append(hs, h)
+		}
+		sort.Strings(hs)
+		for _, h := range hs {
+			out = append(out, judge(h, byHosp[h]))
+		}
+	}
+	return out
+}
