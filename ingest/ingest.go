@@ -274,16 +274,26 @@ func (r *run) reject(file string, record int, setlID string, reasons []Problem, 
 	return nil
 }
 
-func (r *run) hospitals(path string) error {
+// openCSV opens a CSV file and reads its header; the caller closes the file.
+func openCSV(path string) (*os.File, *csvTable, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", path, err)
+		return nil, nil, fmt.Errorf("ingest %s: %w", path, err)
 	}
-	defer f.Close()
 	t, err := newCSVTable(bufio.NewReader(f))
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", path, err)
+		f.Close()
+		return nil, nil, fmt.Errorf("ingest %s: %w", path, err)
 	}
+	return f, t, nil
+}
+
+func (r *run) hospitals(path string) error {
+	f, t, err := openCSV(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
 	var hs []yibao.Hospital
 	for n := 1; ; n++ {
 		row, err := t.next()
@@ -625,14 +635,9 @@ func (r *run) csvPair(path, feesPath string) error {
 	fees := map[string][]map[string]string{}
 	feeLine := map[string][]int{}
 	if feesPath != "" {
-		f, err := os.Open(feesPath)
+		f, t, err := openCSV(feesPath)
 		if err != nil {
-			return fmt.Errorf("ingest %s: %w", feesPath, err)
-		}
-		t, err := newCSVTable(bufio.NewReader(f))
-		if err != nil {
-			f.Close()
-			return fmt.Errorf("ingest %s: %w", feesPath, err)
+			return err
 		}
 		for n := 1; ; n++ {
 			row, err := t.next()
@@ -653,15 +658,11 @@ func (r *run) csvPair(path, feesPath string) error {
 		}
 		f.Close()
 	}
-	f, err := os.Open(path)
+	f, t, err := openCSV(path)
 	if err != nil {
-		return fmt.Errorf("ingest %s: %w", path, err)
+		return err
 	}
 	defer f.Close()
-	t, err := newCSVTable(bufio.NewReader(f))
-	if err != nil {
-		return fmt.Errorf("ingest %s: %w", path, err)
-	}
 	w := newWorker(r.opt.Pseudonymiser)
 	out := newSettlementSink(r)
 	defer out.close() // on early return; the normal path closes below

@@ -193,11 +193,9 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := payment.DefaultParams()
-	if *params != "" {
-		if p, err = payment.LoadParams(*params); err != nil {
-			return err
-		}
+	p, err := loadParams(*params)
+	if err != nil {
+		return err
 	}
 	cat, err := grouper.LoadDIPCatalogue(*path)
 	if err != nil {

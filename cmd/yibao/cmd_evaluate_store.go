@@ -46,11 +46,9 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := payment.DefaultParams()
-	if *params != "" {
-		if p, err = payment.LoadParams(*params); err != nil {
-			return err
-		}
+	p, err := loadParams(*params)
+	if err != nil {
+		return err
 	}
 	st, err := sqlite.Open(dataDir(e, *db))
 	if err != nil {

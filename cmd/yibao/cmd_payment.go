@@ -195,11 +195,9 @@ func runWeights(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p := payment.DefaultParams()
-	if *params != "" {
-		if p, err = payment.LoadParams(*params); err != nil {
-			return err
-		}
+	p, err := loadParams(*params)
+	if err != nil {
+		return err
 	}
 	st, err := sqlite.Open(dataDir(e, *db))
 	if err != nil {
@@ -366,4 +364,12 @@ func writeImpactCSV(path string, sim *payment.Simulation) error {
 		return err
 	}
 	return f.Close()
+}
+
+// loadParams reads a payment parameter file, or returns the built-in parameters for "".
+func loadParams(path string) (*payment.Params, error) {
+	if path == "" {
+		return payment.DefaultParams(), nil
+	}
+	return payment.LoadParams(path)
 }
