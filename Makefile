@@ -2,15 +2,31 @@
 GO ?= go
 BIN := bin/yibao
 
-.PHONY: build demo test bench fuzz clean
+.PHONY: build demo test bench fuzz clean vendor browser
 
-build:
+ECHARTS := web/static/vendor/echarts.min.js
+
+# ECharts comes from the npm registry (version pinned in web/ui/package-lock.json) and is
+# embedded into the binary.
+vendor: $(ECHARTS)
+$(ECHARTS): web/ui/package.json web/ui/package-lock.json
+	cd web/ui && npm ci --no-audit --no-fund --loglevel=error
+	cp web/ui/node_modules/echarts/dist/echarts.min.js $(ECHARTS)
+
+# The browser tests drive Debian's Chromium (with CJK fonts, so that screenshots are
+# legible); install them when missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+	  (echo "installing chromium and CJK fonts for the browser tests"; apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+
+build: vendor
 	$(GO) build -o $(BIN) ./cmd/yibao
 
 demo: build
 	./$(BIN) demo
 
-test:
+test: vendor browser
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 

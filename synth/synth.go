@@ -275,9 +275,10 @@ func (g *gen) history(rng *rand.Rand, p *person, counts map[string]int) []*encou
 				day = p.birth
 			}
 			if day.Before(end.AddDate(0, 0, -40)) {
-				e := g.inpatient(rng, p, h, c, day, 0)
-				out = append(out, e)
-				lastDischarge = e.dscg
+				if e := g.inpatient(rng, p, h, c, day, 0); e.dscg.Before(end) {
+					out = append(out, e)
+					lastDischarge = e.dscg
+				}
 			}
 		}
 	}

@@ -4,7 +4,9 @@ package web
 
 import (
 	"context"
+
 	"errors"
+	"github.com/yibao-dev/yibao/evaluate"
 	"log"
 	"net/http"
 	"sync"
@@ -35,6 +37,16 @@ type Server struct {
 	mu        sync.Mutex
 	levelMap  map[string]int
 	levelTime time.Time
+
+	cockpit       *sqlite.Store // nil: the cockpit is not served
+	scheme        string
+	reports       string // directory of the HTML improvement reports
+	scenarios     string // directory of scenario-*.json files
+	simulate      func(ctx context.Context, scenarioPath string) (any, error)
+	monthlyBudget int64 // fen, for the balance-ratio alert
+	calendar      evaluate.Calendar
+	limit         *limiter
+	cache         *cache
 }
 
 // Config wires a Server.
@@ -43,6 +55,15 @@ type Config struct {
 	KB           *audit.KB                 // nil disables the audit interfaces
 	Pseudonymise func(psnNo string) string // required: personal numbers never reach the store in clear
 	Log          *log.Logger
+
+	// The cockpit (all optional).
+	Cockpit       *sqlite.Store
+	Scheme        string
+	Reports       string
+	Scenarios     string
+	Simulate      func(ctx context.Context, scenarioPath string) (any, error)
+	MonthlyBudget int64
+	Calendar      evaluate.Calendar
 }
 
 // New builds a server.
@@ -50,7 +71,9 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = log.Default()
 	}
-	return &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log}
+	return &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, cockpit: c.Cockpit, scheme: c.Scheme,
+		reports: c.Reports, scenarios: c.Scenarios, simulate: c.Simulate, monthlyBudget: c.MonthlyBudget, calendar: c.Calendar,
+		limit: &limiter{failures: map[string][]time.Time{}}, cache: &cache{m: map[string]any{}}}
 }
 
 // Handler routes requests.
@@ -60,6 +83,32 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/nhsa/3102", s.handleNHSA("3102"))
 	mux.HandleFunc("/nhsa/3103", s.handleNHSA("3103"))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	if s.cockpit != nil {
+		mux.HandleFunc("POST /api/login", s.handleLogin)
+		for path, h := range map[string]http.HandlerFunc{
+			"POST /api/logout":                 s.handleLogout,
+			"GET /api/me":                      s.handleMe,
+			"GET /api/overview":                s.handleOverview,
+			"GET /api/hospitals":               s.handleHospitals,
+			"GET /api/hospitals/{code}":        s.handleHospital,
+			"GET /api/hospitals/{code}/report": s.handleReport,
+			"GET /api/drgs":                    s.handleDRGs,
+			"GET /api/drgs/{drg}/cases":        s.handleDRGCases,
+			"GET /api/audit/summary":           s.handleAuditSummary,
+			"GET /api/audit/findings":          s.handleFindings,
+			"GET /api/settlements/{id}":        s.handleSettlement,
+			"GET /api/linkage":                 s.handleLinkage,
+			"GET /api/appeals":                 s.handleAppeals,
+			"POST /api/appeals":                s.handleFileAppeal,
+			"POST /api/appeals/{id}/decision":  s.handleDecideAppeal,
+			"GET /api/scenarios":               s.handleScenarios,
+			"GET /api/simulate":                s.handleSimulate,
+		} {
+			mux.HandleFunc(path, s.authed(h))
+		}
+		mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
+		mux.Handle("/", staticHandler())
+	}
 	return recoverer(s.log, mux)
 }
 

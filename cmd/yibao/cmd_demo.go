@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,13 +17,16 @@ import (
 	"github.com/yibao-dev/yibao/grouper"
 	"github.com/yibao-dev/yibao/schemes"
 	"github.com/yibao-dev/yibao/synth"
+	"github.com/yibao-dev/yibao/web"
 )
 
 // runDemo builds a synthetic region and runs the pipeline on it stage by stage.
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "demo [--out DIR] [--db DIR] [--persons N] [--seed N]")
+	fs := newFlags(e, "demo", "demo [--out DIR] [--db DIR] [--persons N] [--seed N] [--addr HOST:PORT] [--no-serve]")
 	cfg := synthFlags(fs)
 	db := fs.String("db", "", "data directory (default $YIBAO_DB or ./yibao-data)")
+	addr := fs.String("addr", "127.0.0.1:8080", "where the cockpit listens at the end")
+	noServe := fs.Bool("no-serve", false, "stop after the pipeline instead of serving the cockpit")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -97,8 +101,36 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("demo step yibao %s failed (exit %d)", strings.Join(args[:2], " "), code)
 		}
 	}
-	fmt.Fprintf(e.stdout, "\nonline audit: yibao serve --db %s --kb %s  (POST /nhsa/3101, /nhsa/3102, /nhsa/3103)\n", st.Dir(), kbDir)
-	return nil
+	// Accounts for the cockpit: a bureau administrator, an analyst and the insurance office of
+	// the first hospital; passwords are generated and written beside the region.
+	var accounts strings.Builder
+	hs, err := st.Hospitals(ctx)
+	if err != nil || len(hs) == 0 {
+		return fmt.Errorf("demo accounts: no hospitals (%v)", err)
+	}
+	for _, a := range []struct{ name, role, hospital string }{{"admin", "admin", ""}, {"analyst", "analyst", ""}, {"hospital1", "hospital", hs[0].Code}} {
+		pw, _, _ := password(false)
+		hash, err := web.HashPassword(pw)
+		if err != nil {
+			return err
+		}
+		if err := addUser(ctx, st, a.name, a.role, a.hospital, hash); err != nil {
+			return err
+		}
+		fmt.Fprintf(&accounts, "%-10s %-9s %-14s password %s\n", a.name, a.role, a.hospital, pw)
+	}
+	os.WriteFile(filepath.Join(cfg.Out, "accounts.txt"), []byte(accounts.String()), 0o600)
+	url := "http://" + *addr
+	fmt.Fprintf(e.stdout, "\n== cockpit (驾驶舱): %s\ndemo accounts (also in %s):\n%s", url, filepath.Join(cfg.Out, "accounts.txt"), accounts.String())
+	fmt.Fprintf(e.stdout, "online audit for HIS systems: POST %s/nhsa/3101, /nhsa/3102, /nhsa/3103\n", url)
+	if *noServe {
+		return nil
+	}
+	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", log.New(e.stderr, "yibao serve: ", log.LstdFlags))
+	if err != nil {
+		return err
+	}
+	return listen(ctx, e, *addr, srv.Handler())
 }
 
 // demoPayment sets the 2025 budget at the 2024 cost of grouped stays plus 3% growth, writes
@@ -116,6 +148,7 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 	budget := yibao.Fen(cost2024 * 103 / 100)
 	files := map[string]string{
 		"params.json": fmt.Sprintf(`{"version": "demo-2025.1", "base_rate": {"mode": "budget", "budget": %s},
+ "rules": {"no_weight": "ffs"},
  "dip": {"budget": %s, "prepay_share": 0.9},
  "settlement": {"surplus_retention": 0.6, "overspend_band": 0.1, "overspend_fund_share": 0.7}}
 `, budget, budget),

@@ -293,8 +293,12 @@ func reportSettlement(e *env, pc *paymentContext, run *payment.Run, id int64, as
 		id, len(run.Priced), pc.per.label, pc.params.Version, pc.weights.Version, rate)
 	fmt.Fprintf(e.stdout, "  DRG payments %s yuan vs costs %s yuan; settled %s yuan, fund outlay %s yuan; by kind %v\n", pay, cost, settled, outlay, kinds)
 	fmt.Fprintf(e.stdout, "  %-14s %6s %7s %14s %14s %12s %12s %14s\n", "hospital", "cases", "CMI", "payment", "cost", "retained", "fund share", "settled")
-	for i, s := range run.Settlements {
-		fmt.Fprintf(e.stdout, "  %-14s %6d %7.4f %14s %14s %12s %12s %14s\n", s.Hospital, s.Cases, cmi[i].CMI, s.Payment, s.Cost, s.Retained, s.FundShare, s.Settled)
+	cmiOf := map[string]float64{}
+	for _, c := range cmi {
+		cmiOf[c.Key] = c.CMI
+	}
+	for _, s := range run.Settlements {
+		fmt.Fprintf(e.stdout, "  %-14s %6d %7.4f %14s %14s %12s %12s %14s\n", s.Hospital, s.Cases, cmiOf[s.Hospital], s.Payment, s.Cost, s.Retained, s.FundShare, s.Settled)
 	}
 	return nil
 }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"path/filepath"
 	"time"
+
+	"github.com/yibao-dev/yibao/payment"
 
 	"github.com/yibao-dev/yibao/audit"
 	"github.com/yibao-dev/yibao/ingest"
@@ -19,6 +22,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "data directory")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	kbDir := fs.String("kb", "", "knowledge base for the online audit interfaces (/nhsa/3101, 3102, 3103)")
+	region := fs.String("region", "", "directory with params.json, scenario-*.json and reports/ (the demo region)")
+	period := fs.String("period", "2025", "period priced by the cockpit's simulations")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -28,14 +33,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := newWebServer(st, dir, *kbDir, log.New(e.stderr, "yibao serve: ", log.LstdFlags))
+	srv, err := newWebServer(st, dir, *kbDir, *region, *period, log.New(e.stderr, "yibao serve: ", log.LstdFlags))
 	if err != nil {
 		return err
 	}
 	return listen(ctx, e, *addr, srv.Handler())
 }
 
-func newWebServer(st *sqlite.Store, dir, kbDir string, l *log.Logger) (*web.Server, error) {
+func newWebServer(st *sqlite.Store, dir, kbDir, region, period string, l *log.Logger) (*web.Server, error) {
 	var kb *audit.KB
 	if kbDir != "" {
 		var err error
@@ -51,7 +56,51 @@ func newWebServer(st *sqlite.Store, dir, kbDir string, l *log.Logger) (*web.Serv
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{Store: st, KB: kb, Pseudonymise: ps.Person, Log: l}), nil
+	cfg := web.Config{Store: st, KB: kb, Pseudonymise: ps.Person, Log: l, Cockpit: st, Scheme: demoSchemeID}
+	if region != "" {
+		params := filepath.Join(region, "params.json")
+		cfg.Reports, cfg.Scenarios = filepath.Join(region, "reports"), region
+		if p, err := payment.LoadParams(params); err == nil {
+			cfg.MonthlyBudget = int64(p.BaseRate.Budget) / 12
+		}
+		cfg.Simulate = func(ctx context.Context, scenario string) (any, error) {
+			return simulateFile(ctx, st, params, scenario, period)
+		}
+	}
+	srv := web.New(cfg)
+	srv.Warm(context.Background())
+	return srv, nil
+}
+
+// simulateFile runs a scenario for the cockpit with the region's parameters, weights derived
+// from the year before the period.
+func simulateFile(ctx context.Context, st *sqlite.Store, params, scenario, per string) (any, error) {
+	sc, err := payment.LoadScenario(scenario)
+	if err != nil {
+		return nil, err
+	}
+	p, err := loadParams(params)
+	if err != nil {
+		return nil, err
+	}
+	pr, err := parsePeriodFlag(per)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.CaseRows(ctx, demoSchemeID, pr.from, pr.to)
+	if err != nil {
+		return nil, err
+	}
+	cases := make([]payment.Case, len(rows))
+	for i, r := range rows {
+		cases[i] = caseOf(r)
+	}
+	ref := period{label: "reference", from: pr.from.AddDate(-1, 0, 0), to: pr.from}
+	w, err := derivedWeights(ctx, st, demoSchemeID, ref, p)
+	if err != nil {
+		return nil, err
+	}
+	return payment.Simulate(cases, w, p, sc)
 }
 
 // listen serves until ctx ends, then shuts down gracefully.

@@ -65,6 +65,7 @@ func commands() []command {
 		{"appeal", "appeals (申诉与复核) against adjustments and findings: file, decide, list", runAppeal},
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
+		{"user", "cockpit accounts: add, passwd, list", runUser},
 	}
 }
 
