@@ -17,6 +17,8 @@ const I18N = {
     "decideBy": "Decide by", "why": "Why", "none": "None"},
 };
 let lang = localStorage.getItem("lang") || "zh";
+const GRADES = {excellent: ["优秀", "Excellent"], good: ["良好", "Good"], average: ["一般", "Average"], poor: ["较差", "Poor"]};
+const grade = g => (GRADES[g] || [g || "-", g || "-"])[lang === "zh" ? 0 : 1];
 let me = null;
 const t = (k, zh) => (lang === "en" && I18N.en[k]) || zh || k;
 const yuan = f => (f / 100).toLocaleString("zh-CN", {minimumFractionDigits: 2, maximumFractionDigits: 2});
@@ -76,6 +78,7 @@ function chart(el, option, onClick) {
   const c = echarts.init(el);
   option.tooltip = option.tooltip || {trigger: "axis"};
   option.toolbox = {feature: {dataZoom: {}, restore: {}, saveAsImage: {}}};
+  option.animation = false; // figures appear at once; a click lands on the bar it aims at
   c.setOption(option);
   if (onClick) c.on("click", onClick);
   return c;
@@ -108,7 +111,7 @@ const pages = {
     app.innerHTML = `<h2>${t("nav.hospitals", "医院")} ${esc(d.period || "")}</h2>`;
     const light = l => l ? Object.entries(l).filter(([, v]) => v !== "green").map(([k, v]) => `<span class="${v}">${esc(k)}</span>`).join(" ") : "";
     app.appendChild(table("hospitals", [["code", "编码", null, r => "#/hospital/" + r.code], ["name", "名称"], ["peer_group", "同组"],
-      ["rank", "排名"], ["score", "得分", v => v == null ? "" : v.toFixed(2)], ["grade", "等级"], ["lights", "信号灯（非绿）", v => light(v)]],
+      ["rank", "排名"], ["score", "得分", v => v == null ? "" : v.toFixed(2)], ["grade", "等级", v => esc(grade(v))], ["lights", "信号灯（非绿）", v => light(v)]],
       d.hospitals.sort((a, b) => (a.peer_group > b.peer_group ? 1 : a.peer_group < b.peer_group ? -1 : (a.rank || 0) - (b.rank || 0)))));
   },
   async hospital(code) {
@@ -116,7 +119,7 @@ const pages = {
     const ev = d.evaluation || {indicators: []};
     app.innerHTML = `<h2 id="h-name">${esc(d.name)} <small>${esc(d.code)}</small></h2>
       <div class="cards"><div class="card"><div>${t("score", "得分")}</div><div class="v" id="h-score">${ev.score != null ? ev.score.toFixed(2) : "-"}</div></div>
-      <div class="card"><div>${t("grade", "等级")}</div><div class="v">${esc(ev.grade || "-")}</div></div>
+      <div class="card"><div>${t("grade", "等级")}</div><div class="v">${esc(grade(ev.grade))}</div></div>
       <div class="card"><div>${t("rank", "排名")}</div><div class="v">${ev.rank || "-"} / ${ev.peer_size || "-"}</div></div></div>
       <p><a href="/api/hospitals/${encodeURIComponent(d.code)}/report" target="_blank">${t("report", "绩效改进建议书")}</a></p>
       <div id="c-trend" class="chart"></div><div id="c-mix" class="chart"></div><div id="ind"></div><h3>${t("coef", "系数")}</h3><div id="coef"></div>
@@ -137,7 +140,7 @@ const pages = {
     app.innerHTML = `<h2>DRG ${esc(d.period || "")}</h2><div id="c-drg" class="chart"></div>`;
     const top = d.drgs.slice(0, 25);
     chart(document.getElementById("c-drg"), {title: {text: t("cases", "病例数")}, xAxis: {type: "category", data: top.map(x => x.drg)},
-      yAxis: {type: "value"}, dataZoom: [{type: "inside"}], series: [{type: "bar", data: top.map(x => x.cases)}]},
+      yAxis: {type: "value"}, series: [{type: "bar", data: top.map(x => x.cases)}]},
       p => location.hash = "#/drg/" + top[p.dataIndex].drg);
     app.appendChild(table("drgs", [["drg", "DRG", null, r => "#/drg/" + r.drg], ["cases", "病例数"], ["avg_cost", "次均费用", v => v.toFixed(2)],
       ["rw", "权重"], ["outlier_pct", "高低倍率 %", v => v.toFixed(1)]], d.drgs));
@@ -229,7 +232,15 @@ function loginForm(msg) {
   };
 }
 
-async function route() {
+// Routes run one after another: a page that is still loading never overwrites the page the
+// user asked for next.
+let routing = Promise.resolve();
+function route() {
+  routing = routing.then(renderRoute, renderRoute);
+  return routing;
+}
+
+async function renderRoute() {
   if (!me) { try { me = await (await fetch("/api/me")).json(); if (!me.role) me = null; } catch { me = null; } }
   document.getElementById("nav").hidden = !me;
   document.getElementById("logout").hidden = !me;
