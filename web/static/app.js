@@ -14,7 +14,7 @@ const I18N = {
     "reason": "Reason", "file": "File appeal", "uphold": "Uphold", "reject": "Reject", "scenario": "Scenario", "run": "Run",
     "baseline": "Baseline outlay", "scenarioOutlay": "Scenario outlay", "diff": "Difference", "indicators": "Indicators", "value": "Value",
     "median": "Peer median", "report": "Improvement report", "payment": "Payment", "cost": "Cost", "drgmix": "DRG mix", "month": "Month",
-    "decideBy": "Decide by", "why": "Why", "none": "None"},
+    "decideBy": "Decide by", "why": "Why", "none": "None", "settled": "Settled"},
 };
 let lang = localStorage.getItem("lang") || "zh";
 const GRADES = {excellent: ["优秀", "Excellent"], good: ["良好", "Good"], average: ["一般", "Average"], poor: ["较差", "Poor"]};
@@ -120,7 +120,9 @@ const pages = {
     app.innerHTML = `<h2 id="h-name">${esc(d.name)} <small>${esc(d.code)}</small></h2>
       <div class="cards"><div class="card"><div>${t("score", "得分")}</div><div class="v" id="h-score">${ev.score != null ? ev.score.toFixed(2) : "-"}</div></div>
       <div class="card"><div>${t("grade", "等级")}</div><div class="v">${esc(grade(ev.grade))}</div></div>
-      <div class="card"><div>${t("rank", "排名")}</div><div class="v">${ev.rank || "-"} / ${ev.peer_size || "-"}</div></div></div>
+      <div class="card"><div>${t("rank", "排名")}</div><div class="v">${ev.rank || "-"} / ${ev.peer_size || "-"}</div></div>
+      ${d.settlement ? `<div class="card"><div>${t("payment", "DRG 支付")} / ${t("cost", "实际费用")}</div><div class="v" id="h-pay">${yuan(d.settlement.payment_fen)} / ${yuan(d.settlement.cost_fen)}</div>
+        <div>${t("settled", "清算")} ${yuan(d.settlement.settled_fen)}</div></div>` : ""}</div>
       <p><a href="/api/hospitals/${encodeURIComponent(d.code)}/report" target="_blank">${t("report", "绩效改进建议书")}</a></p>
       <div id="c-trend" class="chart"></div><div id="c-mix" class="chart"></div><div id="ind"></div><h3>${t("coef", "系数")}</h3><div id="coef"></div>
       <h3>${t("findings", "审核问题")}</h3><div id="hf"></div>`;
@@ -169,9 +171,11 @@ const pages = {
     const rel = new Set(fs.flatMap(f => (f.related || "").split(",").filter(Boolean)));
     app.innerHTML = `<h2 id="s-id">${esc(s.ID)}</h2><p>${esc(s.Hospital)} · ${esc((s.Admission || "").slice(0, 10))} → ${esc((s.Discharge || "").slice(0, 10))} · LOS ${s.LOS}
       · ${esc(d.grouping.DRG || "")} ${esc(d.grouping.DRGName || "")} · ${t("total", "总额")} <b id="s-total">${yuan(s.Pay.Total)}</b></p>
-      <h3>${t("findings", "审核问题")}</h3><div id="sf"></div><h3>${t("diagnoses", "诊断")}</h3><div id="sd"></div><h3>${t("fees", "费用明细")}</h3><div id="sl"></div>`;
+      <h3>${t("findings", "审核问题")}</h3><div id="sf"></div><h3>${t("diagnoses", "诊断")}</h3><div id="sd"></div>
+      <h3>${t("procedures", "手术操作")}</h3><div id="sp"></div><h3>${t("fees", "费用明细")}</h3><div id="sl"></div>`;
     document.getElementById("sf").appendChild(table("sfind", [["feedetl_sn", "明细"], ["category", "类别"], ["severity", "严重程度"], ["amount_fen", "金额（元）", v => yuan(v)], ["evidence", "依据"]], fs));
     document.getElementById("sd").appendChild(table("sdx", [["Code", "编码"], ["Name", "名称"], ["Principal", "主要"]], s.Diagnoses || []));
+    document.getElementById("sp").appendChild(table("spx", [["Code", "编码"], ["Name", "名称"], ["Principal", "主要"], ["Operator", "术者"]], s.Procedures || []));
     document.getElementById("sl").appendChild(table("slines", [["Serial", "序号"], ["Time", "时间", v => esc(String(v).slice(0, 16).replace("T", " "))], ["ListCode", "项目编码"], ["Name", "名称"],
       ["Category", "类别"], ["Qty", "数量", v => (v / 1e6).toString()], ["Price", "单价", v => (v / 1e6).toFixed(2)], ["Amount", "金额", v => yuan(v)]],
       s.Fees || [], {rowClass: r => viol.has(r.Serial) ? "violating" : rel.has(r.Serial) ? "related" : ""}));
