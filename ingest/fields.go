@@ -226,9 +226,18 @@ func (f fieldReader) date(names ...string) (time.Time, bool) {
 	return t, true
 }
 
-// parseTimestamp parses "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (UTC, no zone) strictly,
-// without time.Parse's generality: it runs on every fee line.
+// parseTimestamp parses "YYYY-MM-DD" or "YYYY-MM-DD HH:MM:SS" (a T instead of the space,
+// and fractional seconds, which some HIS exports add, are accepted; no zone: times are local
+// to the region) strictly, without time.Parse's generality: it runs on every fee line.
 func parseTimestamp(b []byte) (time.Time, bool) {
+	if len(b) > 20 && b[19] == '.' && len(b) <= 29 {
+		for _, c := range b[20:] {
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+		}
+		b = b[:19]
+	}
 	if len(b) != 10 && len(b) != 19 {
 		return time.Time{}, false
 	}

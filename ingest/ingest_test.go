@@ -313,3 +313,17 @@ func TestCodeSyntax(t *testing.T) {
 		}
 	}
 }
+
+func TestOutpatientVisitWithoutStayTimes(t *testing.T) {
+	doc := `{"setlinfo":{"setl_id":"O1","mdtrt_id":"M1","psn_no":"P9","fixmedins_code":"H1","gend":"2","brdy":"1960-07-01",
+	  "med_type":"14","setl_begn_date":"2024-06-01","setl_end_date":"2024-06-01","medfee_sumamt":48.0},
+	 "diseinfo":[{"diag_code":"I10.x00","maindiag_flag":"1"}],
+	 "feedetl":[{"feedetl_sn":"1","fee_ocur_time":"2024-06-01T10:00:00.123","med_list_codg":"XC08CAA001","med_chrgitm_type":"09","cnt":60,"pric":0.8,"det_item_fee_sumamt":48}]}`
+	sum, sink, rejects := ingestFiles(t, map[string]string{"o.json": doc})
+	if sum.Loaded != 1 {
+		t.Fatalf("%+v", rejects)
+	}
+	if s := sink.loaded[0]; s.Inpatient || s.Patient.Age != 63 || s.Fees[0].Time.Hour() != 10 {
+		t.Fatalf("%+v", s)
+	}
+}

@@ -16,6 +16,7 @@ type parsedDoc struct {
 	certNo string
 	// given records which optional fields the sender supplied, for consistency checks.
 	ageGiven, losGiven, fundGiven bool
+	settledFrom, settledTo        time.Time // setl_begn_date / setl_end_date
 	ps                            problems
 }
 
@@ -76,6 +77,8 @@ func parseJSONDocument(p *fastjson.Parser, scratch *parseScratch, raw []byte) *p
 	s.MedType = f.code("ipt_med_type", "med_type")
 	s.Admission, _ = f.timestamp("adm_time")
 	s.Discharge, _ = f.timestamp("dscg_time")
+	d.settledFrom, _ = f.date("setl_begn_date")
+	d.settledTo, _ = f.date("setl_end_date")
 	s.LOS, d.losGiven = f.integer("act_ipt_days")
 	s.AdmissionDept = f.code("adm_caty")
 	s.DischargeDept = f.code("dscg_caty")

@@ -130,9 +130,20 @@ func validatePatient(d *parsedDoc) {
 	s := &d.s
 	ps := &d.ps
 	p := &s.Patient
+	// Age is reckoned at admission; a visit without admission or discharge times is reckoned
+	// at its settlement period's start, else its first fee line.
 	ref := s.Admission
+	for _, t := range []time.Time{s.Discharge, d.settledFrom, d.settledTo} {
+		if ref.IsZero() {
+			ref = t
+		}
+	}
 	if ref.IsZero() {
-		ref = s.Discharge
+		for _, l := range s.Fees {
+			if !l.Time.IsZero() && (ref.IsZero() || l.Time.Before(ref)) {
+				ref = l.Time
+			}
+		}
 	}
 	if p.BirthDate.IsZero() {
 		return
@@ -143,7 +154,8 @@ func validatePatient(d *parsedDoc) {
 	}
 	if ref.IsZero() {
 		if !d.ageGiven {
-			ps.add("setlinfo.age", "age_underivable", "age is absent and there is no admission time to derive it from", "缺少年龄且无入院时间可推算")
+			ps.add("setlinfo.age", "age_underivable", "age is absent and the document has no date (admission, discharge, settlement period or fee time) to derive it from",
+				"缺少年龄，且文档中没有可用于推算的日期（入出院、结算期间或费用时间）")
 		}
 		return
 	}

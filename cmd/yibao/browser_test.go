@@ -93,6 +93,23 @@ func (b *browser) logout() {
 	b.must(chromedp.Click("#logout"), chromedp.WaitVisible("#login"))
 }
 
+// visitAll opens every page a role may open and checks that none shows an error.
+func (b *browser) visitAll(user, hospital string, bureau bool) {
+	b.t.Helper()
+	pages := [][2]string{{"#/overview", "overview"}, {"#/hospitals", "hospitals"}, {"#/hospital/" + hospital, "hospital"},
+		{"#/drgs", "drgs"}, {"#/audit", "audit"}, {"#/linkage", "linkage"}}
+	if bureau {
+		pages = append(pages, [2]string{"#/simulation", "simulation"})
+	}
+	for _, p := range pages {
+		b.open(p[0], p[1])
+		if msg := b.eval(`(document.querySelector("#app .error") || {}).textContent || ""`); msg != "" {
+			b.t.Fatalf("%s: %s shows an error: %s", user, p[0], msg)
+		}
+		b.shot(p[1] + "-" + user)
+	}
+}
+
 // TestCockpitInBrowser drives headless Chromium: every role logs in, every page opens,
 // key figures on screen equal the API's, a chart click drills down to a settlement, and an
 // appeal is filed by a hospital and decided by the bureau.
@@ -119,16 +136,18 @@ func TestCockpitInBrowser(t *testing.T) {
 		t.Fatal("spending chart not rendered")
 	}
 	b.shot("overview-admin")
-	for _, p := range [][2]string{{"#/hospitals", "hospitals"}, {"#/hospital/" + f.hospital, "hospital"}, {"#/drgs", "drgs"},
-		{"#/audit", "audit"}, {"#/linkage", "linkage"}, {"#/simulation", "simulation"}} {
-		b.open(p[0], p[1])
-		if msg := b.eval(`(document.querySelector("#app .error") || {}).textContent || ""`); msg != "" {
-			t.Fatalf("%s shows an error: %s", p[0], msg)
-		}
-		b.shot(p[1] + "-admin")
+	b.visitAll("admin", f.hospital, true)
+	// The hospital page's score is the API's.
+	var hd struct {
+		Evaluation struct{ Score float64 } `json:"evaluation"`
+	}
+	api.do("GET", "/api/hospitals/"+f.hospital, nil, &hd)
+	b.open("#/hospital/"+f.hospital, "hospital")
+	if got, want := b.eval(`document.getElementById("h-score").textContent`), fmt.Sprintf("%.2f", hd.Evaluation.Score); got != want {
+		t.Fatalf("hospital score on screen %s, API %s", got, want)
 	}
 	// English toggle.
-	b.must(chromedp.Click("#lang"), chromedp.WaitVisible(`#app[data-page="simulation"]`))
+	b.must(chromedp.Click("#lang"), chromedp.WaitVisible(`#app[data-page="hospital"]`))
 	if nav := b.eval(`document.querySelector('nav a[href="#/overview"]').textContent`); nav != "Overview" {
 		t.Fatalf("English toggle: %q", nav)
 	}
@@ -166,6 +185,7 @@ func TestCockpitInBrowser(t *testing.T) {
 		t.Fatal("simulation offered to a hospital user")
 	}
 	b.shot("hospital-own")
+	b.visitAll("hospital1", f.hospital, false)
 	b.open("#/linkage", "linkage")
 	b.must(chromedp.SetValue("#appeal-reason", "CMI 数据有误，请复核"), chromedp.Click("#appeal-form button"),
 		chromedp.WaitVisible(`#appeals tbody tr`))
@@ -175,8 +195,9 @@ func TestCockpitInBrowser(t *testing.T) {
 	b.shot("appeal-filed")
 	b.logout()
 
-	// Analyst: decides the appeal in the cockpit.
+	// Analyst: every page, and decides the appeal in the cockpit.
 	b.login("analyst", f.passwords["analyst"])
+	b.visitAll("analyst", f.hospital, true)
 	b.open("#/linkage", "linkage")
 	b.must(chromedp.Click(`[data-decide][data-uphold="1"]`), chromedp.Sleep(300*time.Millisecond), chromedp.WaitVisible(`#app[data-page="linkage"]`))
 	var appeals struct{ Appeals []struct{ State string } }
