@@ -19,7 +19,10 @@ type Settlement struct {
 	ID          string // setl_id
 	EncounterID string // mdtrt_id
 	Hospital    string // fixmedins_code
-	Patient     Patient
+	// SettlementLevel is the hospital level the settlement was made at (hi_setl_lv), 0 when
+	// not given; the registry's level takes precedence.
+	SettlementLevel int
+	Patient         Patient
 
 	InsuranceType string // hi_type / insutype: 310 employee, 390 resident
 	InsuredRegion string // insuplc

@@ -238,3 +238,20 @@ func TestEvaluate(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+func TestDiagnosisOfTheOtherSex(t *testing.T) {
+	kb := loadTestKB(t, nil)
+	s := stay("S", 3)
+	s.Patient.Sex = yibao.Male
+	s.Diagnoses = append(s.Diagnoses, yibao.Diagnosis{Code: "O80.900"})
+	fs := kb.AuditSettlement(s, 3)
+	if len(fs) != 1 || fs[0].RuleID != "SEX-002" || fs[0].Category != "sex_restriction" || fs[0].Serial != "" {
+		t.Fatalf("%+v", fs)
+	}
+	// Without a registry level, the settlement's own level decides the level rule.
+	s = stay("L", 2, line("r1", "ROBOT", "06", 1, 10, 1, 20000))
+	s.SettlementLevel = 2
+	if fs := kb.AuditSettlement(s, 0); len(fs) != 1 || fs[0].Category != "hosp_level_restriction" {
+		t.Fatalf("%+v", fs)
+	}
+}

@@ -34,6 +34,7 @@ var Rules = map[string]Rule{
 	"QTY-DAY":  {"QTY-DAY", "单日超量", "over_quantity", Definite, "超标准收费", "quantity beyond the daily limit × unit price"},
 	"QTY-STAY": {"QTY-STAY", "住院期间超量", "over_quantity", Definite, "超标准收费", "quantity beyond the stay limit × unit price"},
 	"SEX-001":  {"SEX-001", "限性别项目", "sex_restriction", Definite, "超范围支付", "the line's amount"},
+	"SEX-002":  {"SEX-002", "诊断与性别不符", "sex_restriction", Definite, "虚假诊断", "0: assessed on review"},
 	"AGE-001":  {"AGE-001", "限年龄项目", "age_restriction", Definite, "超范围支付", "the line's amount"},
 	"IND-001":  {"IND-001", "限适应症用药", "indication_restriction", Suspicious, "超范围支付", "the line's amount"},
 	"LVL-001":  {"LVL-001", "限医院等级项目", "hosp_level_restriction", Definite, "超范围支付", "the line's amount"},
@@ -104,8 +105,12 @@ func (kb *KB) finding(s *yibao.Settlement, ruleID, serial string, amount yibao.F
 func dayOf(t time.Time) int64 { return t.Unix() / 86400 }
 
 // AuditSettlement runs every line- and settlement-level rule on one settlement.
-// hospitalLevel 0 means unknown (the level rule is skipped).
+// hospitalLevel 0 means unknown: the settlement's own level (hi_setl_lv) is used, and
+// without one the level rule is skipped.
 func (kb *KB) AuditSettlement(s *yibao.Settlement, hospitalLevel int) []Finding {
+	if hospitalLevel == 0 {
+		hospitalLevel = s.SettlementLevel
+	}
 	var out []Finding
 	lines := s.Fees
 	// Time order decides which line crosses a quantity limit; serial order breaks ties.
@@ -157,6 +162,14 @@ func (kb *KB) AuditSettlement(s *yibao.Settlement, hospitalLevel int) []Finding 
 				excess := min(l.Qty, perStay[l.ListCode]-it.MaxQtyPerStay)
 				out = append(out, kb.finding(s, "QTY-STAY", l.Serial, yibao.MulFen(excess, l.Price),
 					"%s 本次就诊累计数量 %s 超过限量 %s，超出 %s", itemName(it, l), perStay[l.ListCode], it.MaxQtyPerStay, excess))
+			}
+		}
+	}
+	if s.Patient.Sex == yibao.Male || s.Patient.Sex == yibao.Female {
+		for _, d := range s.Diagnoses {
+			if want := yibao.DiagnosisSex(d.Code); want != yibao.SexUnknown && want != s.Patient.Sex {
+				out = append(out, kb.finding(s, "SEX-002", "", 0, "诊断 %s 仅适用于%s，患者为%s", d.Code, sexZh(want), sexZh(s.Patient.Sex)))
+				break
 			}
 		}
 	}

@@ -271,11 +271,16 @@ func parseHospitalRow(row map[string]string) (yibao.Hospital, problems) {
 	if h.Name == "" {
 		ps.missing("name")
 	}
-	switch lv := strings.TrimSpace(row["level"]); lv {
-	case "1", "2", "3":
-		h.Level = int(lv[0] - '0')
-	default:
+	lv := strings.TrimSpace(row["level"])
+	if h.Level = ParseLevel(lv); h.Level == 0 {
 		ps.add("level", "bad_value", "level %q is not 1, 2 or 3", "医院等级 %q 不是 1、2 或 3", truncate(lv))
+	}
+	if h.Grade == "" { // "三级甲等" carries the grade too
+		for _, g := range []string{"甲", "乙", "丙"} {
+			if strings.Contains(lv, g) {
+				h.Grade = g
+			}
+		}
 	}
 	switch h.Grade {
 	case "", "甲", "乙", "丙":
@@ -296,4 +301,25 @@ func parseHospitalRow(row map[string]string) (yibao.Hospital, problems) {
 		h.Beds = b
 	}
 	return h, ps
+}
+
+// ParseLevel reads a hospital level written as 1/2/3, 一级/二级/三级 or 三级甲等; 0 when
+// it is none of these.
+func ParseLevel(s string) int {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return 0
+	case s[0] >= '1' && s[0] <= '3':
+		if len(s) == 1 || !(s[1] >= '0' && s[1] <= '9') {
+			return int(s[0] - '0')
+		}
+	case strings.HasPrefix(s, "一"):
+		return 1
+	case strings.HasPrefix(s, "二"):
+		return 2
+	case strings.HasPrefix(s, "三"):
+		return 3
+	}
+	return 0
 }

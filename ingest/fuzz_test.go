@@ -19,7 +19,7 @@ func FuzzJSONDocuments(f *testing.F) {
 	ps, _ := NewPseudonymiser(make([]byte, 32))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sp := newRecordSplitter(bytes.NewReader(data))
-		w := newWorker(ps)
+		w := newWorker(ps, nil)
 		for n := 0; n < 1000; n++ {
 			rec, err := sp.Next()
 			if err == io.EOF {

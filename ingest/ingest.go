@@ -47,6 +47,9 @@ type Options struct {
 	Workers       int            // parsing workers; default GOMAXPROCS
 	BatchSize     int            // settlements per store transaction; default 2000
 	Progress      func(Progress) // called about every 250 ms
+	// Tolerate lists problem codes that do not reject a record. The stateless audit
+	// tolerates sex_specific_diagnosis, which it reports as a finding instead.
+	Tolerate map[string]bool
 }
 
 // Progress is a snapshot of a running ingest.
@@ -408,7 +411,7 @@ func (r *run) jsonFile(path string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			w := newWorker(r.opt.Pseudonymiser)
+			w := newWorker(r.opt.Pseudonymiser, r.opt.Tolerate)
 			for job := range in {
 				job.out = make([]result, len(job.recs))
 				for i, rec := range job.recs {
@@ -524,15 +527,16 @@ func (r *run) jsonFile(path string) error {
 
 // worker holds per-goroutine state: a parser and an HMAC are not safe to share.
 type worker struct {
-	parser  fastjson.Parser
-	scratch *parseScratch
-	mask    fastjson.Parser
-	ps      *Pseudonymiser
-	h       hash.Hash
+	parser   fastjson.Parser
+	scratch  *parseScratch
+	tolerate map[string]bool
+	mask     fastjson.Parser
+	ps       *Pseudonymiser
+	h        hash.Hash
 }
 
-func newWorker(p *Pseudonymiser) *worker {
-	return &worker{ps: p, h: p.hasher(), scratch: &parseScratch{}}
+func newWorker(p *Pseudonymiser, tolerate map[string]bool) *worker {
+	return &worker{ps: p, h: p.hasher(), scratch: &parseScratch{}, tolerate: tolerate}
 }
 
 func (w *worker) processJSON(raw []byte, truncated bool) result {
@@ -547,6 +551,15 @@ func (w *worker) processJSON(raw []byte, truncated bool) result {
 func (w *worker) finish(d *parsedDoc, original func() json.RawMessage) result {
 	if len(d.ps) == 0 || d.ps[0].Code != "bad_json" && d.ps[0].Code != "truncated" && d.ps[0].Code != "not_object" {
 		validate(d)
+	}
+	if len(w.tolerate) > 0 {
+		kept := d.ps[:0]
+		for _, p := range d.ps {
+			if !w.tolerate[p.Code] {
+				kept = append(kept, p)
+			}
+		}
+		d.ps = kept
 	}
 	if len(d.ps) > 0 {
 		return result{setlID: d.s.ID, reasons: d.ps, orig: original()}
@@ -663,7 +676,7 @@ func (r *run) csvPair(path, feesPath string) error {
 		return err
 	}
 	defer f.Close()
-	w := newWorker(r.opt.Pseudonymiser)
+	w := newWorker(r.opt.Pseudonymiser, r.opt.Tolerate)
 	out := newSettlementSink(r)
 	defer out.close() // on early return; the normal path closes below
 	used := map[string]bool{}

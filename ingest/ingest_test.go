@@ -327,3 +327,11 @@ func TestOutpatientVisitWithoutStayTimes(t *testing.T) {
 		t.Fatalf("%+v", s)
 	}
 }
+
+func TestParseLevel(t *testing.T) {
+	for in, want := range map[string]int{"3": 3, "三级": 3, "三级甲等": 3, "2级": 2, "一级": 1, "": 0, "4": 0, "12": 0, "x": 0} {
+		if got := ParseLevel(in); got != want {
+			t.Errorf("ParseLevel(%q) = %d, want %d", in, got, want)
+		}
+	}
+}

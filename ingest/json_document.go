@@ -46,6 +46,7 @@ func parseJSONDocument(p *fastjson.Parser, scratch *parseScratch, raw []byte) *p
 	d.psnNo = f.code("psn_no")
 	d.certNo = f.code("certno")
 	s.Hospital = f.code("fixmedins_code")
+	s.SettlementLevel = ParseLevel(f.code("hi_setl_lv"))
 	s.Patient.Sex = yibao.Sex(255)
 	switch g := f.code("gend"); g {
 	case "1":

@@ -19,7 +19,7 @@ func BenchmarkParseValidate(b *testing.B) {
 	}
 	docs := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
 	ps, _ := NewPseudonymiser(make([]byte, 32))
-	w := newWorker(ps)
+	w := newWorker(ps, nil)
 	lines := 0
 	for _, d := range docs {
 		lines += bytes.Count(d, []byte(`"feedetl_sn"`))

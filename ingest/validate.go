@@ -26,26 +26,6 @@ func ValidICD10(code string) bool { return icd10Syntax.MatchString(code) }
 // ValidICD9CM3 reports whether code has the syntax of a 医保版 ICD-9-CM-3 code.
 func ValidICD9CM3(code string) bool { return icd9Syntax.MatchString(code) }
 
-// sexOnlyDiagnosis returns the sex a diagnosis is restricted to, or SexUnknown.
-// Pregnancy, childbirth and female genital organs are female-only; prostate and male
-// genital organs are male-only (ICD-10 chapter rules).
-func sexOnlyDiagnosis(code string) yibao.Sex {
-	if len(code) < 3 {
-		return yibao.SexUnknown
-	}
-	cat := code[:3]
-	switch {
-	case cat[0] == 'O',
-		cat >= "C51" && cat <= "C58", cat == "D06", cat >= "D25" && cat <= "D28", cat == "D39",
-		cat >= "N70" && cat <= "N98", cat >= "Z32" && cat <= "Z37", cat == "Z39":
-		return yibao.Female
-	case cat >= "C60" && cat <= "C63", cat == "D29", cat == "D40",
-		cat >= "N40" && cat <= "N51":
-		return yibao.Male
-	}
-	return yibao.SexUnknown
-}
-
 // validate applies the consistency rules of the settlement format plus code syntax,
 // sex-specific diagnoses and birth date against age. It also derives what the format
 // says to derive (age from brdy, length of stay from the dates) and puts the principal
@@ -210,7 +190,7 @@ func validateCodes(d *parsedDoc) {
 		case !ValidICD10(dx.Code):
 			ps.add(field, "bad_icd10", "%q is not a 医保版 ICD-10 code", "%q 不是医保版 ICD-10 编码", truncate(dx.Code))
 		default:
-			if want := sexOnlyDiagnosis(dx.Code); want != yibao.SexUnknown && (s.Patient.Sex == yibao.Male || s.Patient.Sex == yibao.Female) && want != s.Patient.Sex {
+			if want := yibao.DiagnosisSex(dx.Code); want != yibao.SexUnknown && (s.Patient.Sex == yibao.Male || s.Patient.Sex == yibao.Female) && want != s.Patient.Sex {
 				ps.add(field, "sex_specific_diagnosis", "diagnosis "+dx.Code+" applies only to "+sexWord(want, false)+" patients",
 					"诊断 "+dx.Code+" 仅适用于"+sexWord(want, true)+"患者，与患者性别不符")
 			}

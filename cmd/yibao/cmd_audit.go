@@ -123,7 +123,8 @@ func auditFiles(ctx context.Context, kb *audit.KB, paths []string) ([]audit.Find
 	rand.Read(key)
 	ps, _ := ingest.NewPseudonymiser(key)
 	sink := &memSink{levels: map[string]int{}}
-	if _, err := ingest.Run(ctx, sink, paths, ingest.Options{Pseudonymiser: ps}); err != nil {
+	// A diagnosis of the other sex is a finding here (SEX-002), not a reason to skip the document.
+	if _, err := ingest.Run(ctx, sink, paths, ingest.Options{Pseudonymiser: ps, Tolerate: map[string]bool{"sex_specific_diagnosis": true}}); err != nil {
 		return nil, 0, err
 	}
 	fs, err := kb.AuditAll(ctx, 0, func(yield func(audit.Input) error) error {

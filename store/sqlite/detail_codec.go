@@ -15,7 +15,7 @@ import (
 // a fixed order: varints for numbers; a string is either a back-reference to an earlier
 // string of the same settlement (item names, codes, departments and doctors repeat on every
 // day of a stay) or a new length-prefixed string. This keeps a 40-line stay near 1.3 KB.
-const codecVersion = 2
+const codecVersion = 3
 
 type encoder struct {
 	b   []byte
@@ -78,6 +78,7 @@ func (se *settlementEncoder) encode(buf []byte, s *yibao.Settlement) []byte {
 	e.str(s.ID)
 	e.str(s.EncounterID)
 	e.str(s.Hospital)
+	e.int(int64(s.SettlementLevel))
 	p := &s.Patient
 	e.str(p.Pseudonym)
 	e.str(p.CertPseudonym)
@@ -234,6 +235,7 @@ func decodeSettlement(b []byte, s *yibao.Settlement) error {
 	s.ID = d.str()
 	s.EncounterID = d.str()
 	s.Hospital = d.str()
+	s.SettlementLevel = int(d.int())
 	p := &s.Patient
 	p.Pseudonym = d.str()
 	p.CertPseudonym = d.str()
