@@ -92,8 +92,9 @@ func TestEvaluateGradesAndLights(t *testing.T) {
 		t.Fatal(err)
 	}
 	mk := func(h string, cmi, growth float64) Facts {
-		return Facts{Hospital: h, PeerGroup: "g", Cases: 100, Weighted: 100, SumRW: cmi * 100, DRGs: 50, LOS: 800, ExpectedLOS: 800,
-			Cost: 1e6, ExpectedCost: 1e6, Discharges: 100, FeeFen: 1e8, DrugFen: 3e7, ConsFen: 1e7, CostPerCase: 100 * (1 + growth),
+		return Facts{Hospital: h, PeerGroup: "g", Cases: 100, Grouped: 100, Weighted: 100, SumRW: cmi * 100, DRGs: 50, LOS: 800, ExpectedLOS: 800,
+			Cost: 1e6, ExpectedCost: 1e6, LOSRoutine: 600, ExpectedLOSRoutine: 600, CostRoutine: 7e5, ExpectedCostRoutine: 7e5,
+			TechCases: 30, CostTech: 3e5, ExpectedCostTech: 3e5, Discharges: 100, FeeFen: 1e8, DrugFen: 3e7, ConsFen: 1e7, CostPerCase: 100 * (1 + growth),
 			PrevCostPerCase: 100, Surgical: 30, HasSatisfaction: true, Satisfaction: 90}
 	}
 	rs, err := sys.Evaluate([]Facts{mk("A", 1.2, 0.03), mk("B", 0.9, 0.12), mk("C", 1.0, 0.07)})

@@ -125,21 +125,27 @@ type Facts struct {
 	DRGs                int
 	LOS, ExpectedLOS    float64 // Σ stay, Σ region mean stay of each case's DRG
 	Cost, ExpectedCost  float64 // yuan; the same for cost
-	LowRiskCases        int
-	LowRiskDeaths       int
-	Discharges          int
-	Readmissions31      int
-	DrugFen, ConsFen    int64
-	FeeFen              int64
-	CostPerCase         float64
-	PrevCostPerCase     float64
-	RegionGrowth        float64 // region's per-case cost growth
-	Surgical            int
-	Findings            int
-	FindingsFen         int64
-	Upcoding, Split     int
-	Satisfaction        float64
-	HasSatisfaction     bool
+	// The same split by DRG class: technology-dependent DRGs (mostly surgical across the
+	// region) and routine ones are scored on different indicators.
+	TechCases                        int
+	CostTech, ExpectedCostTech       float64
+	LOSRoutine, ExpectedLOSRoutine   float64
+	CostRoutine, ExpectedCostRoutine float64
+	LowRiskCases                     int
+	LowRiskDeaths                    int
+	Discharges                       int
+	Readmissions31                   int
+	DrugFen, ConsFen                 int64
+	FeeFen                           int64
+	CostPerCase                      float64
+	PrevCostPerCase                  float64
+	RegionGrowth                     float64 // region's per-case cost growth
+	Surgical                         int
+	Findings                         int
+	FindingsFen                      int64
+	Upcoding, Split                  int
+	Satisfaction                     float64
+	HasSatisfaction                  bool
 }
 
 func ratio(a, b float64) float64 {
@@ -155,6 +161,10 @@ var computations = map[string]func(f *Facts) float64{
 	"drg_count":            func(f *Facts) float64 { return float64(f.DRGs) },
 	"time_index":           func(f *Facts) float64 { return ratio(f.LOS, f.ExpectedLOS) },
 	"cost_index":           func(f *Facts) float64 { return ratio(f.Cost, f.ExpectedCost) },
+	"tech_share":           func(f *Facts) float64 { return 100 * ratio(float64(f.TechCases), float64(f.Grouped)) },
+	"cost_index_tech":      func(f *Facts) float64 { return ratio(f.CostTech, f.ExpectedCostTech) },
+	"time_index_routine":   func(f *Facts) float64 { return ratio(f.LOSRoutine, f.ExpectedLOSRoutine) },
+	"cost_index_routine":   func(f *Facts) float64 { return ratio(f.CostRoutine, f.ExpectedCostRoutine) },
 	"low_risk_mortality":   func(f *Facts) float64 { return 100 * ratio(float64(f.LowRiskDeaths), float64(f.LowRiskCases)) },
 	"readmission_31":       func(f *Facts) float64 { return 100 * ratio(float64(f.Readmissions31), float64(f.Discharges)) },
 	"alos":                 func(f *Facts) float64 { return ratio(f.LOS, float64(f.Cases)) },

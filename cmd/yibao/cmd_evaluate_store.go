@@ -263,6 +263,48 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 			}
 		}
 	}
+	// Fee categories and surgery need the detail of each stay; the surgical share of a DRG
+	// across the region classes it as technology-dependent (≥ 50% surgical) or routine.
+	surgical := map[string]bool{}
+	err = st.EachCurrent(ctx, sqlite.Filter{InpatientOnly: true, From: pr.from, To: pr.to}, func(s sqlite.StoredSettlement) error {
+		procs := make([]string, len(s.Procedures))
+		for i, p := range s.Procedures {
+			procs[i] = p.Code
+		}
+		surgical[s.ID] = grouper.TreatmentClass(procs) == grouper.TreatSurgical
+		k, ok := unitOf[s.ID]
+		if !ok {
+			return nil
+		}
+		f := get(k)
+		for _, l := range s.Fees {
+			f.FeeFen += int64(l.Amount)
+			switch l.Category {
+			case yibao.CatWesternDrug, yibao.CatHerbal, yibao.CatPatentDrug:
+				f.DrugFen += int64(l.Amount)
+			case yibao.CatConsumable:
+				f.ConsFen += int64(l.Amount)
+			}
+		}
+		if surgical[s.ID] {
+			f.Surgical++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, extra, err
+	}
+	techShare := map[string][2]int{}
+	for _, r := range rows {
+		if r.Grouped() {
+			v := techShare[r.DRG]
+			if surgical[r.SetlID] {
+				v[0]++
+			}
+			techShare[r.DRG] = [2]int{v[0], v[1] + 1}
+		}
+	}
+	techDRG := func(d string) bool { v := techShare[d]; return v[1] > 0 && 2*v[0] >= v[1] }
 	var regionNow, regionPrev float64
 	var nNow, nPrev int
 	for _, r := range rows {
@@ -290,6 +332,16 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 		a := region[r.DRG]
 		f.ExpectedLOS += a.los / float64(a.n)
 		f.ExpectedCost += a.cost / float64(a.n)
+		if techDRG(r.DRG) {
+			f.TechCases++
+			f.CostTech += float64(r.Cost) / 100
+			f.ExpectedCostTech += a.cost / float64(a.n)
+		} else {
+			f.LOSRoutine += float64(r.LOS)
+			f.ExpectedLOSRoutine += a.los / float64(a.n)
+			f.CostRoutine += float64(r.Cost) / 100
+			f.ExpectedCostRoutine += a.cost / float64(a.n)
+		}
 		if w, ok := weights.For(r.DRG, r.ADRG); ok {
 			f.SumRW += w.RW.Float()
 			f.Weighted++
@@ -323,34 +375,6 @@ func gatherFacts(ctx context.Context, st *sqlite.Store, scheme string, pr period
 	growth := 0.0
 	if nPrev > 0 && regionPrev > 0 {
 		growth = (regionNow/float64(nNow))/(regionPrev/float64(nPrev)) - 1
-	}
-	// Fee categories and surgery need the detail of each stay.
-	err = st.EachCurrent(ctx, sqlite.Filter{InpatientOnly: true, From: pr.from, To: pr.to}, func(s sqlite.StoredSettlement) error {
-		k, ok := unitOf[s.ID]
-		if !ok {
-			return nil
-		}
-		f := get(k)
-		for _, l := range s.Fees {
-			f.FeeFen += int64(l.Amount)
-			switch l.Category {
-			case yibao.CatWesternDrug, yibao.CatHerbal, yibao.CatPatentDrug:
-				f.DrugFen += int64(l.Amount)
-			case yibao.CatConsumable:
-				f.ConsFen += int64(l.Amount)
-			}
-		}
-		procs := make([]string, len(s.Procedures))
-		for i, p := range s.Procedures {
-			procs[i] = p.Code
-		}
-		if grouper.TreatmentClass(procs) == grouper.TreatSurgical {
-			f.Surgical++
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, extra, err
 	}
 	counts, err := st.FindingsByUnit(ctx, pr.from, pr.to, unit, hospital)
 	if err != nil {
