@@ -173,6 +173,13 @@ func TestCockpitInBrowser(t *testing.T) {
 		t.Fatalf("drilled to %q, API says %d %+v", setl, code, detail)
 	}
 	b.shot("settlement")
+	// From the audit page to a settlement whose violating line is highlighted.
+	b.open("#/audit?category=duplicate_charge", "audit")
+	b.must(chromedp.Click(`#findings tbody tr:first-child a`), chromedp.WaitVisible(`#app[data-page="settlement"]`), chromedp.WaitVisible(`#slines tr.violating`))
+	if n := b.eval(`String(document.querySelectorAll("#slines tr.violating").length)`); n == "0" {
+		t.Fatal("no violating line highlighted")
+	}
+	b.shot("settlement-findings")
 	b.logout()
 
 	// Hospital user: its own hospital page; files an appeal.

@@ -18,6 +18,13 @@ const I18N = {
 };
 let lang = localStorage.getItem("lang") || "zh";
 const GRADES = {excellent: ["优秀", "Excellent"], good: ["良好", "Good"], average: ["一般", "Average"], poor: ["较差", "Poor"]};
+const CATEGORIES = {duplicate_charge: "重复计费", over_quantity: "超量", sex_restriction: "限性别", age_restriction: "限年龄",
+  indication_restriction: "限适应症", hosp_level_restriction: "限医院等级", price_over_cap: "超标准收费", exclusive_items: "重复收费",
+  unbundling: "分解收费", upcoding: "高套编码", split_admission: "分解住院", bed_hanging: "挂床住院", overlapping_stay: "重叠住院",
+  frequent_admission: "频繁住院", excessive_los: "超长住院"};
+const category = c => lang === "zh" && CATEGORIES[c] ? `${CATEGORIES[c]}（${c}）` : c;
+const severity = v => lang === "zh" ? ({definite: "明确违规", suspicious: "可疑"}[v] || v) : v;
+const yesNo = v => v ? (lang === "zh" ? "是" : "yes") : (lang === "zh" ? "否" : "no");
 const grade = g => (GRADES[g] || [g || "-", g || "-"])[lang === "zh" ? 0 : 1];
 let me = null;
 const t = (k, zh) => (lang === "en" && I18N.en[k]) || zh || k;
@@ -135,7 +142,7 @@ const pages = {
     document.getElementById("ind").appendChild(table("indicators", [["id", "指标"], ["value", "本院", v => v.toFixed(2)], ["peer_median", "同组中位数", v => v.toFixed(2)],
       ["score", "得分", v => v.toFixed(2)], ["light", "信号灯", v => `<span class="${v}">${v}</span>`]], ev.indicators));
     document.getElementById("coef").appendChild(table("coefs", [["run", "批次"], ["period", "周期"], ["coef_after", "系数"], ["budget_after_fen", "预算（元）", v => yuan(v)], ["overridden", "申诉"]], d.coefficients || []));
-    document.getElementById("hf").appendChild(table("hfind", [["key", "类别", null, r => "#/audit?category=" + r.key + "&hospital=" + d.code], ["count", "问题数"], ["amount_fen", "金额（元）", v => yuan(v)]], d.findings || []));
+    document.getElementById("hf").appendChild(table("hfind", [["key", "类别", category, r => "#/audit?category=" + r.key + "&hospital=" + d.code], ["count", "问题数"], ["amount_fen", "金额（元）", v => yuan(v)]], d.findings || []));
   },
   async drgs() {
     const d = await api("/api/drgs");
@@ -158,11 +165,11 @@ const pages = {
     const s = await api("/api/audit/summary?by=category");
     const f = await api("/api/audit/findings?" + params.toString());
     app.innerHTML = `<h2>${t("nav.audit", "智能审核")}</h2><div id="c-audit" class="chart"></div>`;
-    chart(document.getElementById("c-audit"), {title: {text: t("count", "问题数")}, xAxis: {type: "category", data: s.rows.map(x => x.key), axisLabel: {rotate: 30}},
+    chart(document.getElementById("c-audit"), {title: {text: t("count", "问题数")}, xAxis: {type: "category", data: s.rows.map(x => lang === "zh" ? (CATEGORIES[x.key] || x.key) : x.key), axisLabel: {rotate: 30}},
       yAxis: {type: "value"}, series: [{type: "bar", data: s.rows.map(x => x.count)}]},
       p => location.hash = "#/audit?category=" + s.rows[p.dataIndex].key);
-    app.appendChild(table("findings", [["setl_id", "结算", null, r => "#/settlement/" + r.setl_id], ["hospital", "医院"], ["month", "月份"], ["category", "类别"],
-      ["rule_id", "规则"], ["severity", "严重程度"], ["amount_fen", "金额（元）", v => yuan(v)], ["evidence", "依据"], ["status", "状态"]], f.findings));
+    app.appendChild(table("findings", [["setl_id", "结算", null, r => "#/settlement/" + r.setl_id], ["hospital", "医院"], ["month", "月份"], ["category", "类别", category],
+      ["rule_id", "规则"], ["severity", "严重程度", severity], ["amount_fen", "金额（元）", v => yuan(v)], ["evidence", "依据"], ["status", "状态"]], f.findings));
   },
   async settlement(id) {
     const d = await api("/api/settlements/" + encodeURIComponent(id));
@@ -173,9 +180,9 @@ const pages = {
       · ${esc(d.grouping.DRG || "")} ${esc(d.grouping.DRGName || "")} · ${t("total", "总额")} <b id="s-total">${yuan(s.Pay.Total)}</b></p>
       <h3>${t("findings", "审核问题")}</h3><div id="sf"></div><h3>${t("diagnoses", "诊断")}</h3><div id="sd"></div>
       <h3>${t("procedures", "手术操作")}</h3><div id="sp"></div><h3>${t("fees", "费用明细")}</h3><div id="sl"></div>`;
-    document.getElementById("sf").appendChild(table("sfind", [["feedetl_sn", "明细"], ["category", "类别"], ["severity", "严重程度"], ["amount_fen", "金额（元）", v => yuan(v)], ["evidence", "依据"]], fs));
-    document.getElementById("sd").appendChild(table("sdx", [["Code", "编码"], ["Name", "名称"], ["Principal", "主要"]], s.Diagnoses || []));
-    document.getElementById("sp").appendChild(table("spx", [["Code", "编码"], ["Name", "名称"], ["Principal", "主要"], ["Operator", "术者"]], s.Procedures || []));
+    document.getElementById("sf").appendChild(table("sfind", [["feedetl_sn", "明细"], ["category", "类别", category], ["severity", "严重程度", severity], ["amount_fen", "金额（元）", v => yuan(v)], ["evidence", "依据"]], fs));
+    document.getElementById("sd").appendChild(table("sdx", [["Code", "编码"], ["Name", "名称"], ["Principal", "主要", yesNo]], s.Diagnoses || []));
+    document.getElementById("sp").appendChild(table("spx", [["Code", "编码"], ["Name", "名称"], ["Principal", "主要", yesNo], ["Operator", "术者"]], s.Procedures || []));
     document.getElementById("sl").appendChild(table("slines", [["Serial", "序号"], ["Time", "时间", v => esc(String(v).slice(0, 16).replace("T", " "))], ["ListCode", "项目编码"], ["Name", "名称"],
       ["Category", "类别"], ["Qty", "数量", v => (v / 1e6).toString()], ["Price", "单价", v => (v / 1e6).toFixed(2)], ["Amount", "金额", v => yuan(v)]],
       s.Fees || [], {rowClass: r => viol.has(r.Serial) ? "violating" : rel.has(r.Serial) ? "related" : ""}));
