@@ -230,6 +230,28 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
+		// Indicator trends: the hospital's result in every evaluated period.
+		hist, err := s.cockpit.EvaluationHistory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var trend []map[string]any
+		for _, h := range hist {
+			var rs []evaluate.Result
+			if json.Unmarshal(h.Results, &rs) != nil {
+				continue
+			}
+			for _, x := range rs {
+				if x.Hospital == code {
+					values := map[string]float64{}
+					for _, iv := range x.Indicators {
+						values[iv.ID] = iv.Value
+					}
+					trend = append(trend, map[string]any{"period": h.Period, "score": x.Score, "grade": x.Grade, "rank": x.Rank, "values": values})
+				}
+			}
+		}
+		found["trend"] = trend
 		if run, _, _ := s.cockpit.LatestRunAny(ctx); run > 0 {
 			sets, err := s.cockpit.HospitalSettlementsOf(ctx, run)
 			if err != nil {

@@ -87,6 +87,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	reports := filepath.Join(cfg.Out, "reports")
 	evalArgs := []string{"evaluate", "--db", st.Dir(), "--period", "2025", "--params", filepath.Join(cfg.Out, "params.json"),
 		"--satisfaction", filepath.Join(cfg.Out, synth.SatisfactionFile), "--report-dir", reports, "--out-params", filepath.Join(cfg.Out, "params-2026-coefficients.json")}
+	// 2024 first, so that the hospital pages have an indicator trend; its adjustments are
+	// superseded by 2025's.
+	if code := run(ctx, &env{stdout: io.Discard, stderr: e.stderr, getenv: e.getenv}, []string{"evaluate", "--db", st.Dir(), "--period", "2024",
+		"--params", filepath.Join(cfg.Out, "params.json"), "--satisfaction", filepath.Join(cfg.Out, synth.SatisfactionFile)}); code != exitOK {
+		return fmt.Errorf("demo evaluation of 2024 failed (exit %d)", code)
+	}
 	fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(evalArgs, " "))
 	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 12}, stderr: e.stderr, getenv: e.getenv}, evalArgs); code != exitOK {
 		return fmt.Errorf("demo evaluation failed (exit %d)", code)

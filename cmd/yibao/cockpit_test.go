@@ -193,8 +193,14 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 			t.Errorf("hospital user GET %s: %d, want 404", p, code)
 		}
 	}
-	if code := hosp.do("GET", "/api/hospitals/"+f.hospital, nil, nil); code != 200 {
-		t.Errorf("own hospital: %d", code)
+	var hdet struct {
+		Trend []struct {
+			Period string
+			Score  float64
+		} `json:"trend"`
+	}
+	if code := hosp.do("GET", "/api/hospitals/"+f.hospital, nil, &hdet); code != 200 || len(hdet.Trend) != 2 || hdet.Trend[0].Period != "2024" {
+		t.Errorf("own hospital: %d, trend %+v", code, hdet.Trend)
 	}
 	var own struct{ Hospitals []struct{ Code string } }
 	hosp.do("GET", "/api/hospitals", nil, &own)

@@ -302,3 +302,32 @@ func (s *Store) SettlementHospital(ctx context.Context, setlID string) (string, 
 	err := s.db.QueryRowContext(ctx, `SELECT hospital FROM settlements WHERE setl_id = ? AND current = 1`, setlID).Scan(&h)
 	return h, err
 }
+
+// EvaluationHistory returns, per evaluated period (latest run of each), the period and the
+// results JSON, oldest period first.
+func (s *Store) EvaluationHistory(ctx context.Context) ([]struct {
+	Period  string
+	Results json.RawMessage
+}, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT period, results FROM evaluation_runs WHERE id IN
+		(SELECT max(id) FROM evaluation_runs GROUP BY period) ORDER BY period`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []struct {
+		Period  string
+		Results json.RawMessage
+	}
+	for rows.Next() {
+		var p, r string
+		if err := rows.Scan(&p, &r); err != nil {
+			return nil, err
+		}
+		out = append(out, struct {
+			Period  string
+			Results json.RawMessage
+		}{p, json.RawMessage(r)})
+	}
+	return out, rows.Err()
+}

@@ -14,7 +14,7 @@ const I18N = {
     "reason": "Reason", "file": "File appeal", "uphold": "Uphold", "reject": "Reject", "scenario": "Scenario", "run": "Run",
     "baseline": "Baseline outlay", "scenarioOutlay": "Scenario outlay", "diff": "Difference", "indicators": "Indicators", "value": "Value",
     "median": "Peer median", "report": "Improvement report", "payment": "Payment", "cost": "Cost", "drgmix": "DRG mix", "month": "Month",
-    "decideBy": "Decide by", "why": "Why", "none": "None", "settled": "Settled"},
+    "decideBy": "Decide by", "why": "Why", "none": "None", "settled": "Settled", "trend": "Indicator trends"},
 };
 let lang = localStorage.getItem("lang") || "zh";
 const GRADES = {excellent: ["优秀", "Excellent"], good: ["良好", "Good"], average: ["一般", "Average"], poor: ["较差", "Poor"]};
@@ -131,11 +131,17 @@ const pages = {
       ${d.settlement ? `<div class="card"><div>${t("payment", "DRG 支付")} / ${t("cost", "实际费用")}</div><div class="v" id="h-pay">${yuan(d.settlement.payment_fen)} / ${yuan(d.settlement.cost_fen)}</div>
         <div>${t("settled", "清算")} ${yuan(d.settlement.settled_fen)}</div></div>` : ""}</div>
       <p><a href="/api/hospitals/${encodeURIComponent(d.code)}/report" target="_blank">${t("report", "绩效改进建议书")}</a></p>
-      <div id="c-trend" class="chart"></div><div id="c-mix" class="chart"></div><div id="ind"></div><h3>${t("coef", "系数")}</h3><div id="coef"></div>
+      <div id="c-trend" class="chart"></div><div id="c-ind" class="chart"></div><div id="c-mix" class="chart"></div><div id="ind"></div><h3>${t("coef", "系数")}</h3><div id="coef"></div>
       <h3>${t("findings", "审核问题")}</h3><div id="hf"></div>`;
     const m = d.months || [];
     chart(document.getElementById("c-trend"), {title: {text: t("spending", "月度费用（元）")}, xAxis: {type: "category", data: m.map(x => x.month)},
       yAxis: {type: "value"}, series: [{type: "bar", name: t("inpatient", "住院"), data: m.map(x => x.inpatient_total_fen / 100)}]});
+    const tr = d.trend || [];
+    const keys = ["cmi", "cost_index_routine", "time_index_routine", "findings_per_100"];
+    chart(document.getElementById("c-ind"), {title: {text: t("trend", "指标趋势")}, legend: {top: 25},
+      xAxis: {type: "category", data: tr.map(x => x.period)}, yAxis: [{type: "value", name: t("score", "得分"), min: 0, max: 100}, {type: "value", scale: true}],
+      series: [{name: t("score", "得分"), type: "bar", data: tr.map(x => +x.score.toFixed(2))}].concat(
+        keys.map(k => ({name: k, type: "line", yAxisIndex: 1, data: tr.map(x => +(x.values[k] || 0).toFixed(3))})))});
     const mix = d.drg_mix || [];
     chart(document.getElementById("c-mix"), {title: {text: t("drgmix", "DRG 构成")}, tooltip: {trigger: "item"},
       series: [{type: "pie", radius: "60%", data: mix.map(x => ({name: x.drg, value: x.cases}))}]}, p => location.hash = "#/drg/" + p.name);
