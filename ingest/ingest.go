@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -404,6 +405,7 @@ func (r *run) jsonFile(path string) error {
 	}
 	defer f.Close()
 	sp := newRecordSplitter(f)
+	var consumed atomic.Int64
 	in := make(chan *work, r.opt.Workers*4)
 	done := make(chan *work, r.opt.Workers*4)
 	var wg sync.WaitGroup
@@ -444,6 +446,7 @@ func (r *run) jsonFile(path string) error {
 		}
 		for {
 			rec, err := sp.Next()
+			consumed.Store(sp.Consumed()) // the collector reports progress from another goroutine
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -510,7 +513,7 @@ func (r *run) jsonFile(path string) error {
 					}
 				}
 			}
-			r.progress(int(sp.Consumed()), false)
+			r.progress(int(consumed.Load()), false)
 		}
 	}
 	if err := out.close(); err != nil {
