@@ -202,6 +202,8 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 	}
 	h0 := ev.Adjustments[0].Hospital
 	for _, args := range [][]string{
+		{"cmi", "--db", db, "--period", "2025", "--reference", "2024", "--by", "month", "--params", params},
+		{"cmi", "--db", db, "--period", "2025", "--reference", "2024", "--by", "doctor", "--params", params},
 		{"evaluate", "technology", "--db", db, "--period", "2025"},
 		{"evaluate", "credit", "--db", db, "--period", "2025"},
 		{"evaluate", "league", "--db", db, "--period", "2025", "--hospital", h0, "--min-cases", "1"},

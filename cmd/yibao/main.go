@@ -57,6 +57,7 @@ func commands() []command {
 		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
 		{"dip", "build a DIP catalogue from stored settlements, or assign settlements to its groups", runDIP},
 		{"weights", "derive relative weights (RW) from a reference period and write them as a versioned table", runWeights},
+		{"cmi", "case-mix index by hospital, department, doctor or month", runCMI},
 		{"settle", "price a period's cases (RW × base rate × coefficient, outliers, rules) and settle each hospital", runSettle},
 		{"price", "same as settle: pricing is always stored with the settlement it leads to", runSettle},
 		{"simulate", "re-run pricing and settlement under a scenario and report the fund impact, storing nothing", runSimulate},
