@@ -393,7 +393,8 @@ func (s *Server) handleAuditSummary(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleFindings(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := sqlite.FindingFilter{Hospital: q.Get("hospital"), Category: q.Get("category"), RuleID: q.Get("rule"), Month: q.Get("month"), Limit: 500}
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	f := sqlite.FindingFilter{Hospital: q.Get("hospital"), Category: q.Get("category"), RuleID: q.Get("rule"), Month: q.Get("month"), Limit: 500, Offset: offset}
 	if sc := scope(r); sc != "" {
 		if f.Hospital != "" && f.Hospital != sc {
 			notFound(w)
@@ -406,10 +407,15 @@ func (s *Server) handleFindings(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusInternalServerError, "服务内部错误", "internal error")
 		return
 	}
+	total, err := s.cockpit.FindingCount(r.Context(), f)
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, "服务内部错误", "internal error")
+		return
+	}
 	if rows == nil {
 		rows = []sqlite.FindingView{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"findings": rows})
+	writeJSON(w, http.StatusOK, map[string]any{"findings": rows, "total": total, "offset": f.Offset, "limit": f.Limit})
 }
 
 func (s *Server) handleSettlement(w http.ResponseWriter, r *http.Request) {

@@ -177,6 +177,18 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 	if len(cases.Cases) == 0 || len(findings.Findings) == 0 {
 		t.Fatalf("cases %d findings %d", len(cases.Cases), len(findings.Findings))
 	}
+	// Paging: the second page continues where the first ended, and the total is stable.
+	var p1, p2 struct {
+		Findings []struct {
+			ID int64 `json:"id"`
+		} `json:"findings"`
+		Total int `json:"total"`
+	}
+	admin.do("GET", "/api/audit/findings", nil, &p1)
+	admin.do("GET", fmt.Sprintf("/api/audit/findings?offset=%d", len(p1.Findings)), nil, &p2)
+	if p1.Total != p2.Total || (p1.Total > len(p1.Findings) && (len(p2.Findings) == 0 || p2.Findings[0].ID <= p1.Findings[len(p1.Findings)-1].ID)) {
+		t.Errorf("paging: %d+%d of %d", len(p1.Findings), len(p2.Findings), p1.Total)
+	}
 	var scen struct{ Scenarios []string }
 	admin.do("GET", "/api/scenarios", nil, &scen)
 	for _, p := range []string{"/api/me", "/api/hospitals/" + other, "/api/hospitals/" + other + "/report", "/api/audit/summary?by=rule",

@@ -213,16 +213,14 @@ type FindingView struct {
 	Month     string `json:"month"`
 }
 
-// FindingFilter narrows a findings list.
+// FindingFilter narrows a findings list; Limit and Offset page it.
 type FindingFilter struct {
 	Hospital, Category, RuleID, Month, SetlID string
-	Limit                                     int
+	Limit, Offset                             int
 }
 
-// Findings lists findings.
-func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]FindingView, error) {
-	q := `SELECT id, setl_id, hospital, feedetl_sn, category, rule_id, severity, amount_fen, evidence, related, status,
-		coalesce(strftime('%Y-%m', discharge_time, 'unixepoch'), '') FROM findings WHERE 1 = 1`
+func (f FindingFilter) where() (string, []any) {
+	q := ` WHERE 1 = 1`
 	var args []any
 	for _, c := range []struct{ col, v string }{{"hospital", f.Hospital}, {"category", f.Category}, {"rule_id", f.RuleID}, {"setl_id", f.SetlID}} {
 		if c.v != "" {
@@ -234,10 +232,25 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]FindingView, e
 		q += ` AND strftime('%Y-%m', discharge_time, 'unixepoch') = ?`
 		args = append(args, f.Month)
 	}
-	q += ` ORDER BY id`
+	return q, args
+}
+
+// FindingCount counts the findings a filter selects (ignoring paging).
+func (s *Store) FindingCount(ctx context.Context, f FindingFilter) (int, error) {
+	w, args := f.where()
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM findings`+w, args...).Scan(&n)
+	return n, err
+}
+
+// Findings lists findings.
+func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]FindingView, error) {
+	w, args := f.where()
+	q := `SELECT id, setl_id, hospital, feedetl_sn, category, rule_id, severity, amount_fen, evidence, related, status,
+		coalesce(strftime('%Y-%m', discharge_time, 'unixepoch'), '') FROM findings` + w + ` ORDER BY id`
 	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, f.Limit, max(0, f.Offset))
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -14,7 +14,7 @@ const I18N = {
     "reason": "Reason", "file": "File appeal", "uphold": "Uphold", "reject": "Reject", "scenario": "Scenario", "run": "Run",
     "baseline": "Baseline outlay", "scenarioOutlay": "Scenario outlay", "diff": "Difference", "indicators": "Indicators", "value": "Value",
     "median": "Peer median", "report": "Improvement report", "payment": "Payment", "cost": "Cost", "drgmix": "DRG mix", "month": "Month",
-    "decideBy": "Decide by", "why": "Why", "none": "None", "settled": "Settled", "trend": "Indicator trends"},
+    "decideBy": "Decide by", "why": "Why", "none": "None", "settled": "Settled", "trend": "Indicator trends", "next": "Next page"},
 };
 let lang = localStorage.getItem("lang") || "zh";
 const GRADES = {excellent: ["优秀", "Excellent"], good: ["良好", "Good"], average: ["一般", "Average"], poor: ["较差", "Poor"]};
@@ -170,12 +170,18 @@ const pages = {
     const params = new URLSearchParams(q || "");
     const s = await api("/api/audit/summary?by=category");
     const f = await api("/api/audit/findings?" + params.toString());
-    app.innerHTML = `<h2>${t("nav.audit", "智能审核")}</h2><div id="c-audit" class="chart"></div>`;
+    app.innerHTML = `<h2>${t("nav.audit", "智能审核")}</h2><div id="c-audit" class="chart"></div>
+      <p id="f-count">${f.findings.length} / ${f.total}</p>`;
     chart(document.getElementById("c-audit"), {title: {text: t("count", "问题数")}, xAxis: {type: "category", data: s.rows.map(x => lang === "zh" ? (CATEGORIES[x.key] || x.key) : x.key), axisLabel: {rotate: 30}},
       yAxis: {type: "value"}, series: [{type: "bar", data: s.rows.map(x => x.count)}]},
       p => location.hash = "#/audit?category=" + s.rows[p.dataIndex].key);
     app.appendChild(table("findings", [["setl_id", "结算", null, r => "#/settlement/" + r.setl_id], ["hospital", "医院"], ["month", "月份"], ["category", "类别", category],
       ["rule_id", "规则"], ["severity", "严重程度", severity], ["amount_fen", "金额（元）", v => yuan(v)], ["evidence", "依据"], ["status", "状态"]], f.findings));
+    if (f.total > f.offset + f.findings.length) {
+      const next = new URLSearchParams(params); next.set("offset", f.offset + f.findings.length);
+      const a = document.createElement("a"); a.href = "#/audit?" + next.toString(); a.id = "f-next"; a.textContent = t("next", "下一页");
+      app.appendChild(a);
+    }
   },
   async settlement(id) {
     const d = await api("/api/settlements/" + encodeURIComponent(id));
