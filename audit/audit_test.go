@@ -71,14 +71,6 @@ func line(sn, code, cat string, day, hour int, qty, price int64) yibao.FeeLine {
 	return yibao.FeeLine{Serial: sn, ListCode: code, Category: cat, Time: at(day, hour).Add(time.Duration(len(sn)) * time.Minute), Qty: q, Price: p, Amount: yibao.MulFen(q, p)}
 }
 
-func categories(fs []Finding) map[string][]string {
-	out := map[string][]string{}
-	for _, f := range fs {
-		out[f.Category] = append(out[f.Category], f.Serial)
-	}
-	return out
-}
-
 func TestNormalStayHasNoFinding(t *testing.T) {
 	kb := loadTestKB(t, nil)
 	s := stay("S", 4, line("d1", "DRUG", "09", 1, 9, 2, 20))

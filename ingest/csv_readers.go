@@ -60,8 +60,6 @@ func newCSVTable(r io.Reader) (*csvTable, error) {
 	return t, nil
 }
 
-func (t *csvTable) has(col string) bool { _, ok := t.index[col]; return ok }
-
 // next returns the next row as a map, or io.EOF. A row with a syntax error is returned as
 // an error naming the line; the caller rejects it and goes on.
 func (t *csvTable) next() (map[string]string, error) {

@@ -17,15 +17,14 @@ const maxRecordBytes = 64 << 20
 // document, without parsing them. Parsing happens per record in parallel workers, and a
 // syntax error inside one document therefore costs only that document.
 type recordSplitter struct {
-	r       io.Reader
-	buf     []byte
-	start   int // first unconsumed byte of buf
-	end     int // end of valid data in buf
-	eof     bool
-	mode    byte // 0 undecided, '[' array, 's' sequence of documents, 'n' NDJSON
-	done    bool
-	offset  int64 // stream offset of buf[0]
-	scratch []byte
+	r      io.Reader
+	buf    []byte
+	start  int // first unconsumed byte of buf
+	end    int // end of valid data in buf
+	eof    bool
+	mode   byte // 0 undecided, '[' array, 's' sequence of documents, 'n' NDJSON
+	done   bool
+	offset int64 // stream offset of buf[0]
 }
 
 func newRecordSplitter(r io.Reader) *recordSplitter {

@@ -113,11 +113,9 @@ func DefaultParams() *Params {
 	p.BaseRate.Mode = "budget"
 	p.Outliers.HighFactor, p.Outliers.HighRatio, p.Outliers.LowFactor = 30000, 9000, 4000
 	p.Rules.Death, p.Rules.Transfer, p.Rules.ShortStayDays, p.Rules.ShortStay, p.Rules.Ungroupable = "standard", "per_diem", 1, "ffs", "ffs"
-	for _, b := range []Benefit{
+	p.Benefits = []Benefit{
 		{"310", 1, 30000, 9000, 40000000}, {"310", 2, 60000, 8500, 40000000}, {"310", 3, 90000, 8000, 40000000},
 		{"390", 1, 30000, 8000, 20000000}, {"390", 2, 60000, 7000, 20000000}, {"390", 3, 90000, 6000, 20000000},
-	} {
-		p.Benefits = append(p.Benefits, b)
 	}
 	p.Settlement.SurplusRetention, p.Settlement.OverspendBand, p.Settlement.OverspendFundShare = 6000, 1000, 7000
 	p.DIP.PrepayShare, p.DIP.MonthsInYear = 9000, 12

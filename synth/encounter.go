@@ -22,7 +22,7 @@ type encounter struct {
 	dept, doctor    string
 	disposition     string
 	planned         bool
-	dx              []dxEntry
+	dx              []string
 	proc            []procEntry
 	fees            []fee
 	meas            []measurement
@@ -33,8 +33,6 @@ type encounter struct {
 	label           string      // settlement-level irregularity injected into this stay
 	cross           []string    // cross-settlement irregularities this stay completes
 }
-
-type dxEntry struct{ code, name string }
 
 type procEntry struct {
 	code string
@@ -54,14 +52,6 @@ type fee struct {
 type measurement struct {
 	item  string
 	value string
-}
-
-func (e *encounter) total() int64 {
-	var t int64
-	for _, f := range e.fees {
-		t += int64(f.qty) * f.priceFen
-	}
-	return t
 }
 
 // dayStart is when charges of day d begin: just after admission on day 0, 08:00 after.
@@ -155,7 +145,7 @@ func (g *gen) inpatient(rng *rand.Rand, p *person, h *hospital, c *Condition, ad
 			e.birthWeight = 1200 + rng.IntN(1200)
 		}
 	}
-	e.dx = append(e.dx, dxEntry{code: c.Dx[rng.IntN(len(c.Dx))]})
+	e.dx = append(e.dx, c.Dx[rng.IntN(len(c.Dx))])
 	g.billPathway(rng, e, los)
 	g.addComorbidities(rng, e)
 	if c.ID == "vent_long" {
@@ -238,12 +228,12 @@ func (g *gen) addComorbidities(rng *rand.Rand, e *encounter) {
 		has  bool
 		code string
 	}{{p.htn, "I10.x00"}, {p.dm, "E11.900"}, {p.copd && e.cond.ID != "copd", "J44.900"}, {p.ckd && e.cond.Chronic != "ckd", "N18.300"}} {
-		if x.has && e.dx[0].code != x.code && len(e.dx) < 6 && rng.Float64() < 0.8 {
-			e.dx = append(e.dx, dxEntry{code: x.code})
+		if x.has && e.dx[0] != x.code && len(e.dx) < 6 && rng.Float64() < 0.8 {
+			e.dx = append(e.dx, x.code)
 		}
 	}
 	if rng.Float64() < 0.15 {
-		e.dx = append(e.dx, dxEntry{code: []string{"E78.500", "K21.900", "I25.103"}[rng.IntN(3)]})
+		e.dx = append(e.dx, []string{"E78.500", "K21.900", "I25.103"}[rng.IntN(3)])
 	}
 	ageOK := ageYears(p.birth, e.adm) >= 1
 	if !ageOK {
@@ -262,7 +252,7 @@ func (g *gen) addComorbidities(rng *rand.Rand, e *encounter) {
 			continue
 		}
 		comp := cands[rng.IntN(len(cands))]
-		e.dx = append(e.dx, dxEntry{code: comp.Code})
+		e.dx = append(e.dx, comp.Code)
 		for _, l := range comp.lines {
 			for d := 0; d < l.days && d < e.los; d++ {
 				day := min(e.los-1, 1+d)
@@ -333,7 +323,7 @@ func (g *gen) replaceBed(e *encounter, d int, code string) {
 
 func (e *encounter) hasDx(code string) bool {
 	for _, d := range e.dx {
-		if d.code == code {
+		if d == code {
 			return true
 		}
 	}
@@ -342,7 +332,7 @@ func (e *encounter) hasDx(code string) bool {
 
 func (e *encounter) dxMatches(prefixes string) bool {
 	for _, d := range e.dx {
-		if matchesAny(d.code, prefixes) {
+		if matchesAny(d, prefixes) {
 			return true
 		}
 	}
@@ -407,13 +397,13 @@ func (g *gen) outpatient(rng *rand.Rand, p *person, h *hospital, day time.Time) 
 	g.add(e, 0, "001301000010000", 1)
 	g.add(e, 0, "001103000010000", 1)
 	if p.htn {
-		e.dx = append(e.dx, dxEntry{code: "I10.x00"})
+		e.dx = append(e.dx, "I10.x00")
 		g.add(e, 0, "XC08CAA001", 60)
 		sbp := 128 + rng.IntN(30) + age/8
 		e.meas = append(e.meas, measurement{"SBP", fmt.Sprint(sbp)}, measurement{"DBP", fmt.Sprint(70 + rng.IntN(25))})
 	}
 	if p.dm {
-		e.dx = append(e.dx, dxEntry{code: "E11.900"})
+		e.dx = append(e.dx, "E11.900")
 		g.add(e, 0, "XA10BAA001", 120)
 		if rng.IntN(3) == 0 {
 			g.add(e, 0, "002503000090000", 1)

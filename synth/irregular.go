@@ -165,7 +165,7 @@ func (g *gen) tryInject(rng *rand.Rand, e *encounter, kind string) bool {
 		if len(cands) == 0 {
 			return false
 		}
-		e.dx = append(e.dx, dxEntry{code: cands[rng.IntN(len(cands))].Code})
+		e.dx = append(e.dx, cands[rng.IntN(len(cands))].Code)
 		e.label = KindUpcoding
 		return true
 	case KindBedHanging:
@@ -222,7 +222,7 @@ func (g *gen) restay(rng *rand.Rand, e *encounter, los int) {
 	for _, d := range dx[1:] {
 		for i := range g.w.Complications {
 			c := &g.w.Complications[i]
-			if c.Code != d.code {
+			if c.Code != d {
 				continue
 			}
 			for _, l := range c.lines {

@@ -210,7 +210,6 @@ func (g *gen) writeEncounters(ctx context.Context) (Summary, error) {
 func (g *gen) block(b int) *block {
 	rng := rand.New(rand.NewPCG(g.cfg.Seed, uint64(b)+1))
 	out := &block{seq: b, sum: Summary{Labels: map[string]int{}}}
-	enc := newDocWriter()
 	seq := 0
 	injected := map[string]int{}
 	for i := b * blockSize; i < min((b+1)*blockSize, g.cfg.Persons); i++ {
@@ -222,7 +221,7 @@ func (g *gen) block(b int) *block {
 			e.setlID = fmt.Sprintf("S%06d%06d", b, seq)
 			e.mdtrtID = fmt.Sprintf("M%06d%06d", b, seq)
 			e.sortFees()
-			out.docs = enc.append(out.docs, g, e)
+			out.docs = appendDocument(out.docs, g, e)
 			out.sum.Settlements++
 			out.sum.FeeLines += len(e.fees)
 			if e.inpatient {
@@ -472,7 +471,7 @@ func labelCrossSettlement(stays []*encounter) {
 		if i > 0 {
 			a := inp[i-1]
 			gap := daysBetween(a.dscg, b.adm)
-			if !b.planned && gap >= 0 && gap <= splitWindowDays && a.dx[0].code[:3] == b.dx[0].code[:3] && !b.adm.Before(a.dscg) {
+			if !b.planned && gap >= 0 && gap <= splitWindowDays && a.dx[0][:3] == b.dx[0][:3] && !b.adm.Before(a.dscg) {
 				setCross(KindSplit)
 			}
 		}

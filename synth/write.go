@@ -13,12 +13,6 @@ import (
 	"time"
 )
 
-// docWriter appends settlement documents as NDJSON in the canonical shape
-// (docs/formats.md), by hand: encoding/json would spend most of the generator's time.
-type docWriter struct{ b []byte }
-
-func newDocWriter() *docWriter { return &docWriter{} }
-
 func appendStr(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {
@@ -99,7 +93,9 @@ func payment(e *encounter) (total, fund, selfpay, ownpay, acct, cash int64) {
 	return
 }
 
-func (w *docWriter) append(b []byte, g *gen, e *encounter) []byte {
+// appendDocument appends e as one NDJSON settlement document in the canonical shape
+// (docs/formats.md), by hand: encoding/json would spend most of the generator's time.
+func appendDocument(b []byte, g *gen, e *encounter) []byte {
 	p := e.p
 	b = append(b, `{"setlinfo":{`...)
 	b = appendKV(b, "setl_id", e.setlID)
@@ -179,11 +175,11 @@ func (w *docWriter) append(b []byte, g *gen, e *encounter) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, '{')
-		b = appendKV(b, "diag_code", d.code)
+		b = appendKV(b, "diag_code", d)
 		b = append(b, ',')
-		b = appendKV(b, "diag_name", g.w.DxNames[d.code])
+		b = appendKV(b, "diag_name", g.w.DxNames[d])
 		b = append(b, ',')
-		b = appendKV(b, "maindiag_flag", map[bool]string{true: "1", false: "0"}[i == 0])
+		b = appendKV(b, "maindiag_flag", flag01(i == 0))
 		b = append(b, ',')
 		b = appendKV(b, "diag_type", "1")
 		b = append(b, '}')
@@ -198,7 +194,7 @@ func (w *docWriter) append(b []byte, g *gen, e *encounter) []byte {
 		b = append(b, ',')
 		b = appendKV(b, "oprn_oprt_name", g.w.ProcNames[pr.code])
 		b = append(b, ',')
-		b = appendKV(b, "main_oprn_flag", map[bool]string{true: "1", false: "0"}[i == 0])
+		b = appendKV(b, "main_oprn_flag", flag01(i == 0))
 		b = append(b, ',')
 		b = appendKV(b, "oprn_oprt_date", pr.date.Format("2006-01-02"))
 		b = append(b, ',')
@@ -252,15 +248,17 @@ func (w *docWriter) append(b []byte, g *gen, e *encounter) []byte {
 	return append(b, "}\n"...)
 }
 
-func appendPersonCSV(b []byte, p *person) []byte {
-	yn := func(v bool) string {
-		if v {
-			return "1"
-		}
-		return "0"
+// flag01 is the interface's encoding of a yes/no field.
+func flag01(v bool) string {
+	if v {
+		return "1"
 	}
+	return "0"
+}
+
+func appendPersonCSV(b []byte, p *person) []byte {
 	return fmt.Appendf(b, "%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s\n", p.psnNo, p.certNo, p.name, p.sex, p.birth.Format("2006-01-02"),
-		p.insutype, p.region, yn(p.htn), yn(p.dm), yn(p.copd), yn(p.ckd))
+		p.insutype, p.region, flag01(p.htn), flag01(p.dm), flag01(p.copd), flag01(p.ckd))
 }
 
 func writeCSV(path string, rows [][]string) error {

@@ -5,7 +5,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -214,19 +216,10 @@ func runWeights(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "weights %s: %d DRGs from %d cases (overall trimmed mean %s yuan); %d borrowed or missing:\n",
 		w.Version, len(w.DRGs), w.Cases, w.OverallMean, len(w.Borrowed))
-	for _, d := range sortedKeysOf(w.Borrowed) {
+	for _, d := range slices.Sorted(maps.Keys(w.Borrowed)) {
 		fmt.Fprintf(e.stdout, "  %s: %s\n", d, w.Borrowed[d])
 	}
 	return nil
-}
-
-func sortedKeysOf(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sortStrings(ks)
-	return ks
 }
 
 // runSettle prices the period's cases and settles each hospital, storing the run.

@@ -151,5 +151,3 @@ func dataDir(e *env, flagValue string) string {
 	}
 	return "yibao-data"
 }
-
-func sortStrings(xs []string) { sort.Strings(xs) }

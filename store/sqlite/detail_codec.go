@@ -63,11 +63,6 @@ func (e *encoder) time(t time.Time) {
 // settlementEncoder reuses its string table between settlements.
 type settlementEncoder struct{ tab map[string]uint64 }
 
-// encodeSettlement appends s's encoding to buf.
-func encodeSettlement(buf []byte, s *yibao.Settlement) []byte {
-	return (&settlementEncoder{}).encode(buf, s)
-}
-
 func (se *settlementEncoder) encode(buf []byte, s *yibao.Settlement) []byte {
 	if se.tab == nil {
 		se.tab = make(map[string]uint64, 64)
@@ -226,7 +221,7 @@ func (d *decoder) fail() {
 	d.b = nil
 }
 
-// decodeSettlement is the inverse of encodeSettlement.
+// decodeSettlement is the inverse of settlementEncoder.encode.
 func decodeSettlement(b []byte, s *yibao.Settlement) error {
 	if len(b) == 0 || b[0] != codecVersion {
 		return fmt.Errorf("%w: unknown codec version", errCorrupt)
