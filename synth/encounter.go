@@ -140,15 +140,17 @@ func (g *gen) inpatient(rng *rand.Rand, p *person, h *hospital, c *Condition, ad
 	e.dscg = time.Date(y, m, d+los, 9+rng.IntN(3), rng.IntN(60), 0, 0, time.UTC)
 	if ageYears(p.birth, e.adm) == 0 {
 		e.ageDays = int(e.adm.Sub(p.birth).Hours() / 24)
+		// The usual weight is drawn even when the pathway sets its own range, so that a seed
+		// keeps giving the same region.
 		e.birthWeight = 2500 + rng.IntN(1500)
-		if c.ID == "preterm" {
-			e.birthWeight = 1200 + rng.IntN(1200)
+		if w := c.BirthWeight; w[1] > w[0] {
+			e.birthWeight = w[0] + rng.IntN(w[1]-w[0])
 		}
 	}
 	e.dx = append(e.dx, c.Dx[rng.IntN(len(c.Dx))])
 	g.billPathway(rng, e, los)
 	g.addComorbidities(rng, e)
-	if c.ID == "vent_long" {
+	if c.Ventilated {
 		e.ventMinutes = (los-1)*1440 + rng.IntN(600)
 	}
 	return e

@@ -270,7 +270,7 @@ func (g *gen) history(rng *rand.Rand, p *person, counts map[string]int) []*encou
 		c := g.newborn[rng.IntN(len(g.newborn))]
 		if h := g.hospitalFor(rng, p, c); h != nil {
 			day := p.birth.AddDate(0, 0, rng.IntN(10))
-			if c.ID == "preterm" {
+			if c.AdmittedAtBirth {
 				day = p.birth
 			}
 			if day.Before(end.AddDate(0, 0, -40)) {

@@ -108,6 +108,11 @@ type Condition struct {
 	PCC         float64  `json:"p_cc"`
 	Family      string   `json:"family"`
 	Planned     int      `json:"planned_cycle"` // days between planned cycles (chemotherapy)
+	// Newborn pathways: birth weight range in grams [min, max) when not the usual 2500–4000,
+	// and whether the baby is admitted on the day of birth (preterm) rather than in its first days.
+	BirthWeight     [2]int `json:"birth_weight"`
+	AdmittedAtBirth bool   `json:"admitted_at_birth"`
+	Ventilated      bool   `json:"ventilated_stay"` // invasive ventilation for the whole stay
 
 	drugs, once, daily, cons []lineSpec
 }
