@@ -30,19 +30,9 @@ func (s *Store) Monthly(ctx context.Context, hospital string) ([]MonthRow, error
 		args = append(args, hospital)
 	}
 	rows, err := s.db.QueryContext(ctx, q+` GROUP BY m ORDER BY m`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []MonthRow
-	for rows.Next() {
-		var r MonthRow
-		if err := rows.Scan(&r.Month, &r.InpatientCases, &r.OutpatientVis, &r.InpatientFen, &r.OutpatientFen, &r.FundFen, &r.PatientFen); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collectRows(rows, err, func(r *MonthRow) []any {
+		return []any{&r.Month, &r.InpatientCases, &r.OutpatientVis, &r.InpatientFen, &r.OutpatientFen, &r.FundFen, &r.PatientFen}
+	})
 }
 
 // DRGMonthRow is the per-case cost of a DRG in a month.
@@ -57,19 +47,9 @@ func (s *Store) DRGMonthly(ctx context.Context, scheme string) ([]DRGMonthRow, e
 	rows, err := s.db.QueryContext(ctx, `SELECT g.drg, strftime('%Y-%m', s.dscg_time, 'unixepoch'), count(*), sum(s.total_fen)
 		FROM settlements s JOIN groupings g ON g.settlement_row = s.id AND g.scheme = ?
 		WHERE s.current = 1 AND g.outcome = 'drg' GROUP BY 1, 2`, scheme)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []DRGMonthRow
-	for rows.Next() {
-		var r DRGMonthRow
-		if err := rows.Scan(&r.DRG, &r.Month, &r.Cases, &r.CostFen); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collectRows(rows, err, func(r *DRGMonthRow) []any {
+		return []any{&r.DRG, &r.Month, &r.Cases, &r.CostFen}
+	})
 }
 
 // CasePaymentView is a priced case of the latest settle run.
@@ -102,19 +82,9 @@ func (s *Store) RunCases(ctx context.Context, run int64, hospital, drg string, l
 		args = append(args, limit)
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []CasePaymentView
-	for rows.Next() {
-		var c CasePaymentView
-		if err := rows.Scan(&c.SetlID, &c.Hospital, &c.DRG, &c.RW, &c.Kind, &c.CostFen, &c.PaymentFen, &c.Month); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return collectRows(rows, err, func(c *CasePaymentView) []any {
+		return []any{&c.SetlID, &c.Hospital, &c.DRG, &c.RW, &c.Kind, &c.CostFen, &c.PaymentFen, &c.Month}
+	})
 }
 
 // LatestRunAny returns the newest settle run of any period, or 0.
@@ -253,20 +223,9 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]FindingView, e
 		args = append(args, f.Limit, max(0, f.Offset))
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []FindingView
-	for rows.Next() {
-		var v FindingView
-		if err := rows.Scan(&v.ID, &v.SetlID, &v.Hospital, &v.Serial, &v.Category, &v.RuleID, &v.Severity, &v.AmountFen, &v.Evidence,
-			&v.Related, &v.Status, &v.Month); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return collectRows(rows, err, func(v *FindingView) []any {
+		return []any{&v.ID, &v.SetlID, &v.Hospital, &v.Serial, &v.Category, &v.RuleID, &v.Severity, &v.AmountFen, &v.Evidence, &v.Related, &v.Status, &v.Month}
+	})
 }
 
 // FindingSummaryRow counts findings by a key.

@@ -56,24 +56,21 @@ func (s *Store) SettledByHospital(ctx context.Context, period string) (map[strin
 	if err != nil || run == 0 {
 		return map[string]int64{}, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT hospital, settlement FROM hospital_settlements WHERE run_id = ?`, run)
+	stored, err := s.HospitalSettlementsOf(ctx, run)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var h, j string
-		if err := rows.Scan(&h, &j); err != nil {
-			return nil, err
-		}
+	out := make(map[string]int64, len(stored))
+	for h, j := range stored {
 		var v struct {
 			Settled int64 `json:"settled_fen"`
 		}
-		json.Unmarshal([]byte(j), &v)
+		if err := json.Unmarshal(j, &v); err != nil {
+			return nil, fmt.Errorf("settle run %d hospital %s: %w", run, h, err)
+		}
 		out[h] = v.Settled
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PutEvaluation stores an evaluation run with its adjustments and returns the run id.

@@ -62,19 +62,9 @@ func (s *Store) SetPassword(ctx context.Context, username, hash, actor string) e
 // Users lists accounts.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, username, password_hash, role, hospital FROM users ORDER BY username`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		var u User
-		if err := rows.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Hospital); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return collectRows(rows, err, func(u *User) []any {
+		return []any{&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Hospital}
+	})
 }
 
 // UserByName finds an account.
