@@ -12,10 +12,9 @@ import (
 	"time"
 
 	"github.com/yibao-dev/yibao"
-	"github.com/yibao-dev/yibao/store/sqlite"
-
 	"github.com/yibao-dev/yibao/grouper"
 	"github.com/yibao-dev/yibao/schemes"
+	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/synth"
 	"github.com/yibao-dev/yibao/web"
 )

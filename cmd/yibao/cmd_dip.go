@@ -189,6 +189,9 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *path == "" {
+		return usageError{msg: "--catalogue is required"}
+	}
 	pr, err := parsePeriodFlag(*per)
 	if err != nil {
 		return err
