@@ -1,6 +1,7 @@
 package dip
 
 import (
+	"fmt"
 	"math/big"
 
 	"github.com/yibao-dev/yibao"
@@ -69,13 +70,16 @@ func (e *Engine) Price(cat *Catalogue, c *Case) (Priced, error) {
 		p.Kind = KindSpecialReview
 		switch c.Review {
 		case "approved":
+			if cat.OverallMean <= 0 {
+				return Priced{}, fmt.Errorf("catalogue has no overall mean to price an approved special-review case")
+			}
 			p.Earning = true
 			p.Points = roundPoints(new(big.Rat).SetFrac64(int64(c.Cost)*1000, int64(cat.OverallMean)))
-			return p, nil
+			return p, p.check()
 		case "rejected":
 			p.Earning = true
 			p.Points = e.ordinary(&p, ratioAbove, ratioBelow)
-			return p, nil
+			return p, p.check()
 		default:
 			p.Pending = true
 			return p, nil
@@ -83,7 +87,14 @@ func (e *Engine) Price(cat *Catalogue, c *Case) (Priced, error) {
 	}
 	p.Earning = true
 	p.Points = e.ordinary(&p, ratioAbove, ratioBelow)
-	return p, nil
+	return p, p.check()
+}
+
+func (p *Priced) check() error {
+	if p.Points > maxPoints {
+		return fmt.Errorf("case %s: %s points is implausible (cost %s, group mean %s)", p.Case.ID, p.Points, p.Case.Cost, p.GroupMean)
+	}
+	return nil
 }
 
 // ordinary applies the low / high / normal rules and sets the kind unless it is special review.
@@ -124,8 +135,15 @@ func roundPoints(x *big.Rat) payment.Points {
 			q.Add(q, big.NewInt(1))
 		}
 	}
+	if !q.IsInt64() || q.Int64() > maxPoints {
+		return maxPoints + 1 // flagged by Price
+	}
 	return payment.Points(q.Int64())
 }
+
+// maxPoints bounds one case's points (10¹¹ points): beyond it the input is implausible and
+// sums over a region could overflow.
+const maxPoints = 100_000_000_000 * payment.PointsScale
 
 // RatioString is r to four decimals for display.
 func (p *Priced) RatioString() string { return p.Ratio.FloatString(4) }

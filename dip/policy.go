@@ -95,6 +95,22 @@ func ParsePolicy(b []byte) (*Policy, error) {
 		d := DefaultPolicy()
 		p = *d
 	}
+	// Every rule the file gives must name its source: a value without one would silently
+	// keep the default's source.
+	var raw struct {
+		Rules map[string]json.RawMessage `json:"rules"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("DIP policy: %w", err)
+	}
+	for name, r := range raw.Rules {
+		var src struct {
+			Source *string `json:"source"`
+		}
+		if err := json.Unmarshal(r, &src); err != nil || src.Source == nil || strings.TrimSpace(*src.Source) == "" {
+			return nil, fmt.Errorf("DIP policy: rule %s: give {\"value\": …, \"source\": \"document or local choice\"}", name)
+		}
+	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {

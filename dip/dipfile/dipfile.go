@@ -354,11 +354,12 @@ func WritePayments(w io.Writer, s *dip.Settlement) error {
 	return cw.Error()
 }
 
-// HospitalColumns are the columns of hospitals.csv (the same as the DRG contract's); a last
-// line gives the point value.
+// HospitalColumns are the columns of hospitals.csv (the same as the DRG contract's). The
+// point value is printed by the command, not written here, so that every row has the same
+// columns for strict CSV readers.
 var HospitalColumns = []string{"hospital", "cases", "points", "amount", "patient_paid", "deduction", "fund_paid"}
 
-// WriteHospitals writes hospitals.csv with a last line "point_value,<yuan per point>".
+// WriteHospitals writes hospitals.csv, one row per hospital.
 func WriteHospitals(w io.Writer, s *dip.Settlement) error {
 	cw := csv.NewWriter(w)
 	cw.Write(HospitalColumns)
@@ -366,7 +367,6 @@ func WriteHospitals(w io.Writer, s *dip.Settlement) error {
 		cw.Write([]string{h.Hospital, strconv.Itoa(h.Cases), h.Points.String(), h.Amount.String(), h.PatientPaid.String(),
 			h.Deduction.String(), h.FundPaid.String()})
 	}
-	cw.Write([]string{"point_value", s.Points.PointValueString(6)})
 	cw.Flush()
 	return cw.Error()
 }
