@@ -103,6 +103,7 @@ func (s *Server) Handler() http.Handler {
 			"POST /api/appeals/{id}/decision":  s.handleDecideAppeal,
 			"GET /api/scenarios":               s.handleScenarios,
 			"GET /api/simulate":                s.handleSimulate,
+			"GET /api/dip":                     s.handleDIP,
 		} {
 			mux.HandleFunc(path, s.authed(h))
 		}

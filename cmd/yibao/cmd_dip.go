@@ -312,6 +312,17 @@ func reportDIP(e *env, s *dip.Settlement, asJSON bool, clearing []dip.HospitalCl
 		s.Routes["core"], s.Routes["comprehensive"], s.Routes["catch-all"])
 	fmt.Fprintf(e.stdout, "点值 point value PV = (B + P) / T = (%s + %s) / %s = %s yuan per point; Σ amounts %s = B + P %s\n",
 		s.Points.Budget, s.Points.PatientPaid, s.Points.TotalPoints, s.Points.PointValueString(6), sum, s.Points.Total())
+	if len(clearing) > 0 {
+		var adv, held, ret, due, fund yibao.Fen
+		for _, c := range clearing {
+			adv += c.Clearing.Prepaid
+			held += c.Clearing.Withheld
+			ret += c.Clearing.Returned
+			due += c.Clearing.Due
+			fund += c.Clearing.FundPaid
+		}
+		fmt.Fprintf(e.stdout, "基金支付 fund payment %s; 月度预付 prepaid %s, 质量保证金 withheld %s, returned %s; 年终清算 due %s (all hospitals)\n", fund, adv, held, ret, due)
+	}
 	fmt.Fprintf(e.stdout, "  %-14s %6s %14s %14s %14s %12s %14s\n", "hospital", "cases", "points", "amount", "patient_paid", "deduction", "fund_paid")
 	for _, h := range s.Points.Hospitals {
 		fmt.Fprintf(e.stdout, "  %-14s %6d %14s %14s %14s %12s %14s\n", h.Hospital, h.Cases, h.Points, h.Amount, h.PatientPaid, h.Deduction, h.FundPaid)
@@ -502,8 +513,34 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	id, err := st.PutDIPRun(ctx, dipRun(pr.label, filepath.Base(*path), eng.Policy.Version, s, clearing))
+	if err != nil {
+		return err
+	}
 	if !*asJSON {
-		fmt.Fprintf(e.stdout, "DIP %s with catalogue %s (policy %s)\n", pr.label, filepath.Base(*path), eng.Policy.Version)
+		fmt.Fprintf(e.stdout, "DIP run %d, %s with catalogue %s (policy %s)\n", id, pr.label, filepath.Base(*path), eng.Policy.Version)
 	}
 	return reportDIP(e, s, *asJSON, clearing)
+}
+
+// dipRun is the stored form of a settlement, for the cockpit.
+func dipRun(period, catalogue, policy string, s *dip.Settlement, clearing []dip.HospitalClearing) sqlite.DIPRun {
+	r := sqlite.DIPRun{Period: period, Catalogue: catalogue, Policy: policy, Budget: int64(s.Points.Budget),
+		PatientPaid: int64(s.Points.PatientPaid), TotalPoints: int64(s.Points.TotalPoints), PointValue: s.Points.PointValueString(6)}
+	idx := map[string]int{}
+	for i, h := range s.Points.Hospitals {
+		idx[h.Hospital] = i
+		r.Hospitals = append(r.Hospitals, sqlite.DIPHospitalRun{Hospital: h.Hospital, Cases: h.Cases, Kinds: map[string]int{}, Routes: map[string]int{},
+			Points: h.Points.String(), Amount: int64(h.Amount), PatientPaid: int64(h.PatientPaid), Deduction: int64(h.Deduction), FundPaid: int64(h.FundPaid)})
+	}
+	for _, c := range s.Cases {
+		h := &r.Hospitals[idx[c.Case.Hospital]]
+		h.Kinds[c.Kind]++
+		h.Routes[c.Route]++
+	}
+	for _, c := range clearing {
+		h := &r.Hospitals[idx[c.Hospital]]
+		h.Prepaid, h.Withheld, h.Returned, h.Due, h.Grade = int64(c.Clearing.Prepaid), int64(c.Clearing.Withheld), int64(c.Clearing.Returned), int64(c.Clearing.Due), c.Grade
+	}
+	return r
 }
