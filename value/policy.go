@@ -535,3 +535,45 @@ func (p *Policy) Settle(ctx context.Context, d *Definitions, persons []*Person, 
 	})
 	return out, nil
 }
+
+// yuan writes fen as a JSON number in yuan with two decimals.
+type yuan yibao.Fen
+
+func (y yuan) MarshalJSON() ([]byte, error) { return []byte(yibao.Fen(y).String()), nil }
+
+// YuanView is an institution's settlement in yuan, the shape of `yibao value settle --json`.
+type YuanView struct {
+	Institution      string   `json:"institution"`
+	Persons          int      `json:"persons"`
+	Capitation       yuan     `json:"capitation"`
+	Withheld         yuan     `json:"withheld"`
+	QualityScore     *float64 `json:"quality_score"`
+	WithholdReturned yuan     `json:"withhold_returned"`
+	OutcomePayment   yuan     `json:"outcome_payment"`
+	ExpectedSpending yuan     `json:"expected_spending"`
+	ActualSpending   yuan     `json:"actual_spending"`
+	SharedSavings    yuan     `json:"shared_savings"`
+	Total            yuan     `json:"total"`
+	Notes            []string `json:"notes"`
+}
+
+// Yuan returns the settlement in yuan.
+func (s InstitutionSettlement) Yuan() YuanView {
+	return YuanView{
+		Institution: s.Institution, Persons: s.Persons, Capitation: yuan(s.Capitation), Withheld: yuan(s.Withheld),
+		QualityScore: s.QualityScore, WithholdReturned: yuan(s.WithholdReturned), OutcomePayment: yuan(s.OutcomePayment),
+		ExpectedSpending: yuan(s.Expected), ActualSpending: yuan(s.Actual), SharedSavings: yuan(s.SharedSavings),
+		Total: yuan(s.Total), Notes: s.Notes,
+	}
+}
+
+// Gaps returns the care gaps of a report: the statuses with something to do.
+func (r *Report) Gaps() []Status {
+	var out []Status
+	for _, s := range r.Statuses {
+		if s.Gap {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -20,17 +20,11 @@ import (
 	"github.com/yibao-dev/yibao"
 )
 
-// Contract is one family-doctor contract (签约) of a pseudonymised person with a primary-care
-// institution and its team. Start and End are dates; End is inclusive, zero when open.
-type Contract struct {
-	Person      string
-	Institution string
-	Team        string
-	Start, End  time.Time
-}
+// Contract is one family-doctor contract (签约); see yibao.Contract.
+type Contract = yibao.Contract
 
 // covers reports whether the contract is in force on day d.
-func (c Contract) covers(d time.Time) bool {
+func covers(c Contract, d time.Time) bool {
 	d = day(d)
 	return !d.Before(c.Start) && (c.End.IsZero() || !d.After(c.End))
 }
@@ -353,7 +347,7 @@ func (p *Person) contractOn(d time.Time) (Contract, bool) {
 	var found Contract
 	ok := false
 	for _, c := range p.Contracts {
-		if c.covers(d) {
+		if covers(c, d) {
 			found, ok = c, true
 		}
 	}
