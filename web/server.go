@@ -104,6 +104,8 @@ func (s *Server) Handler() http.Handler {
 			"GET /api/scenarios":               s.handleScenarios,
 			"GET /api/simulate":                s.handleSimulate,
 			"GET /api/dip":                     s.handleDIP,
+			"GET /api/value":                   s.handleValue,
+			"GET /api/value/gaps":              s.handleValueGaps,
 		} {
 			mux.HandleFunc(path, s.authed(h))
 		}
