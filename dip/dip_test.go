@@ -3,6 +3,8 @@ package dip_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -405,5 +407,32 @@ func TestYearWeights(t *testing.T) {
 	cs[0].Year = "2019"
 	if _, err := e.Build(cs); err == nil {
 		t.Fatal("a year without a weight accepted")
+	}
+}
+
+// The example policy parses and changes the outcome of the same case.
+func TestExamplePolicy(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "example-city-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := dip.ParsePolicy(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Example || p.Rules.LowRatio.Value != 4000 || p.Rules.CoreMinCases.Value != 10 || p.Rules.TierMinCases.Value != 15 {
+		t.Fatalf("%+v", p.Rules)
+	}
+	e := &dip.Engine{Policy: p, Classes: dip.BuiltinClasses(), Severity: dip.BuiltinSeverity()}
+	cat := goldenCatalogue()
+	c := dip.Case{ID: "c", AgeDays: -1, Diagnoses: []string{"K35.800"}, Procedures: []string{"47.0901"}, Level: "3", Cost: yuan("5400")}
+	got, err := e.Price(cat, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// r = 0.45: low under the default (< 0.5), normal under the example (≥ 0.4) with the
+	// level-3 coefficient 1.05: 1200 × 1.05 = 1260.
+	if got.Kind != dip.KindNormal || got.Points.String() != "1260.0000" {
+		t.Fatalf("example policy: %s %s", got.Kind, got.Points)
 	}
 }

@@ -2,7 +2,7 @@ package dip
 
 import (
 	"fmt"
-	"math/big"
+	"math/bits"
 
 	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/payment"
@@ -22,7 +22,6 @@ type Priced struct {
 	Group     *Group
 	Route     string
 	Kind      string
-	Ratio     *big.Rat  // r = C / Ā_{g,l}
 	GroupMean yibao.Fen // Ā_{g,l} used
 	Aux       payment.Ratio
 	K         payment.Ratio
@@ -42,26 +41,26 @@ type Priced struct {
 //	high            high_ratio < r:             S_g × (r − high_ratio + 1)
 //	normal          otherwise:                  S_g × aux × K_h
 //
-// each rounded once, half away from zero, to four decimals.
+// each computed exactly in integers (128-bit intermediates) and rounded once, half away from
+// zero, to four decimals.
 func (e *Engine) Price(cat *Catalogue, c *Case) (Priced, error) {
 	a, err := e.Assign(cat, c)
 	if err != nil {
 		return Priced{}, err
 	}
+	if c.Cost < 0 || c.Cost > maxCost {
+		return Priced{}, fmt.Errorf("case %s: cost %s yuan is out of range", c.ID, c.Cost)
+	}
 	pol := &e.Policy.Rules
 	g := a.Group
 	p := Priced{Case: c, Group: g, Route: a.Route, GroupMean: g.LevelMean(c.Level), Aux: payment.RatioOne, K: payment.RatioOne}
-	p.Ratio = new(big.Rat).SetFrac64(int64(c.Cost), int64(p.GroupMean))
-	ratioAbove := func(t payment.Ratio) bool { // r > t
-		return big.NewRat(int64(c.Cost)*int64(payment.RatioOne), 1).Cmp(big.NewRat(int64(t)*int64(p.GroupMean), 1)) > 0
-	}
-	ratioBelow := func(t payment.Ratio) bool { // r < t
-		return int64(c.Cost)*int64(payment.RatioOne) < int64(t)*int64(p.GroupMean)
+	if p.GroupMean <= 0 {
+		return Priced{}, fmt.Errorf("case %s: group %s has no positive mean cost", c.ID, g.Code)
 	}
 	switch {
 	case a.Key.Principal == "":
 		p.ReasonZh, p.ReasonEn = "缺少主要诊断", "no principal diagnosis"
-	case ratioAbove(pol.SpecialRatio.Value):
+	case p.ratioCmp(pol.SpecialRatio.Value) > 0:
 		p.ReasonZh, p.ReasonEn = "费用超过同级别病种均费 "+pol.SpecialRatio.Value.String()+" 倍", "cost above "+pol.SpecialRatio.Value.String()+"× the group mean"
 	case pol.SpecialLOS.Value > 0 && c.LOS > pol.SpecialLOS.Value:
 		p.ReasonZh, p.ReasonEn = "住院天数超过规定天数", "length of stay above the policy's limit"
@@ -74,11 +73,11 @@ func (e *Engine) Price(cat *Catalogue, c *Case) (Priced, error) {
 				return Priced{}, fmt.Errorf("catalogue has no overall mean to price an approved special-review case")
 			}
 			p.Earning = true
-			p.Points = roundPoints(new(big.Rat).SetFrac64(int64(c.Cost)*1000, int64(cat.OverallMean)))
+			p.Points = mulDivPoints(uint64(c.Cost), 1000*payment.PointsScale, uint64(cat.OverallMean))
 			return p, p.check()
 		case "rejected":
 			p.Earning = true
-			p.Points = e.ordinary(&p, ratioAbove, ratioBelow)
+			p.Points = e.ordinary(&p)
 			return p, p.check()
 		default:
 			p.Pending = true
@@ -86,64 +85,104 @@ func (e *Engine) Price(cat *Catalogue, c *Case) (Priced, error) {
 		}
 	}
 	p.Earning = true
-	p.Points = e.ordinary(&p, ratioAbove, ratioBelow)
+	p.Points = e.ordinary(&p)
 	return p, p.check()
 }
 
+// maxCost bounds a case's cost (10¹² yuan) so that C × 10⁴ stays within int64.
+const maxCost = 100_000_000_000_000
+
 func (p *Priced) check() error {
 	if p.Points > maxPoints {
-		return fmt.Errorf("case %s: %s points is implausible (cost %s, group mean %s)", p.Case.ID, p.Points, p.Case.Cost, p.GroupMean)
+		return fmt.Errorf("case %s: points out of range (cost %s, group mean %s, score %s)", p.Case.ID, p.Case.Cost, p.GroupMean, p.Group.Score)
 	}
 	return nil
 }
 
-// ordinary applies the low / high / normal rules and sets the kind unless it is special review.
-func (e *Engine) ordinary(p *Priced, above, below func(payment.Ratio) bool) payment.Points {
-	pol := &e.Policy.Rules
-	s := big.NewRat(int64(p.Group.Score), payment.PointsScale)
-	kind := KindNormal
-	var pts *big.Rat
+// ratioCmp compares r = C / Ā_{g,l} with a threshold t: −1, 0 or +1.
+func (p *Priced) ratioCmp(t payment.Ratio) int {
+	ah, al := bits.Mul64(uint64(p.Case.Cost), uint64(payment.RatioOne))
+	bh, bl := bits.Mul64(uint64(t), uint64(p.GroupMean))
 	switch {
-	case below(pol.LowRatio.Value):
+	case ah != bh:
+		return cmp64(ah, bh)
+	default:
+		return cmp64(al, bl)
+	}
+}
+
+func cmp64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// ordinary applies the low / high / normal rules and sets the kind unless it is special review.
+func (e *Engine) ordinary(p *Priced) payment.Points {
+	pol := &e.Policy.Rules
+	s := uint64(p.Group.Score)
+	kind := KindNormal
+	var pts payment.Points
+	switch {
+	case p.ratioCmp(pol.LowRatio.Value) < 0:
 		kind = KindLow
-		pts = new(big.Rat).Mul(s, p.Ratio)
-	case above(pol.HighRatio.Value):
+		pts = mulDivPoints(s, uint64(p.Case.Cost), uint64(p.GroupMean)) // S × C / Ā
+	case p.ratioCmp(pol.HighRatio.Value) > 0:
 		kind = KindHigh
-		f := new(big.Rat).Sub(p.Ratio, big.NewRat(int64(pol.HighRatio.Value), int64(payment.RatioOne)))
-		f.Add(f, big.NewRat(1, 1))
-		pts = new(big.Rat).Mul(s, f)
+		// S × (C/Ā − h + 1) = S × (C·10⁴ − (h − 1)·10⁴·Ā) / (Ā·10⁴), positive because r > h.
+		num := uint64(p.Case.Cost)*uint64(payment.RatioOne) - uint64(pol.HighRatio.Value-payment.RatioOne)*uint64(p.GroupMean)
+		hi, lo := bits.Mul64(s, num)
+		pts = divPoints(hi, lo, uint64(p.GroupMean)*uint64(payment.RatioOne))
 	default:
 		p.Aux = p.Group.AuxCoefficient(e.TiersOf(p.Case))
 		p.K = e.Policy.Coefficient(p.Case.Hospital, p.Case.Level)
-		pts = new(big.Rat).Mul(s, big.NewRat(int64(p.Aux)*int64(p.K), int64(payment.RatioOne)*int64(payment.RatioOne)))
+		pts = mulDivPoints(s, uint64(p.Aux)*uint64(p.K), uint64(payment.RatioOne)*uint64(payment.RatioOne))
 	}
 	if p.Kind == "" {
 		p.Kind = kind
 	}
-	return roundPoints(pts)
+	return pts
 }
 
-// roundPoints rounds a non-negative number of points to four decimals, half away from zero.
-func roundPoints(x *big.Rat) payment.Points {
-	n := new(big.Int).Mul(x.Num(), big.NewInt(payment.PointsScale))
-	d := x.Denom()
-	q, r := new(big.Int).QuoRem(n, d, new(big.Int))
-	if new(big.Int).Mul(r.Abs(r), big.NewInt(2)).Cmp(d) >= 0 {
-		if n.Sign() < 0 {
-			q.Sub(q, big.NewInt(1))
-		} else {
-			q.Add(q, big.NewInt(1))
-		}
+// mulDivPoints is a × b / c rounded half away from zero (all non-negative), as points; an
+// overflow gives a value above maxPoints, which Price refuses.
+func mulDivPoints(a, b, c uint64) payment.Points {
+	hi, lo := bits.Mul64(a, b)
+	return divPoints(hi, lo, c)
+}
+
+func divPoints(hi, lo, c uint64) payment.Points {
+	if hi >= c {
+		return maxPoints + 1
 	}
-	if !q.IsInt64() || q.Int64() > maxPoints {
-		return maxPoints + 1 // flagged by Price
+	q, r := bits.Div64(hi, lo, c)
+	if r >= c-r {
+		q++
 	}
-	return payment.Points(q.Int64())
+	if q > uint64(maxPoints) {
+		return maxPoints + 1
+	}
+	return payment.Points(q)
 }
 
 // maxPoints bounds one case's points (10¹¹ points): beyond it the input is implausible and
 // sums over a region could overflow.
 const maxPoints = 100_000_000_000 * payment.PointsScale
 
-// RatioString is r to four decimals for display.
-func (p *Priced) RatioString() string { return p.Ratio.FloatString(4) }
+// RatioString is r = C / Ā_{g,l} to four decimals (half away from zero), for display.
+func (p *Priced) RatioString() string {
+	hi, lo := bits.Mul64(uint64(p.Case.Cost), uint64(payment.RatioOne))
+	g := uint64(p.GroupMean)
+	if hi >= g {
+		return "overflow"
+	}
+	q, r := bits.Div64(hi, lo, g)
+	if r >= g-r {
+		q++
+	}
+	return payment.Ratio(q).String()
+}

@@ -67,33 +67,37 @@ func dipPolicyFile(catalogue string) string {
 }
 
 // loadDIPEngine reads a policy file (built-in default when path is empty) and the files it
-// names, relative to the policy file's directory.
+// names, relative to the policy file's directory. It returns the policy as written beside a
+// catalogue, with those paths made absolute so that the copy works from anywhere.
 func loadDIPEngine(path string) (*dip.Engine, []byte, error) {
-	b, dir := []byte(nil), "."
 	p := dip.DefaultPolicy()
 	if path != "" {
-		var err error
-		if b, err = os.ReadFile(path); err != nil {
+		b, err := os.ReadFile(path)
+		if err != nil {
 			return nil, nil, fmt.Errorf("DIP policy: %w", err)
 		}
 		if p, err = dip.ParsePolicy(b); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", path, err)
 		}
-		dir = filepath.Dir(path)
-	}
-	eng, err := dip.NewEngine(p, func(name string) ([]byte, error) {
-		if !filepath.IsAbs(name) {
-			name = filepath.Join(dir, name)
+		for _, v := range []*string{&p.Rules.ProcedureClasses.Value, &p.Rules.SeverityScheme.Value} {
+			if *v != "" && !strings.HasPrefix(*v, "builtin") && !filepath.IsAbs(*v) {
+				abs, err := filepath.Abs(filepath.Join(filepath.Dir(path), *v))
+				if err != nil {
+					return nil, nil, err
+				}
+				*v = abs
+			}
 		}
-		return os.ReadFile(name)
-	})
+	}
+	eng, err := dip.NewEngine(p, os.ReadFile)
 	if err != nil {
 		return nil, nil, err
 	}
-	if b == nil {
-		b = dip.DefaultPolicyJSON()
+	b, err := json.MarshalIndent(p, "", " ")
+	if err != nil {
+		return nil, nil, err
 	}
-	return eng, b, nil
+	return eng, append(b, '\n'), nil
 }
 
 // writeAtomic writes a file through a temporary file and a rename, so that a failure leaves
