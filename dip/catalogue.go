@@ -470,7 +470,7 @@ func FormatTiers(m map[string]payment.Ratio) string {
 func ParseLevelMeans(s string, m map[string]yibao.Fen) error {
 	return parsePairs(s, func(k, v string) error {
 		f, err := yibao.ParseYuan(v)
-		if err != nil || f <= 0 {
+		if err != nil || f <= 0 || f > 100_000_000_000_000 {
 			return fmt.Errorf("level %s: %q is not a positive amount", k, v)
 		}
 		m[k] = f
@@ -511,7 +511,7 @@ func parsePairs(s string, fn func(k, v string) error) error {
 
 func parseRatio(s string) (payment.Ratio, error) {
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 || f > 1e6 {
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f <= 0 || f > 100 {
 		return 0, fmt.Errorf("%q is not a positive number", s)
 	}
 	return payment.RatioOf(f), nil

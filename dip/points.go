@@ -54,8 +54,8 @@ func (e *Engine) Price(cat *Catalogue, c *Case) (Priced, error) {
 	pol := &e.Policy.Rules
 	g := a.Group
 	p := Priced{Case: c, Group: g, Route: a.Route, GroupMean: g.LevelMean(c.Level), Aux: payment.RatioOne, K: payment.RatioOne}
-	if p.GroupMean <= 0 {
-		return Priced{}, fmt.Errorf("case %s: group %s has no positive mean cost", c.ID, g.Code)
+	if p.GroupMean <= 0 || p.GroupMean > maxCost {
+		return Priced{}, fmt.Errorf("case %s: group %s has no usable mean cost", c.ID, g.Code)
 	}
 	switch {
 	case a.Key.Principal == "":

@@ -111,6 +111,18 @@ func ParsePolicy(b []byte) (*Policy, error) {
 			return nil, fmt.Errorf("DIP policy: rule %s: give {\"value\": …, \"source\": \"document or local choice\"}", name)
 		}
 	}
+	// A map-valued rule the file gives replaces the default's map rather than adding to it.
+	for name, m := range map[string]any{"year_weights": &p.Rules.YearWeights.Value, "hospital_coefficients": &p.Rules.HospitalCoefficients.Value,
+		"level_coefficients": &p.Rules.LevelCoefficients.Value, "grade_return": &p.Rules.GradeReturn.Value} {
+		if _, given := raw.Rules[name]; given {
+			switch v := m.(type) {
+			case *map[string]int:
+				*v = nil
+			case *map[string]payment.Ratio:
+				*v = nil
+			}
+		}
+	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
@@ -181,8 +193,8 @@ func (p *Policy) validate() error {
 	}
 	for name, m := range map[string]map[string]payment.Ratio{"hospital_coefficients": r.HospitalCoefficients.Value, "level_coefficients": r.LevelCoefficients.Value} {
 		for k, v := range m {
-			if v <= 0 {
-				return fmt.Errorf("rule %s: %s has a coefficient %s ≤ 0", name, k, v)
+			if v <= 0 || v > 100*payment.RatioOne {
+				return fmt.Errorf("rule %s: %s has a coefficient %s outside (0, 100]", name, k, v)
 			}
 		}
 	}

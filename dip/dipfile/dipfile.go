@@ -282,11 +282,12 @@ func ReadCatalogue(r io.Reader, file string) (*dip.Catalogue, error) {
 			return v
 		}
 		g.Cases, g.RawCases = atoi("cases"), atoi("raw_cases")
-		if g.Mean, err = yibao.ParseYuan(get("mean_cost")); err != nil || g.Mean <= 0 {
+		const maxMean = 100_000_000_000_000 // fen (10¹² yuan)
+		if g.Mean, err = yibao.ParseYuan(get("mean_cost")); err != nil || g.Mean <= 0 || g.Mean > maxMean {
 			errs = append(errs, "mean_cost")
 		}
 		overall, err := yibao.ParseYuan(get("overall_mean"))
-		if err != nil || overall <= 0 || (cat.OverallMean != 0 && overall != cat.OverallMean) {
+		if err != nil || overall <= 0 || overall > maxMean || (cat.OverallMean != 0 && overall != cat.OverallMean) {
 			errs = append(errs, "overall_mean")
 		}
 		cat.OverallMean = overall

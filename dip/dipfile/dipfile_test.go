@@ -82,12 +82,32 @@ func FuzzReadCases(f *testing.F) {
 	f.Add([]byte("\ufeffid,diagnoses,cost,cost\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cs, err := dipfile.ReadCases(bytes.NewReader(b), "f.csv", true)
-		if err == nil {
-			for _, c := range cs {
-				if c.ID == "" || c.Hospital == "" || c.Cost < 0 || c.Paid < 0 {
-					t.Fatalf("accepted bad case %+v", c)
-				}
+		if err != nil {
+			return
+		}
+		e := &dip.Engine{Policy: dip.DefaultPolicy(), Classes: dip.BuiltinClasses(), Severity: dip.BuiltinSeverity()}
+		var ref []dip.Case
+		for i := 0; i < 3; i++ {
+			ref = append(ref, dip.Case{ID: "r", AgeDays: -1, Diagnoses: []string{"K35.800"}, Cost: 100000})
+		}
+		cat, err := e.Build(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var priced []dip.Priced
+		for i, c := range cs {
+			if c.ID == "" || c.Hospital == "" || c.Cost < 0 || c.Paid < 0 {
+				t.Fatalf("accepted bad case %+v", c)
 			}
+			p, err := e.Price(cat, &cs[i])
+			if err != nil {
+				return // out-of-range input is refused with an error
+			}
+			priced = append(priced, p)
+		}
+		s, err := dip.Settle(priced, 100)
+		if err == nil && len(s.Cases) != len(cs) {
+			t.Fatalf("%d cases in, %d out", len(cs), len(s.Cases))
 		}
 	})
 }
