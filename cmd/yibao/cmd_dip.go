@@ -35,7 +35,7 @@ func runDIP(ctx context.Context, e *env, args []string) error {
 		"       yibao dip pay --catalogue catalogue.csv --in cases.csv --budget YUAN --out payments.csv [--hospitals hospitals.csv] [--policy FILE]\n"+
 		"       yibao dip build --db DIR [--from YYYY-MM --to YYYY-MM] --out catalogue.csv [--policy FILE]\n"+
 		"       yibao dip assign --db DIR --catalogue catalogue.csv [--json]\n"+
-		"       yibao dip settle --db DIR --catalogue catalogue.csv --period YYYY --budget YUAN [--policy FILE] [--json]")
+		"       yibao dip settle --db DIR --catalogue catalogue.csv --period YYYY --budget YUAN [--policy FILE] [--reviews FILE] [--out payments.csv] [--json]")
 	return usageError{}
 }
 
@@ -446,13 +446,14 @@ func runDIPAssign(ctx context.Context, e *env, args []string) error {
 }
 
 func runDIPSettle(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "dip settle", "dip settle --db DIR --catalogue FILE --period YYYY --budget YUAN [--policy FILE] [--out payments.csv] [--json]")
+	fs := newFlags(e, "dip settle", "dip settle --db DIR --catalogue FILE --period YYYY --budget YUAN [--policy FILE] [--reviews FILE] [--out payments.csv] [--json]")
 	db := fs.String("db", "", "data directory")
 	path := fs.String("catalogue", "", "DIP catalogue (CSV from dip build)")
 	per := fs.String("period", "", "year settled: YYYY")
 	budgetS := fs.String("budget", "", "the pooled fund's DIP budget B in yuan")
 	policy := fs.String("policy", "", "DIP policy (default: the one saved beside the catalogue)")
 	out := fs.String("out", "", "also write the case payments (CSV)")
+	reviews := fs.String("reviews", "", "special-review decisions and deductions: CSV id,review[,deduction]")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -485,9 +486,28 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	var decisions map[string]dipfile.Decision
+	if *reviews != "" {
+		f, err := os.Open(*reviews)
+		if err != nil {
+			return err
+		}
+		decisions, err = dipfile.ReadDecisions(f, *reviews)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 	cases := make([]dip.Case, len(sc))
 	for i := range sc {
 		cases[i] = sc[i].Case
+		if d, ok := decisions[cases[i].ID]; ok {
+			cases[i].Review, cases[i].Deduction = d.Review, d.Deduction
+			delete(decisions, cases[i].ID)
+		}
+	}
+	if len(decisions) > 0 {
+		return fmt.Errorf("%s: %d decision(s) for cases not settled in %s", *reviews, len(decisions), pr.label)
 	}
 	s, err := priceAndSettle(ctx, eng, cat, cases, budget)
 	if err != nil {

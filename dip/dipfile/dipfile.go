@@ -371,3 +371,75 @@ func WriteHospitals(w io.Writer, s *dip.Settlement) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// Decision is a special-review decision and/or deduction for one stored case.
+type Decision struct {
+	Review    string
+	Deduction yibao.Fen
+}
+
+// ReadDecisions reads id,review[,deduction] rows (review approved, rejected or empty; 通过 /
+// 不通过 accepted) for the store-based settlement.
+func ReadDecisions(r io.Reader, file string) (map[string]Decision, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	h, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("%s: header: %w", file, err)
+	}
+	col := map[string]int{}
+	for i, name := range h {
+		col[strings.TrimPrefix(name, "\ufeff")] = i
+	}
+	if _, ok := col["id"]; !ok {
+		return nil, fmt.Errorf("%s: header lacks the column id", file)
+	}
+	out := map[string]Decision{}
+	probs := &Problems{File: file}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		}
+		id := get("id")
+		if !idSyntax.MatchString(id) {
+			probs.add(line, "", "id", "must be 1–64 letters, digits or ._:-")
+			continue
+		}
+		if _, dup := out[id]; dup {
+			probs.add(line, id, "id", "listed twice")
+			continue
+		}
+		d := Decision{Review: get("review")}
+		switch d.Review {
+		case "", "approved", "rejected":
+		case "通过":
+			d.Review = "approved"
+		case "不通过":
+			d.Review = "rejected"
+		default:
+			probs.add(line, id, "review", fmt.Sprintf("%q is not approved, rejected or empty", d.Review))
+			continue
+		}
+		if s := get("deduction"); s != "" {
+			if d.Deduction, err = yibao.ParseYuan(s); err != nil || d.Deduction < 0 {
+				probs.add(line, id, "deduction", fmt.Sprintf("%q is not a non-negative amount in yuan", s))
+				continue
+			}
+		}
+		out[id] = d
+	}
+	if len(probs.Items) > 0 {
+		return nil, probs
+	}
+	return out, nil
+}

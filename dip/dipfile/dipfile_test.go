@@ -147,3 +147,15 @@ func FuzzClassTable(f *testing.F) {
 		}
 	})
 }
+
+func TestReadDecisions(t *testing.T) {
+	d, err := dipfile.ReadDecisions(strings.NewReader("id,review,deduction\nA,approved,\nB,不通过,12.50\nC,,\n"), "r.csv")
+	if err != nil || d["A"].Review != "approved" || d["B"].Review != "rejected" || d["B"].Deduction != 1250 || len(d) != 3 {
+		t.Fatalf("%v %+v", err, d)
+	}
+	for _, bad := range []string{"id,review\nA,maybe\n", "id,review\nA,\nA,\n", "id,deduction\nA,-1\n", "review\nx\n"} {
+		if _, err := dipfile.ReadDecisions(strings.NewReader(bad), "r.csv"); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
