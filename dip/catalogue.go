@@ -206,6 +206,9 @@ func (e *Engine) Build(cases []Case) (*Catalogue, error) {
 	codes := make([]string, 0, len(members))
 	for code, m := range members {
 		retained[code] = e.clean(cases, m)
+		if len(retained[code]) == 0 { // the rule kept nothing (degenerate spread): keep all
+			retained[code] = m
+		}
 		all = append(all, retained[code]...)
 		codes = append(codes, code)
 	}
