@@ -156,7 +156,7 @@ func engineForCatalogue(policyFlag, catalogue string, cat *dip.Catalogue) (*dip.
 	return eng, nil
 }
 
-func writeDIPCatalogue(e *env, eng *dip.Engine, policyJSON []byte, cat *dip.Catalogue, out string) error {
+func writeDIPCatalogue(e *env, eng *dip.Engine, policyJSON []byte, cat *dip.Catalogue, out string, asJSON bool) error {
 	if err := writeAtomic(out, func(w io.Writer) error { return dipfile.WriteCatalogue(w, cat) }); err != nil {
 		return err
 	}
@@ -164,19 +164,24 @@ func writeDIPCatalogue(e *env, eng *dip.Engine, policyJSON []byte, cat *dip.Cata
 		return err
 	}
 	core, comp := cat.Counts()
+	if asJSON {
+		return json.NewEncoder(e.stdout).Encode(map[string]any{"policy": eng.Policy.Version, "core": core, "comprehensive": comp,
+			"region_wide": len(dip.Classes), "overall_mean_fen": cat.OverallMean, "catalogue": out, "policy_copy": dipPolicyFile(out)})
+	}
 	fmt.Fprintf(e.stdout, "DIP 目录库 catalogue (policy %s): %d core groups (核心病种), %d comprehensive groups (综合病种, incl. %d region-wide), overall mean %s yuan → %s (policy copy %s)\n",
 		eng.Policy.Version, core, comp, len(dip.Classes), cat.OverallMean, out, dipPolicyFile(out))
 	return nil
 }
 
 func runDIPBuild(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "dip build", "dip build (--in reference.csv | --db DIR [--from YYYY-MM --to YYYY-MM]) --out catalogue.csv [--policy FILE]")
+	fs := newFlags(e, "dip build", "dip build (--in reference.csv | --db DIR [--from YYYY-MM --to YYYY-MM]) --out catalogue.csv [--policy FILE] [--json]")
 	in := fs.String("in", "", "reference case file (CSV)")
 	db := fs.String("db", "", "data directory (build from stored settlements instead of --in)")
 	from := fs.String("from", "", "with --db: first month of the reference period (YYYY-MM)")
 	to := fs.String("to", "", "with --db: last month of the reference period (YYYY-MM)")
 	policy := fs.String("policy", "", "DIP policy file (default: the built-in policy, docs/dip.md)")
 	out := fs.String("out", "", "catalogue file to write (CSV)")
+	asJSON := fs.Bool("json", false, "JSON summary")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -220,7 +225,7 @@ func runDIPBuild(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeDIPCatalogue(e, eng, policyJSON, cat, *out)
+	return writeDIPCatalogue(e, eng, policyJSON, cat, *out, *asJSON)
 }
 
 func runDIPPay(ctx context.Context, e *env, args []string) error {
