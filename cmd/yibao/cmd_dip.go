@@ -271,7 +271,7 @@ func runDIPPay(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	return reportDIP(e, s, *asJSON, nil)
+	return reportDIP(e, eng.Policy.Version, s, *asJSON, nil)
 }
 
 func priceAndSettle(ctx context.Context, eng *dip.Engine, cat *dip.Catalogue, cases []dip.Case, budget yibao.Fen) (*dip.Settlement, error) {
@@ -305,12 +305,12 @@ type dipSummary struct {
 	Extra       map[string]any         `json:"extra,omitempty"`
 }
 
-func reportDIP(e *env, s *dip.Settlement, asJSON bool, clearing []dip.HospitalClearing) error {
+func reportDIP(e *env, policy string, s *dip.Settlement, asJSON bool, clearing []dip.HospitalClearing) error {
 	var sum yibao.Fen
 	for _, c := range s.Cases {
 		sum += c.Amount
 	}
-	sm := dipSummary{Cases: len(s.Cases), Kinds: s.Kinds, Routes: s.Routes, Budget: s.Points.Budget, PatientPaid: s.Points.PatientPaid,
+	sm := dipSummary{Policy: policy, Cases: len(s.Cases), Kinds: s.Kinds, Routes: s.Routes, Budget: s.Points.Budget, PatientPaid: s.Points.PatientPaid,
 		Total: s.Points.Total(), AmountSum: sum, PointValue: s.Points.PointValueString(6), Points: s.Points.TotalPoints,
 		Hospitals: s.Points.Hospitals, Clearing: clearing}
 	if asJSON {
@@ -549,7 +549,7 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 	if !*asJSON {
 		fmt.Fprintf(e.stdout, "DIP run %d, %s with catalogue %s (policy %s)\n", id, pr.label, filepath.Base(*path), eng.Policy.Version)
 	}
-	return reportDIP(e, s, *asJSON, clearing)
+	return reportDIP(e, eng.Policy.Version, s, *asJSON, clearing)
 }
 
 // dipRun is the stored form of a settlement, for the cockpit.
