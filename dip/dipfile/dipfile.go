@@ -49,7 +49,8 @@ func (p *Problems) add(line int, id, field, reason string) {
 	p.Items = append(p.Items, fmt.Sprintf("%s, field %s: %s", rec, field, reason))
 }
 
-var idSyntax = regexp.MustCompile(`^[A-Za-z0-9_.:\-]{1,64}$`)
+// idSyntax: letters (any script), digits and _.:#/- , at most 64 characters.
+var idSyntax = regexp.MustCompile(`^[\p{L}\p{N}_.:#/\-]{1,64}$`)
 
 // splitList splits a code list at | and , keeping empty items (CHS-DRG 1.1 kit README §2.2).
 func splitList(s string) []string {
@@ -121,7 +122,7 @@ func ReadCases(r io.Reader, file string, payment bool) ([]dip.Case, error) {
 		c := dip.Case{ID: get("id"), AgeDays: -1, Age: -1, Discharge: get("discharge"), Hospital: get("hospital"),
 			Level: get("level"), Review: get("review"), Year: get("year")}
 		if !idSyntax.MatchString(c.ID) {
-			probs.add(line, "", "id", "must be 1–64 letters, digits or ._:-")
+			probs.add(line, "", "id", "must be 1–64 letters, digits or _.:#/-")
 			continue
 		}
 		if prev, dup := seen[c.ID]; dup {
@@ -171,7 +172,7 @@ func ReadCases(r io.Reader, file string, payment bool) ([]dip.Case, error) {
 			probs.add(line, c.ID, "hospital", "empty")
 			bad = true
 		} else if c.Hospital != "" && !idSyntax.MatchString(c.Hospital) {
-			probs.add(line, c.ID, "hospital", "must be 1–64 letters, digits or ._:-")
+			probs.add(line, c.ID, "hospital", "must be 1–64 letters, digits or _.:#/-")
 			bad = true
 		}
 		if len(c.Level) > 16 || strings.ContainsAny(c.Level, ";=") {
@@ -179,6 +180,8 @@ func ReadCases(r io.Reader, file string, payment bool) ([]dip.Case, error) {
 			bad = true
 		}
 		switch c.Review {
+		case "pending", "待审":
+			c.Review = ""
 		case "", "approved", "rejected":
 		case "通过":
 			c.Review = "approved"
@@ -412,7 +415,7 @@ func ReadDecisions(r io.Reader, file string) (map[string]Decision, error) {
 		}
 		id := get("id")
 		if !idSyntax.MatchString(id) {
-			probs.add(line, "", "id", "must be 1–64 letters, digits or ._:-")
+			probs.add(line, "", "id", "must be 1–64 letters, digits or _.:#/-")
 			continue
 		}
 		if _, dup := out[id]; dup {
@@ -421,6 +424,8 @@ func ReadDecisions(r io.Reader, file string) (map[string]Decision, error) {
 		}
 		d := Decision{Review: get("review")}
 		switch d.Review {
+		case "pending", "待审":
+			d.Review = ""
 		case "", "approved", "rejected":
 		case "通过":
 			d.Review = "approved"
