@@ -436,3 +436,48 @@ func TestExamplePolicy(t *testing.T) {
 		t.Fatalf("example policy: %s %s", got.Kind, got.Points)
 	}
 }
+
+// TestPropertyReferenceCasesInOneGroup: on random reference sets, assigning each reference
+// case back finds the group that counted it, and the groups' raw counts add up to the set.
+func TestPropertyReferenceCasesInOneGroup(t *testing.T) {
+	e := testEngine(t, func(p *dip.Policy) { p.Rules.CoreMinCases.Value = 5 })
+	rng := rand.New(rand.NewPCG(3, 4))
+	pdx := []string{"K35.800", "K35.801", "K35.100", "J18.900", "J18.000", "I10.x00", "A01.000"}
+	procs := []string{"", "47.0901", "47.0100", "45.1300", "99.2500", "89.5200", "47.0901|89.5200", "47.0100|54.1100"}
+	for round := 0; round < 30; round++ {
+		n := 1 + rng.IntN(300)
+		cs := make([]dip.Case, n)
+		for i := range cs {
+			cs[i] = dip.Case{ID: fmt.Sprint(i), AgeDays: -1, Age: rng.IntN(90), Level: fmt.Sprint(1 + rng.IntN(3)),
+				Diagnoses: []string{pdx[rng.IntN(len(pdx))]}, Cost: yibao.Fen(1 + rng.Int64N(2_000_000))}
+			if p := procs[rng.IntN(len(procs))]; p != "" {
+				cs[i].Procedures = strings.Split(p, "|")
+			}
+		}
+		cat, err := e.Build(cs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted := map[string]int{}
+		for i := range cs {
+			a, err := e.Assign(cat, &cs[i])
+			if err != nil || a.Route == "catch-all" {
+				t.Fatalf("reference case %+v: %v %s", cs[i], err, a.Route)
+			}
+			counted[a.Group.Code]++
+		}
+		total := 0
+		for _, g := range cat.Groups {
+			if g.Category == dip.CatchAllCategory {
+				continue
+			}
+			total += g.RawCases
+			if counted[g.Code] != g.RawCases || g.Cases > g.RawCases || g.Cases == 0 {
+				t.Fatalf("group %s: raw %d retained %d, assigned back %d", g.Code, g.RawCases, g.Cases, counted[g.Code])
+			}
+		}
+		if total != n {
+			t.Fatalf("groups count %d of %d reference cases", total, n)
+		}
+	}
+}
