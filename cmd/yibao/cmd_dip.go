@@ -15,6 +15,7 @@ import (
 	"github.com/yibao-dev/yibao/dip"
 	"github.com/yibao-dev/yibao/dip/dipfile"
 	"github.com/yibao-dev/yibao/evaluate"
+	"github.com/yibao-dev/yibao/payment"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
@@ -290,19 +291,18 @@ func priceAndSettle(ctx context.Context, eng *dip.Engine, cat *dip.Catalogue, ca
 }
 
 type dipSummary struct {
-	Policy      string                 `json:"policy"`
-	Cases       int                    `json:"cases"`
-	Kinds       map[string]int         `json:"kinds"`
-	Routes      map[string]int         `json:"routes"`
-	Budget      yibao.Fen              `json:"budget_fen"`
-	PatientPaid yibao.Fen              `json:"patient_paid_fen"`
-	Total       yibao.Fen              `json:"total_fen"`
-	AmountSum   yibao.Fen              `json:"amount_sum_fen"`
-	PointValue  string                 `json:"point_value"`
-	Points      any                    `json:"points"`
-	Hospitals   any                    `json:"hospitals"`
-	Clearing    []dip.HospitalClearing `json:"clearing,omitempty"`
-	Extra       map[string]any         `json:"extra,omitempty"`
+	Policy      string                   `json:"policy"`
+	Cases       int                      `json:"cases"`
+	Kinds       map[string]int           `json:"kinds"`
+	Routes      map[string]int           `json:"routes"`
+	Budget      yibao.Fen                `json:"budget_fen"`
+	PatientPaid yibao.Fen                `json:"patient_paid_fen"`
+	Total       yibao.Fen                `json:"total_fen"`
+	AmountSum   yibao.Fen                `json:"amount_sum_fen"`
+	PointValue  string                   `json:"point_value"`
+	Points      payment.Points           `json:"points"`
+	Hospitals   []payment.HospitalPoints `json:"hospitals"`
+	Clearing    []dip.HospitalClearing   `json:"clearing,omitempty"`
 }
 
 func reportDIP(e *env, policy string, s *dip.Settlement, asJSON bool, clearing []dip.HospitalClearing) error {
@@ -319,8 +319,12 @@ func reportDIP(e *env, policy string, s *dip.Settlement, asJSON bool, clearing [
 	fmt.Fprintf(e.stdout, "DIP 按病种分值付费: %d cases — 正常 normal %d, 费用超低 low %d, 费用超高 high %d, 特例单议 special review %d; groups: core %d, comprehensive %d, region-wide comprehensive %d\n",
 		len(s.Cases), s.Kinds[dip.KindNormal], s.Kinds[dip.KindLow], s.Kinds[dip.KindHigh], s.Kinds[dip.KindSpecialReview],
 		s.Routes["core"], s.Routes["comprehensive"], s.Routes["catch-all"])
-	fmt.Fprintf(e.stdout, "点值 point value PV = (B + P) / T = (%s + %s) / %s = %s yuan per point; Σ amounts %s = B + P %s\n",
-		s.Points.Budget, s.Points.PatientPaid, s.Points.TotalPoints, s.Points.PointValueString(6), sum, s.Points.Total())
+	eq := "="
+	if sum != s.Points.Total() {
+		eq = "≠"
+	}
+	fmt.Fprintf(e.stdout, "点值 point value PV = (B + P) / T = (%s + %s) / %s = %s yuan per point; Σ amounts %s %s B + P %s\n",
+		s.Points.Budget, s.Points.PatientPaid, s.Points.TotalPoints, s.Points.PointValueString(6), sum, eq, s.Points.Total())
 	if len(clearing) > 0 {
 		var adv, held, ret, due, fund yibao.Fen
 		for _, c := range clearing {
