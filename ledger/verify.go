@@ -17,7 +17,9 @@ type Problem struct {
 	Detail string `json:"detail"`
 }
 
-func (p Problem) String() string { return fmt.Sprintf("%s %s: %s (%s)", p.Kind, p.Ref, p.What, p.Detail) }
+func (p Problem) String() string {
+	return fmt.Sprintf("%s %s: %s (%s)", p.Kind, p.Ref, p.What, p.Detail)
+}
 
 // CheckLog recomputes the tree from the entries (in stored order) and checks every
 // checkpoint: its signature, and its root against the tree of its size. Entries out of
@@ -42,11 +44,17 @@ func CheckLog(entries []Entry, checkpoints []Signed, pub ed25519.PublicKey) []Pr
 		}
 	}
 	check()
+	want := uint64(1) // the sequence number expected next
 	for i, e := range entries {
-		if e.Seq != uint64(i+1) {
+		switch {
+		case e.Seq > want:
 			out = append(out, Problem{Kind: e.Kind, Ref: e.Ref, What: "reordered",
-				Detail: fmt.Sprintf("ledger entry %d stands at position %d: entries were deleted or reordered", e.Seq, i+1)})
+				Detail: fmt.Sprintf("entries %d–%d are missing before entry %d at position %d: deleted or moved", want, e.Seq-1, e.Seq, i+1)})
+		case e.Seq < want:
+			out = append(out, Problem{Kind: e.Kind, Ref: e.Ref, What: "reordered",
+				Detail: fmt.Sprintf("entry %d stands at position %d, after entry %d: reordered", e.Seq, i+1, want-1)})
 		}
+		want = e.Seq + 1
 		b.Append(e.LeafHash())
 		check()
 	}
@@ -81,6 +89,9 @@ func Diff(recorded, current string) ([]string, error) {
 // InclusionProof shows that an entry is in the log as of a signed checkpoint. A hospital
 // checks it with the published checkpoint and the bureau's public key alone.
 type InclusionProof struct {
+	// Subject is the object asked for; when the entry records several (a batch of settlement
+	// versions), Verify checks that the subject is among them.
+	Subject    string   `json:"subject,omitempty"`
 	Entry      Entry    `json:"entry"`
 	Checkpoint string   `json:"checkpoint"` // signed text
 	Hashes     []string `json:"hashes"`     // base64, RFC 6962 audit path
@@ -105,7 +116,30 @@ func (p InclusionProof) Verify(pub ed25519.PublicKey) (Signed, error) {
 	if err := VerifyInclusion(p.Entry.Seq-1, c.Size, p.Entry.LeafHash(), hashes, c.Root); err != nil {
 		return c, fmt.Errorf("inclusion: %w", err)
 	}
+	if p.Subject != "" && p.Subject != p.Entry.Ref {
+		var batch struct {
+			Settlements map[string]json.RawMessage `json:"settlements"`
+		}
+		if json.Unmarshal([]byte(p.Entry.Content), &batch) != nil || batch.Settlements[p.Subject] == nil {
+			return c, fmt.Errorf("the entry does not record %s", p.Subject)
+		}
+	}
 	return c, nil
+}
+
+// SubjectContent is what the entry records of the subject: the entry's content, or the
+// subject's object within a batch.
+func (p InclusionProof) SubjectContent() string {
+	if p.Subject == "" || p.Subject == p.Entry.Ref {
+		return p.Entry.Content
+	}
+	var batch struct {
+		Settlements map[string]json.RawMessage `json:"settlements"`
+	}
+	if json.Unmarshal([]byte(p.Entry.Content), &batch) == nil {
+		return string(batch.Settlements[p.Subject])
+	}
+	return ""
 }
 
 // ConsistencyProof shows that the log at the older checkpoint is a prefix of the log at the

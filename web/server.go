@@ -105,6 +105,7 @@ func (s *Server) Handler() http.Handler {
 			"GET /api/simulate":                s.handleSimulate,
 			"GET /api/value":                   s.handleValue,
 			"GET /api/value/gaps":              s.handleValueGaps,
+			"GET /api/ledger":                  s.handleLedger,
 		} {
 			mux.HandleFunc(path, s.authed(h))
 		}
