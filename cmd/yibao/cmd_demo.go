@@ -137,10 +137,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *noServe {
 		return nil
 	}
-	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", log.New(e.stderr, "yibao serve: ", log.LstdFlags))
+	l := log.New(e.stderr, "yibao serve: ", log.LstdFlags)
+	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", l)
 	if err != nil {
 		return err
 	}
+	go keepCheckpointing(ctx, st, 30*time.Second, l)
 	return listen(ctx, e, *addr, srv.Handler())
 }
 

@@ -67,6 +67,9 @@ func commands() []command {
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
 		{"user", "cockpit accounts: add, passwd, list", runUser},
+		{"verify", "check the tamper-evident ledger (防篡改留痕): every checkpoint and every row", runVerify},
+		{"proof", "inclusion proof of a settlement, finding, run or appeal; consistency proof between checkpoints; check a proof", runProof},
+		{"ledger", "the ledger's public key, checkpoints, an object's history, a settlement's lineage (血缘)", runLedger},
 		{"value", "value-based chronic care (价值医疗): quality measures, care gaps, capitation with withhold, shared savings", runValue},
 	}
 }
