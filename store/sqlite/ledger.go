@@ -219,6 +219,14 @@ var bulkTables = []bulk{
 type column struct{ name, typ string }
 
 func (s *Store) columns(ctx context.Context, q querier, table string) ([]column, error) {
+	if s.dialect != nil {
+		cs, err := s.dialect.Columns(ctx, q, table)
+		out := make([]column, len(cs))
+		for i, c := range cs {
+			out[i] = column{c.Name, c.Type}
+		}
+		return out, err
+	}
 	rows, err := q.QueryContext(ctx, `SELECT name, type FROM pragma_table_info(?) ORDER BY cid`, table)
 	if err != nil {
 		return nil, err
@@ -237,7 +245,7 @@ func (s *Store) columns(ctx context.Context, q querier, table string) ([]column,
 
 // content is the json_object over a row of t, with alias standing for the row (NEW, OLD,
 // or a table alias).
-func (t tracked) content(cols []column, alias string) string {
+func (s *Store) content(t tracked, cols []column, alias string) string {
 	keep := map[string]bool{}
 	for _, c := range t.include {
 		keep[c] = true
@@ -255,11 +263,18 @@ func (t tracked) content(cols []column, alias string) string {
 		switch {
 		case dig[c.name]:
 			parts = append(parts, "'"+c.name+"_sha256', yibao_sha256("+v+")")
-		case strings.EqualFold(c.typ, "BLOB"):
-			parts = append(parts, "'"+c.name+"', hex("+v+")")
+		case strings.EqualFold(c.typ, "BLOB") || strings.EqualFold(c.typ, "bytea"):
+			if s.dialect != nil {
+				parts = append(parts, "'"+c.name+"', "+s.dialect.Hex(v))
+			} else {
+				parts = append(parts, "'"+c.name+"', hex("+v+")")
+			}
 		default:
 			parts = append(parts, "'"+c.name+"', "+v)
 		}
+	}
+	if s.dialect != nil {
+		return s.dialect.JSONObject(strings.Join(parts, ", "))
 	}
 	return "json_object(" + strings.Join(parts, ", ") + ")"
 }
@@ -274,6 +289,7 @@ func (s *Store) ensureLedger(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
+	var generic []LedgerTrigger // for another engine's dialect
 	for _, t := range trackedTables {
 		cols, err := s.columns(ctx, tx, t.table)
 		if err != nil {
@@ -292,15 +308,24 @@ func (s *Store) ensureLedger(ctx context.Context) error {
 			if t.insertsInGo && ev.action == "insert" {
 				continue
 			}
+			if s.dialect != nil {
+				lt := LedgerTrigger{Name: name, Table: t.table, Event: strings.TrimPrefix(ev.when, "AFTER "), Alias: ev.alias,
+					Kind: t.kind, Action: ev.action, Ref: t.refOf(ev.alias), Content: s.content(t, cols, ev.alias)}
+				if ev.action == "update" {
+					lt.Changed = s.content(t, cols, "OLD") + " IS DISTINCT FROM " + s.content(t, cols, "NEW")
+				}
+				generic = append(generic, lt)
+				continue
+			}
 			when := ""
 			if ev.action == "update" {
-				when = " WHEN " + t.content(cols, "OLD") + " IS NOT " + t.content(cols, "NEW")
+				when = " WHEN " + s.content(t, cols, "OLD") + " IS NOT " + s.content(t, cols, "NEW")
 			}
 			// yibao_ledger_now() exists only in yibao's connections: a write through another
 			// SQLite client fails while the triggers stand, and dropping them to write shows up
 			// in yibao verify.
 			body := fmt.Sprintf("CREATE TRIGGER %s %s ON %s%s BEGIN INSERT INTO ledger (kind, ref, action, at, content) VALUES ('%s', %s, '%s', yibao_ledger_now(), %s); END",
-				name, ev.when, t.table, when, t.kind, t.refOf(ev.alias), ev.action, t.content(cols, ev.alias))
+				name, ev.when, t.table, when, t.kind, t.refOf(ev.alias), ev.action, s.content(t, cols, ev.alias))
 			var have string
 			err := tx.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?`, name).Scan(&have)
 			switch {
@@ -318,12 +343,20 @@ func (s *Store) ensureLedger(ctx context.Context) error {
 			}
 		}
 	}
+	if s.dialect != nil {
+		if err := s.dialect.EnsureTriggers(ctx, tx, generic); err != nil {
+			return err
+		}
+	}
 	return tx.Commit()
 }
 
 // ledgerKey loads the checkpoint signing key from DATA_DIR/ledger.key (an Ed25519 seed in
 // base64, mode 0600), creating it on first use.
 func (s *Store) ledgerKey() (ed25519.PrivateKey, error) {
+	if s.key != nil {
+		return s.key, nil
+	}
 	path := filepath.Join(s.dir, "ledger.key")
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -365,8 +398,6 @@ func (s *Store) LedgerPublicKey() (ed25519.PublicKey, error) {
 	}
 	return k.Public().(ed25519.PublicKey), nil
 }
-
-func (s *Store) origin() string { return "yibao ledger " + filepath.Base(filepath.Clean(s.dir)) }
 
 // digestBulk appends a digest entry for every bulk key that has none yet (or whose stamp
 // grew since its last digest).
@@ -427,7 +458,7 @@ func stampGrew(old, cur string) bool {
 // bulkDigest is the SHA-256 of the key's rows, each row as its json_object on a line, in
 // the table's order.
 func (s *Store) bulkDigest(ctx context.Context, q querier, b bulk, cols []column, key, stamp string) (string, error) {
-	obj := tracked{}.content(cols, b.table)
+	obj := s.content(tracked{}, cols, b.table)
 	rows, err := q.QueryContext(ctx, `SELECT `+obj+` FROM `+b.table+` WHERE CAST(`+b.key+` AS TEXT) = ? ORDER BY `+b.order, key)
 	if err != nil {
 		return "", fmt.Errorf("ledger digest %s %s: %w", b.table, key, err)
@@ -597,7 +628,7 @@ func (s *Store) VerifyLedger(ctx context.Context, pub ed25519.PublicKey) (entrie
 		if len(cols) == 0 {
 			continue
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT `+t.refOf(t.table)+`, `+t.content(cols, t.table)+` FROM `+t.table)
+		rows, err := s.db.QueryContext(ctx, `SELECT `+t.refOf(t.table)+`, `+s.content(t, cols, t.table)+` FROM `+t.table)
 		if err != nil {
 			return len(all), nil, fmt.Errorf("verify %s: %w", t.table, err)
 		}

@@ -4,6 +4,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"database/sql"
 	"embed"
@@ -35,10 +36,18 @@ type Store struct {
 
 	batchMu sync.Mutex
 	batches map[string]int64 // ingest batch of each file being read (lineage)
+
+	dialect    Dialect            // nil: SQLite (dialect.go)
+	originName string             // the ledger's name in checkpoints; "" for a data directory's
+	location   string             // what --db said, when not a directory
+	key        ed25519.PrivateKey // the ledger key given by the environment, else nil: DATA_DIR/ledger.key
 }
 
 // Open opens (creating if needed) the store in dir and brings its schema up to date.
 func Open(dir string) (*Store, error) {
+	if strings.Contains(dir, "://") {
+		return nil, fmt.Errorf("open store %s: a database URL needs store.Open, not the embedded store", dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -173,6 +182,9 @@ func (s *Store) Hospitals(ctx context.Context) ([]yibao.Hospital, error) {
 // PutSettlements stores a batch in one transaction. Each settlement is one row, so it is
 // written whole or not at all; a failure rolls the whole batch back.
 func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]ingest.Outcome, error) {
+	if s.dialect != nil {
+		return s.putSettlementsCopy(ctx, ss)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,13 @@
+-- PostgreSQL mirror of store/sqlite/migrations/0003_dip.sql (same version, same tables and columns;
+-- INTEGER → BIGINT, REAL → DOUBLE PRECISION, BLOB → BYTEA, row ids → identity columns).
+-- DIP group per settlement version and catalogue version; group empty (with a reason) when
+-- the catalogue has no group for the case.
+CREATE TABLE dip_assignments (
+    settlement_row BIGINT NOT NULL REFERENCES settlements (id),
+    setl_id        TEXT    NOT NULL,
+    catalogue      TEXT    NOT NULL,
+    dip_group      TEXT    NOT NULL,
+    score          DOUBLE PRECISION    NOT NULL,
+    reason         TEXT    NOT NULL,
+    PRIMARY KEY (settlement_row, catalogue)
+);

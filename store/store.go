@@ -1,0 +1,54 @@
+// Package store opens yibao's store from what --db (or YIBAO_DB) says: a postgres:// URL
+// selects a PostgreSQL database (store/postgres), anything else is the data directory of
+// the embedded SQLite store (store/sqlite), the demo's default. Both run the same store
+// code (sqlite.Store) and pass the same contract tests.
+package store
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/yibao-dev/yibao/store/postgres"
+	"github.com/yibao-dev/yibao/store/sqlite"
+)
+
+// Store is yibao's store on either engine.
+type Store = sqlite.Store
+
+// Options are what a database store needs besides its URL.
+type Options struct {
+	// StateDir holds the local files of a database store: the ledger signing key (unless
+	// LedgerKey is given) and the default rejects file. Empty: "yibao-data".
+	StateDir string
+	// LedgerKey is the checkpoint signing key as a base64 Ed25519 seed (YIBAO_LEDGER_KEY),
+	// for several servers sharing one database and one key; empty: StateDir/ledger.key.
+	LedgerKey string
+}
+
+// Open opens the store named by location.
+func Open(ctx context.Context, location string, o Options) (*Store, error) {
+	var st *Store
+	var err error
+	if postgres.IsURL(location) {
+		dir := o.StateDir
+		if dir == "" {
+			dir = "yibao-data"
+		}
+		st, err = postgres.Open(ctx, location, filepath.Clean(dir))
+	} else {
+		st, err = sqlite.Open(location)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.LedgerKey != "" {
+		if err := st.UseLedgerKey(o.LedgerKey); err != nil {
+			st.CloseWithoutCheckpoint()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// IsDatabase reports whether location names a database server rather than a directory.
+func IsDatabase(location string) bool { return postgres.IsURL(location) }
