@@ -6,7 +6,11 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/yibao-dev/yibao/store/postgres"
 	"github.com/yibao-dev/yibao/store/sqlite"
@@ -18,8 +22,10 @@ type Store = sqlite.Store
 // Options are what a database store needs besides its URL.
 type Options struct {
 	// StateDir holds the local files of a database store: the ledger signing key (unless
-	// LedgerKey is given) and the default rejects file. Empty: "yibao-data".
+	// LedgerKey is given) and the default rejects file.
 	StateDir string
+	// Empty: the user's configuration directory, yibao/HOST_PORT_DATABASE (the same for
+	// every command of the user, whatever the working directory).
 	// LedgerKey is the checkpoint signing key as a base64 Ed25519 seed (YIBAO_LEDGER_KEY),
 	// for several servers sharing one database and one key; empty: StateDir/ledger.key.
 	LedgerKey string
@@ -32,7 +38,9 @@ func Open(ctx context.Context, location string, o Options) (*Store, error) {
 	if postgres.IsURL(location) {
 		dir := o.StateDir
 		if dir == "" {
-			dir = "yibao-data"
+			if dir, err = defaultStateDir(location); err != nil {
+				return nil, err
+			}
 		}
 		st, err = postgres.Open(ctx, location, filepath.Clean(dir))
 	} else {
@@ -52,3 +60,21 @@ func Open(ctx context.Context, location string, o Options) (*Store, error) {
 
 // IsDatabase reports whether location names a database server rather than a directory.
 func IsDatabase(location string) bool { return postgres.IsURL(location) }
+
+func defaultStateDir(location string) (string, error) {
+	cfg, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("state directory for %s: %w (set YIBAO_STATE_DIR)", postgres.Redact(location), err)
+	}
+	u, err := url.Parse(location)
+	if err != nil {
+		return "", fmt.Errorf("database URL: %w", err)
+	}
+	name := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
+			return r
+		}
+		return '_'
+	}, u.Host+"_"+strings.TrimPrefix(u.Path, "/"))
+	return filepath.Join(cfg, "yibao", name), nil
+}

@@ -48,7 +48,7 @@ func runAppeal(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ func auditFiles(ctx context.Context, kb *audit.KB, paths []string) ([]audit.Find
 }
 
 func auditStore(ctx context.Context, e *env, kb *audit.KB, dir, scheme string, confirm bool) ([]audit.Finding, int, error) {
-	st, err := sqlite.Open(dir)
+	st, err := openStore(e, dir)
 	if err != nil {
 		return nil, 0, err
 	}

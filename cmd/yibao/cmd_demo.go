@@ -73,7 +73,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 
 	fmt.Fprintln(e.stdout, "== 4/6 smart audit (智能审核): every settlement against the region's knowledge base, scored against its labels")
 	kbDir, labels := filepath.Join(cfg.Out, synth.KBDir), filepath.Join(cfg.Out, synth.LabelsFile)
-	if code := run(ctx, e, []string{"audit", "--db", st.Dir(), "--kb", kbDir, "--evaluate", labels, "--confirm-definite"}); code != exitOK {
+	if code := run(ctx, e, []string{"audit", "--db", st.Location(), "--kb", kbDir, "--evaluate", labels, "--confirm-definite"}); code != exitOK {
 		return fmt.Errorf("demo audit failed (exit %d)", code)
 	}
 
@@ -84,31 +84,31 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 
 	fmt.Fprintln(e.stdout, "== 6/6 performance evaluation and linkage (技术绩效联动): 2025 indicators, TOPSIS within peer groups, next year's coefficients and budgets")
 	reports := filepath.Join(cfg.Out, "reports")
-	evalArgs := []string{"evaluate", "--db", st.Dir(), "--period", "2025", "--params", filepath.Join(cfg.Out, "params.json"),
+	evalArgs := []string{"evaluate", "--db", st.Location(), "--period", "2025", "--params", filepath.Join(cfg.Out, "params.json"),
 		"--satisfaction", filepath.Join(cfg.Out, synth.SatisfactionFile), "--report-dir", reports, "--out-params", filepath.Join(cfg.Out, "params-2026-coefficients.json")}
 	// 2024 first, so that the hospital pages have an indicator trend; its adjustments are
 	// superseded by 2025's.
-	if code := run(ctx, &env{stdout: io.Discard, stderr: e.stderr, getenv: e.getenv}, []string{"evaluate", "--db", st.Dir(), "--period", "2024",
+	if code := run(ctx, &env{stdout: io.Discard, stderr: e.stderr, getenv: e.getenv}, []string{"evaluate", "--db", st.Location(), "--period", "2024",
 		"--params", filepath.Join(cfg.Out, "params.json"), "--satisfaction", filepath.Join(cfg.Out, synth.SatisfactionFile)}); code != exitOK {
 		return fmt.Errorf("demo evaluation of 2024 failed (exit %d)", code)
 	}
-	fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(evalArgs, " "))
+	fmt.Fprintf(e.stdout, "$ yibao %s\n", shownArgs(evalArgs))
 	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 12}, stderr: e.stderr, getenv: e.getenv}, evalArgs); code != exitOK {
 		return fmt.Errorf("demo evaluation failed (exit %d)", code)
 	}
 	fmt.Fprintf(e.stdout, "improvement reports (绩效改进建议书): %s/<hospital>.html\n", reports)
 	for _, args := range [][]string{
-		{"evaluate", "technology", "--db", st.Dir(), "--period", "2025"},
-		{"evaluate", "credit", "--db", st.Dir(), "--period", "2025"},
+		{"evaluate", "technology", "--db", st.Location(), "--period", "2025"},
+		{"evaluate", "credit", "--db", st.Location(), "--period", "2025"},
 	} {
-		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", shownArgs(args))
 		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 5}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
 			return fmt.Errorf("demo step yibao %s failed (exit %d)", strings.Join(args[:2], " "), code)
 		}
 	}
 	fmt.Fprintln(e.stdout, "== value-based chronic care (价值医疗): 2025 quality measures of the family-doctor institutions, capitation with withhold, outcome payments, shared savings")
-	valueArgs := []string{"value", "settle", "--db", st.Dir(), "--period", "2025"}
-	fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(valueArgs, " "))
+	valueArgs := []string{"value", "settle", "--db", st.Location(), "--period", "2025"}
+	fmt.Fprintf(e.stdout, "$ yibao %s\n", shownArgs(valueArgs))
 	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 10}, stderr: e.stderr, getenv: e.getenv}, valueArgs); code != exitOK {
 		return fmt.Errorf("demo value settlement failed (exit %d)", code)
 	}
@@ -178,7 +178,7 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 		}
 	}
 	params := filepath.Join(dir, "params.json")
-	db := st.Dir()
+	db := st.Location()
 	steps := [][]string{
 		{"weights", "--db", db, "--period", "2024", "--out", filepath.Join(dir, "weights-2024.json")},
 		{"settle", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params},
@@ -186,7 +186,7 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 			"--scenario", filepath.Join(dir, "scenario-outlier-2x.json"), "--out", filepath.Join(dir, "impact-outlier-2x.csv")},
 	}
 	for _, args := range steps {
-		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", shownArgs(args))
 		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 8}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
 			return fmt.Errorf("demo step yibao %s failed (exit %d)", args[0], code)
 		}

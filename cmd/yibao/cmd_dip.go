@@ -203,7 +203,7 @@ func runDIPBuild(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		st, err := sqlite.Open(dataDir(e, *db))
+		st, err := openStore(e, dataDir(e, *db))
 		if err != nil {
 			return err
 		}
@@ -418,7 +418,7 @@ func runDIPAssign(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}
@@ -486,7 +486,7 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}

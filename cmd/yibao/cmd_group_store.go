@@ -11,7 +11,7 @@ import (
 // groupStore groups every current inpatient settlement and stores the results under the
 // scheme's id and version.
 func groupStore(ctx context.Context, e *env, s *grouper.Scheme, dir string, workers int, quiet bool) (groupSummary, error) {
-	st, err := sqlite.Open(dir)
+	st, err := openStore(e, dir)
 	if err != nil {
 		return groupSummary{}, err
 	}

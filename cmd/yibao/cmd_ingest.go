@@ -74,7 +74,7 @@ func runIngest(ctx context.Context, e *env, args []string) error {
 
 // ingestPaths opens the store and runs ingest with progress; the caller closes the store.
 func ingestPaths(ctx context.Context, e *env, dir, rejectsPath string, workers int, quiet bool, paths []string) (ingest.Summary, *sqlite.Store, error) {
-	st, err := sqlite.Open(dir)
+	st, err := openStore(e, dir)
 	if err != nil {
 		return ingest.Summary{}, nil, err
 	}
@@ -168,13 +168,13 @@ func abbreviate(xs []string, n int) string {
 }
 
 func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "status", "status [--db DIR] [--json]")
-	db := fs.String("db", "", "data directory")
+	fs := newFlags(e, "status", "status [--db DIR|postgres://…] [--json]")
+	db := fs.String("db", "", "data directory, or a postgres:// URL")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}
@@ -183,9 +183,20 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return json.NewEncoder(e.stdout).Encode(c)
+	version, engine, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("schema version: %w", err)
 	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(struct {
+			sqlite.Counts
+			Store         string `json:"store"`          // sqlite | postgresql
+			Location      string `json:"location"`       // directory, or URL without password
+			SchemaVersion int    `json:"schema_version"` // highest applied migration
+			Engine        string `json:"engine"`
+		}{c, st.Engine(), shownArgs([]string{st.Location()}), version, engine})
+	}
+	fmt.Fprintf(e.stdout, "存储 store %s  %s  schema %d  (%s)\n", st.Engine(), shownArgs([]string{st.Location()}), version, engine)
 	fmt.Fprintf(e.stdout, "settlements %d (inpatient %d, versions %d)  fee lines %d  persons %d  hospitals %d (unregistered %d)\n",
 		c.Settlements, c.Inpatient, c.Versions, c.FeeLines, c.Persons, c.Hospitals, c.Unregistered)
 	return nil

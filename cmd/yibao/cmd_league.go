@@ -8,7 +8,6 @@ import (
 
 	"github.com/yibao-dev/yibao/evaluate"
 	"github.com/yibao-dev/yibao/payment"
-	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
 // runLeague ranks the departments or doctors of one hospital for a period (a month for the
@@ -36,7 +35,7 @@ func runLeague(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}
@@ -89,7 +88,7 @@ func runCredit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yibao-dev/yibao/ledger"
+	"github.com/yibao-dev/yibao/store"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
@@ -70,10 +71,13 @@ var whatZH = map[string]string{
 // openExisting opens a store that must already exist: verify and proof never create one.
 func openExisting(e *env, db string) (*sqlite.Store, error) {
 	dir := dataDir(e, db)
+	if store.IsDatabase(dir) {
+		return openStore(e, dir) // a database server: its schema is made on first use and is harmless
+	}
 	if _, err := os.Stat(dir + "/" + sqlite.DBFile); err != nil {
 		return nil, fmt.Errorf("no store in %s", dir)
 	}
-	return sqlite.Open(dir)
+	return openStore(e, dir)
 }
 
 func ledgerPub(st *sqlite.Store, path string) (ed25519.PublicKey, error) {

@@ -90,7 +90,7 @@ func (in paymentInputs) load(ctx context.Context, e *env) (*paymentContext, erro
 			return nil, err
 		}
 	}
-	st, err := sqlite.Open(dataDir(e, *in.db))
+	st, err := openStore(e, dataDir(e, *in.db))
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func runWeights(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}

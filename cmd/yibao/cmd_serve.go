@@ -28,7 +28,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	dir := dataDir(e, *db)
-	st, err := sqlite.Open(dir)
+	st, err := openStore(e, dir)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}

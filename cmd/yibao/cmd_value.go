@@ -64,7 +64,7 @@ func loadValue(ctx context.Context, e *env, db, period, defsPath string) (*value
 			return nil, err
 		}
 	}
-	st, err := sqlite.Open(dataDir(e, db))
+	st, err := openStore(e, dataDir(e, db))
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +255,7 @@ func runValueGaps(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := sqlite.Open(dataDir(e, *db))
+	st, err := openStore(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}

@@ -28,14 +28,14 @@ func demoDIP(ctx context.Context, e *env, st *sqlite.Store, dir string) error {
 		fund2024 += int64(c.Cost - c.Paid)
 	}
 	budget := yibao.Fen(fund2024 * 103 / 100)
-	db, cat := st.Dir(), filepath.Join(dir, "dip-2024.csv")
+	db, cat := st.Location(), filepath.Join(dir, "dip-2024.csv")
 	fmt.Fprintln(e.stdout, "DIP reference: 2024-Q4 (with ~80 fixed synthetic pathways a full year makes every combination core; a quarter leaves a long tail for 综合病种)")
 	for _, args := range [][]string{
 		{"dip", "build", "--db", db, "--from", "2024-10", "--to", "2024-12", "--out", cat},
 		{"dip", "assign", "--db", db, "--catalogue", cat},
 		{"dip", "settle", "--db", db, "--catalogue", cat, "--period", "2025", "--budget", budget.String(), "--out", filepath.Join(dir, "dip-payments-2025.csv")},
 	} {
-		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", shownArgs(args))
 		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 8}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
 			return fmt.Errorf("demo step yibao %s failed (exit %d)", strings.Join(args[:2], " "), code)
 		}

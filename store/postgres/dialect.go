@@ -125,4 +125,3 @@ func (d *dialect) Copy(ctx context.Context, raw any, table string, columns []str
 }
 
 var _ sqlite.Dialect = (*dialect)(nil)
-

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +56,9 @@ const migrationLock = 7919_0001
 // (re)creates the ledger triggers. dir is the local directory of the store's files (the
 // ledger signing key, rejects); the database holds everything else.
 func Open(ctx context.Context, dsn, dir string) (*sqlite.Store, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open store %s: state directory: %w", Redact(dsn), err)
+	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
@@ -77,7 +81,7 @@ func Open(ctx context.Context, dsn, dir string) (*sqlite.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
 	}
-	st, err := sqlite.OpenWith(ctx, db, d, dir, "yibao ledger "+cfg.Database, Redact(dsn))
+	st, err := sqlite.OpenWith(ctx, db, d, dir, "yibao ledger "+cfg.Database, dsn)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -57,7 +57,7 @@ type LedgerTrigger struct {
 
 // OpenWith builds the store over an open database of another engine. dir is the local
 // directory of the store's files (the ledger key, rejects), origin names the ledger in
-// its checkpoints, location is what `--db` said (without a password). The caller has
+// its checkpoints, location is what `--db` said (with any password: never print it). The caller has
 // brought the schema up to date; OpenWith creates the ledger triggers.
 func OpenWith(ctx context.Context, db *sql.DB, d Dialect, dir, origin, location string) (*Store, error) {
 	if d == nil {
@@ -79,7 +79,8 @@ func (s *Store) Engine() string {
 }
 
 // Location is what selects this store on the command line: the data directory, or the
-// database URL without its password. Commands that run further commands pass it on.
+// database URL — with its password, if it has one: never print it. Commands that run
+// further commands pass it on.
 func (s *Store) Location() string {
 	if s.location == "" {
 		return s.dir

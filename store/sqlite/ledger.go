@@ -542,6 +542,17 @@ func (s *Store) Checkpoint(ctx context.Context) (ledger.Signed, bool, error) {
 	if err != nil {
 		return ledger.Signed{}, false, err
 	}
+	if size > 0 {
+		// A process with another key (a database shared by servers that do not share the
+		// key) would sign checkpoints nobody can check against the published key.
+		last, err := ledger.ParseSigned(signed)
+		if err != nil {
+			return ledger.Signed{}, false, fmt.Errorf("ledger checkpoint %d: %w", size, err)
+		}
+		if id := ledger.KeyID(key.Public().(ed25519.PublicKey)); id != last.KeyID {
+			return ledger.Signed{}, false, fmt.Errorf("the ledger is signed with key %s, this process holds key %s: give it the ledger's key (YIBAO_LEDGER_KEY, or ledger.key in its data/state directory)", last.KeyID, id)
+		}
+	}
 	cp := ledger.Sign(ledger.Checkpoint{Origin: s.origin(), Size: n, Root: root, Time: time.Now().UTC().Truncate(time.Second)}, key)
 	fj, _ := json.Marshal(ledger.EncodeHashes(b.Frontier()))
 	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger_checkpoints (size, root, at, signed, frontier) VALUES (?, ?, ?, ?, ?)`,

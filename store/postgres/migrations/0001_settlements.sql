@@ -68,3 +68,7 @@ CREATE FUNCTION yibao_sha256(x bigint) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT encode(sha256(convert_to(x::text, 'UTF8')), 'hex') $$;
 CREATE FUNCTION yibao_sha256(x double precision) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT encode(sha256(convert_to(x::text, 'UTF8')), 'hex') $$;
+-- sum(condition) counts the rows where it holds, as SQLite's booleans (0/1) do.
+CREATE FUNCTION yibao_sum_bool(acc bigint, x boolean) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(acc, 0) + CASE WHEN x THEN 1 ELSE 0 END $$;
+CREATE AGGREGATE sum(boolean) (SFUNC = yibao_sum_bool, STYPE = bigint);
