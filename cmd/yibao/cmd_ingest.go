@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -78,7 +79,7 @@ func ingestPaths(ctx context.Context, e *env, dir, rejectsPath string, workers i
 	if err != nil {
 		return ingest.Summary{}, nil, err
 	}
-	key, err := ingest.LoadOrCreateKey(dir)
+	key, err := ingest.LoadOrCreateKey(st.Dir()) // the data directory, or a database store's local state directory
 	if err != nil {
 		st.Close()
 		return ingest.Summary{}, nil, err
@@ -89,7 +90,7 @@ func ingestPaths(ctx context.Context, e *env, dir, rejectsPath string, workers i
 		return ingest.Summary{}, nil, err
 	}
 	if rejectsPath == "" {
-		rejectsPath = dir + "/rejects.ndjson"
+		rejectsPath = filepath.Join(st.Dir(), "rejects.ndjson")
 	}
 	rf, err := os.Create(rejectsPath)
 	if err != nil {

@@ -50,7 +50,7 @@ func newWebServer(st *sqlite.Store, dir, kbDir, region, period string, l *log.Lo
 			return nil, err
 		}
 	}
-	key, err := ingest.LoadOrCreateKey(dir)
+	key, err := ingest.LoadOrCreateKey(st.Dir())
 	if err != nil {
 		return nil, err
 	}

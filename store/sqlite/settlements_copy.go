@@ -138,7 +138,8 @@ func (s *Store) putSettlementsCopy(ctx context.Context, ss []*yibao.Settlement) 
 	now := time.Now().Unix()
 	rows := make([][]any, len(todo))
 	var entries settlementEntries
-	hospitals := map[string]bool{}
+	var hospitals []string // in first-seen order, as the row-by-row path registers them
+	seen := map[string]bool{}
 	for i, p := range todo {
 		st := p.st
 		batch, record := s.batchOf(st.Origin.File), recordOf(st)
@@ -151,7 +152,10 @@ func (s *Store) putSettlementsCopy(ctx context.Context, ss []*yibao.Settlement) 
 			unixOrNull(st.Discharge), int64(st.LOS), st.DischargeDept, st.Disposition, st.PrincipalDiagnosis(),
 			int64(st.Pay.Total), int64(st.Pay.Fund), int64(len(st.Fees)), p.buf, now, attendingDoctor(st), batch, record}
 		entries.add(rowIDs[i], st.ID, p.vers, st.Hospital, p.sum[:], int64(st.Pay.Fund), batch, record)
-		hospitals[st.Hospital] = true
+		if !seen[st.Hospital] {
+			seen[st.Hospital] = true
+			hospitals = append(hospitals, st.Hospital)
+		}
 	}
 	if err := s.registerCodes(ctx, tx, hospitals); err != nil {
 		return nil, err
@@ -188,8 +192,8 @@ func (s *Store) retire(ctx context.Context, tx *sql.Tx, ids []int64) error {
 }
 
 // registerCodes adds hospital codes first seen on settlements to the registry (unregistered).
-func (s *Store) registerCodes(ctx context.Context, tx *sql.Tx, codes map[string]bool) error {
-	for c := range codes {
+func (s *Store) registerCodes(ctx context.Context, tx *sql.Tx, codes []string) error {
+	for _, c := range codes {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO hospitals (code) VALUES (?) ON CONFLICT DO NOTHING`, c); err != nil {
 			return fmt.Errorf("settlement hospital %s: %w", c, err)
 		}
