@@ -11,6 +11,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
+
+	"encoding/json"
+	"github.com/yibao-dev/yibao/store"
+	"github.com/yibao-dev/yibao/store/sqlite"
 
 	"github.com/yibao-dev/yibao/store/postgres/pgtest"
 )
@@ -83,6 +88,7 @@ func TestPostgresParity(t *testing.T) {
 		t.Fatalf("transcripts differ in length: %d and %d lines", len(al), len(bl))
 	}
 	dumps := map[string]map[string][]string{}
+	reads := map[string][]string{}
 	for name, loc := range locations {
 		st, err := openStore(&env{getenv: func(k string) string {
 			if k == "YIBAO_STATE_DIR" {
@@ -94,7 +100,13 @@ func TestPostgresParity(t *testing.T) {
 			t.Fatal(err)
 		}
 		dumps[name] = dumpResults(t, st.DB())
+		reads[name] = readPaths(t, st)
 		st.Close()
+	}
+	for i, a := range reads["sqlite"] {
+		if b := reads["postgres"][i]; a != b {
+			t.Errorf("read path %d differs:\nsqlite:   %.600s\npostgres: %.600s", i, a, b)
+		}
 	}
 	for table, rows := range dumps["sqlite"] {
 		other := dumps["postgres"][table]
@@ -170,5 +182,93 @@ func dumpResults(t *testing.T, db *sql.DB) map[string][]string {
 		sort.Strings(lines)
 		out[table] = lines
 	}
+	return out
+}
+
+// runTimes are when a run was made: the one difference between the engines' runs.
+var runTimes = regexp.MustCompile(`"(published|created_at|filed_at)":"[^"]*"`)
+
+// readPaths calls the store's read methods the cockpit and the engines use, each result as
+// JSON (slices in a canonical order where the method promises none).
+func readPaths(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	ctx := context.Background()
+	y2025 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	y2026 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var out []string
+	add := func(name string, v any, err error) {
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		b, _ := json.Marshal(v)
+		var xs []json.RawMessage
+		if json.Unmarshal(b, &xs) == nil {
+			ss := make([]string, len(xs))
+			for i, x := range xs {
+				ss[i] = string(x)
+			}
+			sort.Strings(ss)
+			b = []byte(strings.Join(ss, "\n"))
+		}
+		out = append(out, name+": "+runTimes.ReplaceAllString(string(b), ""))
+	}
+	var err error
+	var v any
+	v, err = st.Counts(ctx)
+	add("Counts", v, err)
+	v, err = st.Monthly(ctx, "")
+	add("Monthly", v, err)
+	v, err = st.DRGMonthly(ctx, "yibao-demo-drg")
+	add("DRGMonthly", v, err)
+	run, kind, err := st.LatestRunAny(ctx)
+	add("LatestRunAny", []any{run, kind}, err)
+	v, err = st.RunCases(ctx, run, "", "", 100000)
+	add("RunCases", v, err)
+	v, err = st.HospitalSettlementsOf(ctx, run)
+	add("HospitalSettlementsOf", v, err)
+	id, period, res, err := st.LatestEvaluation(ctx)
+	add("LatestEvaluation", []any{id, period, res}, err)
+	v, err = st.Adjustments(ctx, "")
+	add("Adjustments", v, err)
+	v, err = st.Findings(ctx, sqlite.FindingFilter{Limit: 100000})
+	add("Findings", v, err)
+	n, err := st.FindingCount(ctx, sqlite.FindingFilter{Month: "2025-03"})
+	add("FindingCount", n, err)
+	for _, by := range []string{"category", "rule", "hospital", "month"} {
+		v, err = st.FindingSummary(ctx, by, "")
+		add("FindingSummary "+by, v, err)
+	}
+	v, err = st.EvaluationHistory(ctx)
+	add("EvaluationHistory", v, err)
+	v, err = st.CaseRows(ctx, "yibao-demo-drg", y2025, y2026)
+	add("CaseRows", v, err)
+	v, err = st.FindingsByUnit(ctx, y2025, y2026, "hospital", "")
+	add("FindingsByUnit", v, err)
+	v, err = st.SettledByHospital(ctx, "2025")
+	add("SettledByHospital", v, err)
+	v, err = st.FindingCategories(ctx, y2025, y2026)
+	add("FindingCategories", v, err)
+	v, err = st.DoctorFindings(ctx, y2025, y2026)
+	add("DoctorFindings", v, err)
+	grades, gr, err := st.LatestGrades(ctx, "2025")
+	add("LatestGrades", []any{grades, gr}, err)
+	hm, mm, err := st.HospitalAndMonth(ctx, y2025, y2026)
+	add("HospitalAndMonth", []any{hm, mm}, err)
+	v, err = st.HospitalLevels(ctx)
+	add("HospitalLevels", v, err)
+	v, err = st.DRGByRow(ctx, "yibao-demo-drg")
+	add("DRGByRow", v, err)
+	vr, ok, err := st.LatestValueRun(ctx, "2025")
+	add("LatestValueRun", []any{vr.ID, vr.Period, ok}, err)
+	gaps, total, err := st.ValueGaps(ctx, vr.ID, "", "", 0, 100000)
+	add("ValueGaps", []any{gaps, total}, err)
+	dr, err := st.LatestDIPRun(ctx, "2025")
+	add("LatestDIPRun", []any{dr.ID, dr.Budget, dr.PointValue, dr.Hospitals}, err)
+	v, err = st.Contracts(ctx)
+	add("Contracts", v, err)
+	v, err = st.Appeals(ctx)
+	add("Appeals", v, err)
+	v, err = st.Hospitals(ctx)
+	add("Hospitals", v, err)
 	return out
 }
