@@ -45,6 +45,12 @@ func (d *dialect) JSONObject(pairs string) string { return "json_build_object(" 
 
 func (d *dialect) Hex(expr string) string { return "upper(encode(" + expr + ", 'hex'))" }
 
+// LockLedger takes the lock the ledger's sequence trigger takes (migration 0095).
+func (d *dialect) LockLedger(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7919, 95)`)
+	return err
+}
+
 // triggerLock serialises trigger changes of processes opening the same database at once.
 const triggerLock = 7919_0002
 

@@ -30,6 +30,9 @@ type Dialect interface {
 	JSONObject(pairs string) string
 	// Hex is the SQL expression of a binary value in upper-case hex.
 	Hex(expr string) string
+	// LockLedger holds the ledger's append lock until the transaction ends (SQLite's
+	// immediate transactions hold the database's).
+	LockLedger(ctx context.Context, tx *sql.Tx) error
 	// EnsureTriggers creates or replaces the ledger triggers.
 	EnsureTriggers(ctx context.Context, tx *sql.Tx, ts []LedgerTrigger) error
 	// CopySettlements bulk-inserts settlement rows (columns as settlementInsertColumns)

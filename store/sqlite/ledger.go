@@ -491,6 +491,12 @@ func (s *Store) Checkpoint(ctx context.Context) (ledger.Signed, bool, error) {
 		return ledger.Signed{}, false, err
 	}
 	defer tx.Rollback()
+	if s.dialect != nil {
+		// Processes sharing a database checkpoint one at a time.
+		if err := s.dialect.LockLedger(ctx, tx); err != nil {
+			return ledger.Signed{}, false, err
+		}
+	}
 	if err := s.digestBulk(ctx, tx); err != nil {
 		return ledger.Signed{}, false, err
 	}
@@ -586,7 +592,11 @@ func (s *Store) eachEntry(ctx context.Context, q querier, after uint64, fn func(
 
 // Checkpoints returns every stored checkpoint, oldest first.
 func (s *Store) Checkpoints(ctx context.Context) ([]ledger.Signed, error) {
-	rows, qerr := s.db.QueryContext(ctx, `SELECT signed FROM ledger_checkpoints ORDER BY size`)
+	return s.checkpoints(ctx, s.db)
+}
+
+func (s *Store) checkpoints(ctx context.Context, q querier) ([]ledger.Signed, error) {
+	rows, qerr := q.QueryContext(ctx, `SELECT signed FROM ledger_checkpoints ORDER BY size`)
 	texts, err := collectRows(rows, qerr, func(t *string) []any { return []any{t} })
 	if err != nil {
 		return nil, err
@@ -605,10 +615,20 @@ func (s *Store) Checkpoints(ctx context.Context) ([]ledger.Signed, error) {
 // VerifyLedger recomputes the tree from the stored entries, checks every checkpoint, and
 // compares every tracked row and bulk output with what the ledger last recorded for it.
 func (s *Store) VerifyLedger(ctx context.Context, pub ed25519.PublicKey) (entries int, problems []ledger.Problem, err error) {
+	var db querier = s.db
+	if s.dialect != nil {
+		// A server engine may be written while verify reads: one snapshot for every query.
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return 0, nil, err
+		}
+		defer tx.Rollback()
+		db = tx
+	}
 	var all []ledger.Entry
 	type ref struct{ kind, ref string }
 	latest := map[ref]ledger.Entry{}
-	if err := s.eachEntry(ctx, s.db, 0, func(e ledger.Entry) error {
+	if err := s.eachEntry(ctx, db, 0, func(e ledger.Entry) error {
 		all = append(all, e)
 		if e.Kind != "settlement_batch" {
 			latest[ref{e.Kind, e.Ref}] = e
@@ -622,7 +642,7 @@ func (s *Store) VerifyLedger(ctx context.Context, pub ed25519.PublicKey) (entrie
 	}); err != nil {
 		return 0, nil, err
 	}
-	cps, err := s.Checkpoints(ctx)
+	cps, err := s.checkpoints(ctx, db)
 	if err != nil {
 		return len(all), nil, err
 	}
@@ -632,14 +652,14 @@ func (s *Store) VerifyLedger(ctx context.Context, pub ed25519.PublicKey) (entrie
 	problems = append(problems, ledger.CheckLog(all, cps, pub)...)
 	seen := map[ref]bool{}
 	for _, t := range trackedTables {
-		cols, err := s.columns(ctx, s.db, t.table)
+		cols, err := s.columns(ctx, db, t.table)
 		if err != nil {
 			return len(all), nil, err
 		}
 		if len(cols) == 0 {
 			continue
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT `+t.refOf(t.table)+`, `+s.content(t, cols, t.table)+` FROM `+t.table)
+		rows, err := db.QueryContext(ctx, `SELECT `+t.refOf(t.table)+`, `+s.content(t, cols, t.table)+` FROM `+t.table)
 		if err != nil {
 			return len(all), nil, fmt.Errorf("verify %s: %w", t.table, err)
 		}
@@ -681,7 +701,7 @@ func (s *Store) VerifyLedger(ctx context.Context, pub ed25519.PublicKey) (entrie
 		}
 	}
 	for _, b := range bulkTables {
-		cols, err := s.columns(ctx, s.db, b.table)
+		cols, err := s.columns(ctx, db, b.table)
 		if err != nil {
 			return len(all), nil, err
 		}
@@ -693,7 +713,7 @@ func (s *Store) VerifyLedger(ctx context.Context, pub ed25519.PublicKey) (entrie
 		if b.stamp != "" {
 			stamp = "max(" + b.stamp + ")"
 		}
-		rows, qerr := s.db.QueryContext(ctx, `SELECT CAST(`+b.key+` AS TEXT), CAST(`+stamp+` AS TEXT) FROM `+b.table+` GROUP BY `+b.key)
+		rows, qerr := db.QueryContext(ctx, `SELECT CAST(`+b.key+` AS TEXT), CAST(`+stamp+` AS TEXT) FROM `+b.table+` GROUP BY `+b.key)
 		keys, err := collectRows(rows, qerr, func(k *keyRow) []any { return []any{&k.key, &k.stamp} })
 		if err != nil {
 			return len(all), nil, err
@@ -710,7 +730,7 @@ func (s *Store) VerifyLedger(ctx context.Context, pub ed25519.PublicKey) (entrie
 				Stamp string `json:"stamp"`
 			}
 			json.Unmarshal([]byte(e.Content), &d)
-			content, err := s.bulkDigest(ctx, s.db, b, cols, k.key, d.Stamp)
+			content, err := s.bulkDigest(ctx, db, b, cols, k.key, d.Stamp)
 			if err != nil {
 				return len(all), nil, err
 			}
