@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/yibao
 
-.PHONY: build demo test bench fuzz clean vendor browser
+.PHONY: build demo test bench fuzz clean vendor browser postgresql
 
 ECHARTS := web/static/vendor/echarts.min.js
 
@@ -20,6 +20,13 @@ browser:
 	  (echo "installing chromium and CJK fonts for the browser tests"; apt-get update -qq && \
 	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
 
+# The store's tests start a throwaway PostgreSQL server (store/postgres/pgtest): Debian's
+# postgresql package, installed when missing. The tests fail, not skip, without it.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  (echo "installing postgresql for the store tests"; apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql)
+
 build: vendor
 	$(GO) build -o $(BIN) ./cmd/yibao
 
@@ -28,12 +35,12 @@ demo: build
 
 # The suite runs twice: as is (with the timed load test), and under the race detector
 # (-short skips the load test, whose latency bound does not hold with -race).
-test: vendor browser
+test: vendor browser postgresql
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -race -short -count=1 -timeout 30m ./...
 
-bench:
+bench: postgresql
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Short fuzz runs of every parser; FUZZTIME=10m for a longer session.
