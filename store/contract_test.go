@@ -13,6 +13,7 @@ import (
 	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/schemes"
 	"github.com/yibao-dev/yibao/store"
+	"github.com/yibao-dev/yibao/store/postgres"
 	"github.com/yibao-dev/yibao/store/postgres/pgtest"
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/synth"
@@ -153,5 +154,65 @@ func TestSynthIngestEndToEnd(t *testing.T) {
 			}
 			fmt.Fprintf(os.Stderr, "%s: %d ledger entries\n", b.name, n)
 		})
+	}
+}
+
+// Every SQLite migration has its PostgreSQL mirror with the same number, and a fresh store
+// has the same tables and columns on both engines: the shared store code relies on it.
+func TestSchemaParity(t *testing.T) {
+	sq, err := os.ReadDir(filepath.Join("sqlite", "migrations"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgNames, err := postgres.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, n := range pgNames {
+		have[n] = true
+	}
+	for _, e := range sq {
+		if !have[e.Name()] {
+			t.Errorf("store/sqlite/migrations/%s has no PostgreSQL mirror store/postgres/migrations/%s", e.Name(), e.Name())
+		}
+	}
+	schemas := map[string]map[string]string{}
+	for _, b := range backends() {
+		st := open(t, b.fresh(t))
+		q := `SELECT m.name, group_concat(p.name, ',') FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' GROUP BY m.name`
+		if b.name == "postgres" {
+			q = `SELECT table_name, string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns
+				WHERE table_schema = current_schema() AND column_name <> 'rowid' GROUP BY table_name`
+		}
+		rows, err := st.DB().Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		schemas[b.name] = map[string]string{}
+		for rows.Next() {
+			var table, cols string
+			rows.Scan(&table, &cols)
+			schemas[b.name][table] = cols
+		}
+		rows.Close()
+		v, _, err := st.SchemaVersion(context.Background())
+		if err != nil || v == 0 {
+			t.Fatalf("%s schema version %d %v", b.name, v, err)
+		}
+		st.Close()
+	}
+	if len(schemas["sqlite"]) < 20 {
+		t.Fatalf("only %d tables on SQLite: %v", len(schemas["sqlite"]), schemas["sqlite"])
+	}
+	for table, cols := range schemas["sqlite"] {
+		if got := schemas["postgres"][table]; got != cols {
+			t.Errorf("table %s: SQLite columns %s, PostgreSQL %s", table, cols, got)
+		}
+	}
+	for table := range schemas["postgres"] {
+		if _, ok := schemas["sqlite"][table]; !ok {
+			t.Errorf("table %s only on PostgreSQL", table)
+		}
 	}
 }
