@@ -10,7 +10,10 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/diff/fd"
+	"gonum.org/v1/gonum/lapack/lapack64"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
@@ -75,6 +78,9 @@ type FitOptions struct {
 	Method string
 	// Init, when given, replaces the starting values (ARMA coefficients then mean/drift).
 	Init []float64
+	// Quick uses forward-difference gradients and a looser tolerance: for the many fits of a
+	// model search or a backtest, not for the reported fit.
+	Quick bool
 }
 
 var errShort = errors.New("series too short for this model")
@@ -187,7 +193,7 @@ func FitARIMA(y []float64, spec ARIMASpec, opts FitOptions) (*ARIMAFit, error) {
 		}
 		return v
 	}
-	best, err := minimise(obj, x0)
+	best, err := minimiseOpt(obj, x0, opts.Quick)
 	if err != nil {
 		return nil, err
 	}
@@ -245,17 +251,26 @@ func coefNames(s ARIMASpec) []string {
 // minimise runs gonum's BFGS with central-difference gradients — the same method and
 // gradient R's optim(method = "BFGS") uses for arima — from x0.
 func minimise(f func([]float64) float64, x0 []float64) ([]float64, error) {
+	return minimiseOpt(f, x0, false)
+}
+
+func minimiseOpt(f func([]float64) float64, x0 []float64, quick bool) ([]float64, error) {
 	if len(x0) == 0 {
 		return x0, nil
 	}
 	settings := &fd.Settings{Formula: fd.Central, Step: 1e-3}
+	rel := 1e-8
+	if quick {
+		settings = &fd.Settings{Formula: fd.Forward, Step: 1e-4}
+		rel = 1e-6
+	}
 	p := optimize.Problem{
 		Func: f,
 		Grad: func(g, x []float64) { fd.Gradient(g, f, x, settings) },
 	}
 	res, err := optimize.Minimize(p, x0, &optimize.Settings{
 		GradientThreshold: 1e-6,
-		Converger:         &optimize.FunctionConverge{Relative: 1e-8, Absolute: 1e-10, Iterations: 3},
+		Converger:         &optimize.FunctionConverge{Relative: rel, Absolute: 1e-10, Iterations: 1},
 		MajorIterations:   200,
 	}, &optimize.BFGS{})
 	if res == nil {
@@ -491,8 +506,8 @@ func cssResiduals(w, phi, theta []float64, ncond int, buf []float64) (float64, i
 
 // workspace keeps the Kalman filter's buffers between likelihood evaluations.
 type workspace struct {
-	a, anew, m []float64
-	P, Pnew    []float64
+	a, anew, m, phi, v []float64
+	P, Pnew            []float64
 }
 
 func newWorkspace(spec ARIMASpec) *workspace { return &workspace{} }
@@ -511,87 +526,86 @@ func (ws *workspace) mlObjective(w []float64, spec ARIMASpec, par []float64, has
 // initial state covariance, and returns the sum of squared standardised innovations, the sum of
 // log innovation variances and the number of innovations. The likelihood of the differenced
 // series equals R's diffuse likelihood of the undifferenced one (see docs/forecasting.md).
+//
+// The covariance update is R's, written for speed: phi and (1, theta) padded to r, and P
+// stored row-major with an extra zero row and column so that the shift T needs no branches.
 func (ws *workspace) armaLik(w, phi, theta []float64) (ssq, sumlog float64, nu int) {
 	p, q := len(phi), len(theta)
 	r := max(p, q+1)
-	if cap(ws.a) < r {
-		ws.a, ws.anew, ws.m = make([]float64, r), make([]float64, r), make([]float64, r)
-		ws.P, ws.Pnew = make([]float64, r*r), make([]float64, r*r)
+	r1 := r + 1
+	if cap(ws.a) < r1 {
+		ws.a, ws.anew, ws.m = make([]float64, r1), make([]float64, r1), make([]float64, r1)
+		ws.phi, ws.v = make([]float64, r1), make([]float64, r1)
+		ws.P, ws.Pnew = make([]float64, r1*r1), make([]float64, r1*r1)
 	}
-	a, anew, M := ws.a[:r], ws.anew[:r], ws.m[:r]
-	P, Pnew := ws.P[:r*r], ws.Pnew[:r*r]
-	for i := range a {
-		a[i] = 0
+	a, anew, M := ws.a[:r1], ws.anew[:r1], ws.m[:r1]
+	ph, v := ws.phi[:r1], ws.v[:r1]
+	P, Pnew := ws.P[:r1*r1], ws.Pnew[:r*r]
+	for i := range ph {
+		ph[i], v[i], a[i] = 0, 0, 0
+	}
+	copy(ph, phi)
+	for i := 0; i < r; i++ {
+		v[i] = maVec(theta, i)
+	}
+	for i := range P {
+		P[i] = 0
 	}
 	q0, ok := stationaryCov(phi, theta, r)
 	if !ok {
 		return 0, 0, 0
 	}
+	// q0 is symmetric, so its column-major layout is also row-major.
 	copy(Pnew, q0)
 	converged := false
 	for l, y := range w {
+		a0 := a[0]
 		for i := 0; i < r; i++ {
-			tmp := 0.0
-			if i < r-1 {
-				tmp = a[i+1]
-			}
-			if i < p {
-				tmp += phi[i] * a[0]
-			}
-			anew[i] = tmp
+			anew[i] = a[i+1] + ph[i]*a0
 		}
 		if l > 0 && !converged {
+			p00 := P[0]
 			for i := 0; i < r; i++ {
-				vi := 0.0
-				if i == 0 {
-					vi = 1
-				} else if i-1 < q {
-					vi = theta[i-1]
+				vi, phi_i := v[i], ph[i]
+				rowNext := P[(i+1)*r1:]
+				row0 := P[1:]
+				pi0 := P[i+1]
+				out := Pnew[i*r : i*r+r]
+				for j := 0; j <= i; j++ {
+					out[j] = vi*v[j] + phi_i*ph[j]*p00 + rowNext[j+1] + phi_i*row0[j] + ph[j]*pi0
 				}
-				for j := 0; j < r; j++ {
-					tmp := 0.0
-					if j == 0 {
-						tmp = vi
-					} else if j-1 < q {
-						tmp = vi * theta[j-1]
-					}
-					if i < p && j < p {
-						tmp += phi[i] * phi[j] * P[0]
-					}
-					if i < r-1 && j < r-1 {
-						tmp += P[i+1+r*(j+1)]
-					}
-					if i < p && j < r-1 {
-						tmp += phi[i] * P[j+1]
-					}
-					if j < p && i < r-1 {
-						tmp += phi[j] * P[i+1]
-					}
-					Pnew[i+r*j] = tmp
+			}
+			for i := 0; i < r; i++ {
+				for j := i + 1; j < r; j++ {
+					Pnew[i*r+j] = Pnew[j*r+i]
 				}
 			}
 		}
 		resid := y - anew[0]
 		gain := Pnew[0]
-		for i := 0; i < r; i++ {
-			M[i] = Pnew[i]
-		}
+		copy(M[:r], Pnew[:r])
 		if gain < 1e4 {
 			nu++
 			ssq += resid * resid / gain
 			sumlog += math.Log(gain)
 		}
+		k := resid / gain
 		for i := 0; i < r; i++ {
-			a[i] = anew[i] + M[i]*resid/gain
+			a[i] = anew[i] + M[i]*k
 		}
 		if !converged {
 			maxP := 0.0
 			for i := 0; i < r; i++ {
-				for j := 0; j < r; j++ {
-					v := Pnew[i+r*j] - M[i]*M[j]/gain
-					P[i+r*j] = v
-					if av := math.Abs(v); av > maxP {
-						maxP = av
+				mi := M[i] / gain
+				src := Pnew[i*r : i*r+r]
+				dst := P[i*r1 : i*r1+r]
+				for j := range src {
+					x := src[j] - mi*M[j]
+					dst[j] = x
+					if x > maxP {
+						maxP = x
+					} else if -x > maxP {
+						maxP = -x
 					}
 				}
 			}
@@ -601,7 +615,7 @@ func (ws *workspace) armaLik(w, phi, theta []float64) (ssq, sumlog float64, nu i
 				converged = true
 				for i := 0; i < r; i++ {
 					for j := 0; j < r; j++ {
-						Pnew[i+r*j] = maVec(theta, i) * maVec(theta, j)
+						Pnew[i*r+j] = v[i] * v[j]
 					}
 				}
 			}
@@ -747,12 +761,17 @@ func armaAutocov(phi, theta []float64, maxLag int) ([]float64, bool) {
 		}
 		b.SetVec(k, rhs(k))
 	}
-	var x mat.VecDense
-	if err := x.SolveVec(A, b); err != nil {
+	// LU through lapack64 directly: mat's solve also estimates the condition number, which
+	// costs more than the solve at this size and is not needed inside the likelihood.
+	ipiv := make([]int, p+1)
+	ga := A.RawMatrix()
+	if !lapack64.Getrf(ga, ipiv) {
 		return nil, false
 	}
+	bg := blas64.General{Rows: p + 1, Cols: 1, Stride: 1, Data: b.RawVector().Data}
+	lapack64.Getrs(blas.NoTrans, ga, bg, ipiv)
 	for k := 0; k <= p; k++ {
-		gamma[k] = x.AtVec(k)
+		gamma[k] = bg.Data[k]
 	}
 	if gamma[0] <= 0 || math.IsNaN(gamma[0]) {
 		return nil, false

@@ -93,7 +93,7 @@ func AutoARIMA(y []float64, period int, o AutoOptions) (*ARIMAFit, error) {
 			if period == 1 {
 				spec.Seasonal = Order{}
 			}
-			fit, err := FitARIMA(y, spec, FitOptions{Method: method})
+			fit, err := FitARIMA(y, spec, FitOptions{Method: method, Quick: true})
 			if err == nil && rootsOK(fit) {
 				ic = fit.AICc
 				if approx {
@@ -161,7 +161,11 @@ func AutoARIMA(y []float64, period int, o AutoOptions) (*ARIMAFit, error) {
 		}
 	}
 	if !approx {
+		// The search's quick fit is polished into the reported one.
 		if f := fits[best]; f != nil {
+			if ml, err := FitARIMA(y, f.Spec, FitOptions{Method: "ML", Init: f.Coef}); err == nil && rootsOK(ml) {
+				return ml, nil
+			}
 			return f, nil
 		}
 		return nil, errors.New("no ARIMA model could be fitted")

@@ -1,6 +1,7 @@
 package forecast
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"testing"
@@ -46,4 +47,52 @@ func TestAutoARIMAAgainstR(t *testing.T) {
 		n++
 	}
 	t.Logf("mean MASE: ours %.4f, R auto.arima %.4f over %d series", sumGo/float64(n), sumR/float64(n), n)
+}
+
+func TestAutoETSAgainstR(t *testing.T) {
+	var sumR, sumGo float64
+	n := 0
+	for _, ref := range readCSV(t, filepath.Join("testdata", "r", "auto.csv")) {
+		y := loadSeries(t, ref["series"]).Values
+		train, test := y[:len(y)-12], y[len(y)-12:]
+		fit, err := AutoETS(train, 12)
+		if err != nil {
+			t.Errorf("%s: %v", ref["series"], err)
+			continue
+		}
+		fc, _ := fit.Forecast(12)
+		m := maseHoldout(train, test, fc.Mean, 12)
+		t.Logf("%-18s %-14s MASE %.3f | R %-12s %.3f", ref["series"], fit.Spec, m, ref["ets_model"], num(ref["ets_mase"]))
+		sumR += num(ref["ets_mase"])
+		sumGo += m
+		n++
+	}
+	t.Logf("mean MASE: ours %.4f, R ets %.4f over %d series", sumGo/float64(n), sumR/float64(n), n)
+}
+
+// TestAutoAgainstR is the contract's check on the reference series: --model auto with the last
+// 12 months held out must have a mean MASE no worse than forecast::auto.arima's.
+func TestAutoAgainstR(t *testing.T) {
+	var sumR, sumGo, sumETS float64
+	n := 0
+	for _, ref := range readCSV(t, filepath.Join("testdata", "r", "auto.csv")) {
+		s := loadSeries(t, ref["series"])
+		y := s.Values
+		train, test := y[:len(y)-12], y[len(y)-12:]
+		res, err := Run(context.Background(), Request{Series: Series{Start: s.Start, Values: train}, Horizon: 12})
+		if err != nil {
+			t.Errorf("%s: %v", ref["series"], err)
+			continue
+		}
+		m := maseHoldout(train, test, res.Forecast.Mean, 12)
+		t.Logf("%-18s %-40s MASE %.3f (backtest %.3f, naive %.3f) | R %.3f  %v", ref["series"], res.Model, m, res.Backtest.MASE, res.Backtest.NaiveMASE, num(ref["mase"]), res.Candidates)
+		sumR += num(ref["mase"])
+		sumETS += num(ref["ets_mase"])
+		sumGo += m
+		n++
+	}
+	t.Logf("mean MASE: ours %.4f, R auto.arima %.4f, R ets %.4f over %d series", sumGo/float64(n), sumR/float64(n), sumETS/float64(n), n)
+	if sumGo > sumR {
+		t.Errorf("mean MASE %.4f worse than auto.arima's %.4f", sumGo/float64(n), sumR/float64(n))
+	}
 }
