@@ -96,7 +96,6 @@ func ReadSeries(r io.Reader, name string) (Series, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -106,9 +105,10 @@ func ReadSeries(r io.Reader, name string) (Series, error) {
 				}
 				continue
 			}
-			add(line, "", err.Error())
+			add(0, "", err.Error())
 			break
 		}
+		line, _ := cr.FieldPos(0) // only valid for a record read without error
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}

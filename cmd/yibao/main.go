@@ -67,6 +67,7 @@ func commands() []command {
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
 		{"user", "cockpit accounts: add, passwd, list", runUser},
+		{"forecast", "forecast a monthly series (ARIMA/ETS, intervals, backtest): --in series.csv --horizon H --out forecast.csv", runForecast},
 	}
 }
 
