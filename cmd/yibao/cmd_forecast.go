@@ -159,4 +159,3 @@ func writeForecastCSV(path string, res *forecast.Result) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
-

@@ -68,6 +68,9 @@ func commands() []command {
 		{"status", "show what the store holds", runStatus},
 		{"user", "cockpit accounts: add, passwd, list", runUser},
 		{"forecast", "forecast a monthly series (ARIMA/ETS, intervals, backtest): --in series.csv --horizon H --out forecast.csv", runForecast},
+		{"fund", "the fund's books (基金收支): load the ledger, books and months of reserve, 3–5-year projection", runFund},
+		{"monitor", "forecasts from the store (expenditure, admissions, per-case cost) and alert evaluation", runMonitor},
+		{"alerts", "the alert inbox (预警): list, ack, resolve, rules", runAlerts},
 	}
 }
 
