@@ -106,6 +106,7 @@ func (s *Server) Handler() http.Handler {
 		} {
 			mux.HandleFunc(path, s.authed(h))
 		}
+		s.registerMonitor(mux) // fund books, forecasts, projections, alerts (api_monitor.go)
 		mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 		mux.Handle("/", staticHandler())
 	}
