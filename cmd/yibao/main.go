@@ -71,6 +71,7 @@ func commands() []command {
 		{"fund", "the fund's books (基金收支): load the ledger, books and months of reserve, 3–5-year projection", runFund},
 		{"monitor", "forecasts from the store (expenditure, admissions, per-case cost) and alert evaluation", runMonitor},
 		{"alerts", "the alert inbox (预警): list, ack, resolve, rules", runAlerts},
+		{"value", "value-based chronic care (价值医疗): quality measures, care gaps, capitation with withhold, shared savings", runValue},
 	}
 }
 
