@@ -14,7 +14,6 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/lapack/lapack64"
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 )
 
@@ -338,12 +337,17 @@ func demean(w []float64, par []float64, spec ARIMASpec) []float64 {
 // expand multiplies the non-seasonal and seasonal polynomials: phi for the AR side
 // (x_t = Σ phi_i x_{t-i} + …) and theta for the MA side (… + e_t + Σ theta_j e_{t-j}).
 func expand(s ARIMASpec, par []float64) (phi, theta []float64) {
+	var a, b []float64
+	return expandInto(s, par, &a, &b)
+}
+
+func expandInto(s ARIMASpec, par []float64, phiBuf, thetaBuf *[]float64) (phi, theta []float64) {
 	p, q, P, Q, m := s.Order.P, s.Order.Q, s.Seasonal.P, s.Seasonal.Q, s.Period
 	ar := par[:p]
 	ma := par[p : p+q]
 	sar := par[p+q : p+q+P]
 	sma := par[p+q+P : p+q+P+Q]
-	phi = make([]float64, p+P*m)
+	phi = grow(phiBuf, p+P*m)
 	copy(phi, ar)
 	for j := 0; j < P; j++ {
 		phi[(j+1)*m-1] += sar[j]
@@ -351,7 +355,7 @@ func expand(s ARIMASpec, par []float64) (phi, theta []float64) {
 			phi[(j+1)*m+i] -= ar[i] * sar[j]
 		}
 	}
-	theta = make([]float64, q+Q*m)
+	theta = grow(thetaBuf, q+Q*m)
 	copy(theta, ma)
 	for j := 0; j < Q; j++ {
 		theta[(j+1)*m-1] += sma[j]
@@ -507,14 +511,24 @@ func cssResiduals(w, phi, theta []float64, ncond int, buf []float64) (float64, i
 // workspace keeps the Kalman filter's buffers between likelihood evaluations.
 type workspace struct {
 	a, anew, m, phi, v []float64
-	P, Pnew            []float64
+	P, Pnew, col0      []float64
+	sc                 scratch
+	ephi, etheta, w    []float64
 }
 
 func newWorkspace(spec ARIMASpec) *workspace { return &workspace{} }
 
 func (ws *workspace) mlObjective(w []float64, spec ARIMASpec, par []float64, hasReg bool) float64 {
-	phi, theta := expand(spec, par)
-	ssq, sumlog, nu := ws.armaLik(demean(w, par, spec), phi, theta)
+	phi, theta := expandInto(spec, par, &ws.ephi, &ws.etheta)
+	x := w
+	if spec.hasMean() || spec.hasDrift() {
+		c := par[len(par)-1]
+		x = grow(&ws.w, len(w))
+		for i, v := range w {
+			x[i] = v - c
+		}
+	}
+	ssq, sumlog, nu := ws.armaLik(x, phi, theta)
 	if nu == 0 || ssq <= 0 {
 		return math.Inf(1)
 	}
@@ -535,7 +549,7 @@ func (ws *workspace) armaLik(w, phi, theta []float64) (ssq, sumlog float64, nu i
 	r1 := r + 1
 	if cap(ws.a) < r1 {
 		ws.a, ws.anew, ws.m = make([]float64, r1), make([]float64, r1), make([]float64, r1)
-		ws.phi, ws.v = make([]float64, r1), make([]float64, r1)
+		ws.phi, ws.v, ws.col0 = make([]float64, r1), make([]float64, r1), make([]float64, r1)
 		ws.P, ws.Pnew = make([]float64, r1*r1), make([]float64, r1*r1)
 	}
 	a, anew, M := ws.a[:r1], ws.anew[:r1], ws.m[:r1]
@@ -551,7 +565,7 @@ func (ws *workspace) armaLik(w, phi, theta []float64) (ssq, sumlog float64, nu i
 	for i := range P {
 		P[i] = 0
 	}
-	q0, ok := stationaryCov(phi, theta, r)
+	q0, ok := stationaryCovInto(&ws.sc, phi, theta, r)
 	if !ok {
 		return 0, 0, 0
 	}
@@ -564,26 +578,27 @@ func (ws *workspace) armaLik(w, phi, theta []float64) (ssq, sumlog float64, nu i
 			anew[i] = a[i+1] + ph[i]*a0
 		}
 		if l > 0 && !converged {
+			// Only the lower triangle is computed and read: P and Pnew are symmetric.
 			p00 := P[0]
-			for i := 0; i < r; i++ {
-				vi, phi_i := v[i], ph[i]
-				rowNext := P[(i+1)*r1:]
-				row0 := P[1:]
-				pi0 := P[i+1]
-				out := Pnew[i*r : i*r+r]
-				for j := 0; j <= i; j++ {
-					out[j] = vi*v[j] + phi_i*ph[j]*p00 + rowNext[j+1] + phi_i*row0[j] + ph[j]*pi0
-				}
+			col0 := ws.col0[:r1]
+			for j := 0; j < r; j++ {
+				col0[j] = P[(j+1)*r1] // P[j+1][0] = P[0][j+1]
 			}
 			for i := 0; i < r; i++ {
-				for j := i + 1; j < r; j++ {
-					Pnew[i*r+j] = Pnew[j*r+i]
+				vi, phiI := v[i], ph[i]
+				rowNext := P[(i+1)*r1 : (i+1)*r1+i+2]
+				pi0 := col0[i]
+				out := Pnew[i*r : i*r+i+1]
+				for j := range out {
+					out[j] = vi*v[j] + phiI*ph[j]*p00 + rowNext[j+1] + phiI*col0[j] + ph[j]*pi0
 				}
 			}
 		}
 		resid := y - anew[0]
 		gain := Pnew[0]
-		copy(M[:r], Pnew[:r])
+		for i := 0; i < r; i++ {
+			M[i] = Pnew[i*r] // column 0, from the lower triangle
+		}
 		if gain < 1e4 {
 			nu++
 			ssq += resid * resid / gain
@@ -594,27 +609,25 @@ func (ws *workspace) armaLik(w, phi, theta []float64) (ssq, sumlog float64, nu i
 			a[i] = anew[i] + M[i]*k
 		}
 		if !converged {
-			maxP := 0.0
+			maxDiag := 0.0
 			for i := 0; i < r; i++ {
 				mi := M[i] / gain
-				src := Pnew[i*r : i*r+r]
-				dst := P[i*r1 : i*r1+r]
+				src := Pnew[i*r : i*r+i+1]
+				dst := P[i*r1 : i*r1+i+1]
 				for j := range src {
-					x := src[j] - mi*M[j]
-					dst[j] = x
-					if x > maxP {
-						maxP = x
-					} else if -x > maxP {
-						maxP = -x
-					}
+					dst[j] = src[j] - mi*M[j]
+				}
+				if d := dst[i]; d > maxDiag {
+					maxDiag = d
 				}
 			}
-			// Once the filtered state is known exactly the filter is in its steady state:
-			// Pnew stays R R' and the gain 1, so the covariance update can stop.
-			if maxP < 1e-12 {
+			// Once the filtered state is known exactly (P is positive semi-definite, so its
+			// diagonal bounds every element) the filter is in its steady state: Pnew stays
+			// R R' and the gain 1, so the covariance update can stop.
+			if maxDiag < 1e-12 {
 				converged = true
 				for i := 0; i < r; i++ {
-					for j := 0; j < r; j++ {
+					for j := 0; j <= i; j++ {
 						Pnew[i*r+j] = v[i] * v[j]
 					}
 				}
@@ -640,8 +653,35 @@ func maVec(theta []float64, i int) float64 {
 // algorithm (getQ0). State element i is E_t y_{t+i} − Σ_{k=1..i} phi_k E_t y_{t+i−k}, so its
 // covariances follow exactly from the autocovariances γ and the ψ weights.
 func stationaryCov(phi, theta []float64, r int) ([]float64, bool) {
+	return stationaryCovInto(&scratch{}, phi, theta, r)
+}
+
+// scratch holds stationaryCov's buffers so that the likelihood allocates nothing per call.
+type scratch struct {
+	psi, gamma, G, Q, psiq, A, b []float64
+	ipiv                         []int
+	nz                           []term
+}
+
+// term is a non-zero coefficient g_ik of the state in terms of conditional expectations.
+type term struct {
+	k int
+	c float64
+}
+
+// grow returns buf resized to n and zeroed, reallocating only when it is too small.
+func grow(buf *[]float64, n int) []float64 {
+	if cap(*buf) < n {
+		*buf = make([]float64, n)
+	}
+	b := (*buf)[:n]
+	clear(b)
+	return b
+}
+
+func stationaryCovInto(sc *scratch, phi, theta []float64, r int) ([]float64, bool) {
 	p := len(phi)
-	psi := make([]float64, r+1)
+	psi := grow(&sc.psi, r+1)
 	psi[0] = 1
 	for j := 1; j <= r; j++ {
 		v := 0.0
@@ -653,12 +693,12 @@ func stationaryCov(phi, theta []float64, r int) ([]float64, bool) {
 		}
 		psi[j] = v
 	}
-	gamma, ok := armaAutocov(phi, theta, r)
+	gamma, ok := armaAutocovInto(sc, phi, theta, r)
 	if !ok {
 		return nil, false
 	}
 	// G[a][b] = Cov(E_t y_{t+a}, E_t y_{t+b}) = γ(|b−a|) − Σ_{j<min(a,b)} ψ_j ψ_{j+|b−a|}.
-	G := make([]float64, r*r)
+	G := grow(&sc.G, r*r)
 	for h := 0; h < r; h++ {
 		cum := 0.0
 		for a := 0; a+h < r; a++ {
@@ -672,17 +712,14 @@ func stationaryCov(phi, theta []float64, r int) ([]float64, bool) {
 		}
 	}
 	// Non-zero coefficients of α_i = Σ_k g_ik E y_{t+i−k}: g_i0 = 1, g_ik = −phi_k.
-	type term struct {
-		k int
-		c float64
-	}
-	var nz []term
+	nz := sc.nz[:0]
 	for k := 1; k <= p; k++ {
 		if phi[k-1] != 0 {
 			nz = append(nz, term{k, -phi[k-1]})
 		}
 	}
-	Q := make([]float64, r*r)
+	sc.nz = nz
+	Q := grow(&sc.Q, r*r)
 	for i := 0; i < r; i++ {
 		for l := i; l < r; l++ {
 			v := G[i*r+l]
@@ -714,8 +751,12 @@ func stationaryCov(phi, theta []float64, r int) ([]float64, bool) {
 // armaAutocov returns γ(0..maxLag) of the ARMA process with unit innovation variance
 // (Brockwell & Davis, §3.3: solve the first p+1 equations, then recurse).
 func armaAutocov(phi, theta []float64, maxLag int) ([]float64, bool) {
+	return armaAutocovInto(&scratch{}, phi, theta, maxLag)
+}
+
+func armaAutocovInto(sc *scratch, phi, theta []float64, maxLag int) ([]float64, bool) {
 	p, q := len(phi), len(theta)
-	psi := make([]float64, q+1)
+	psi := grow(&sc.psiq, q+1)
 	psi[0] = 1
 	for j := 1; j <= q; j++ {
 		v := theta[j-1]
@@ -740,7 +781,7 @@ func armaAutocov(phi, theta []float64, maxLag int) ([]float64, bool) {
 		}
 		return v
 	}
-	gamma := make([]float64, max(maxLag, p)+1)
+	gamma := grow(&sc.gamma, max(maxLag, p)+1)
 	if p == 0 {
 		for k := 0; k <= maxLag && k <= q; k++ {
 			gamma[k] = rhs(k)
@@ -748,27 +789,31 @@ func armaAutocov(phi, theta []float64, maxLag int) ([]float64, bool) {
 		return gamma[:maxLag+1], true
 	}
 	// Unknowns γ(0..p): γ(k) − Σ_i phi_i γ(|k−i|) = rhs(k), k = 0..p.
-	A := mat.NewDense(p+1, p+1, nil)
-	b := mat.NewVecDense(p+1, nil)
+	n1 := p + 1
+	A := grow(&sc.A, n1*n1)
+	b := grow(&sc.b, n1)
 	for k := 0; k <= p; k++ {
-		A.Set(k, k, A.At(k, k)+1)
+		A[k*n1+k]++
 		for i := 1; i <= p; i++ {
 			lag := k - i
 			if lag < 0 {
 				lag = -lag
 			}
-			A.Set(k, lag, A.At(k, lag)-phi[i-1])
+			A[k*n1+lag] -= phi[i-1]
 		}
-		b.SetVec(k, rhs(k))
+		b[k] = rhs(k)
 	}
 	// LU through lapack64 directly: mat's solve also estimates the condition number, which
 	// costs more than the solve at this size and is not needed inside the likelihood.
-	ipiv := make([]int, p+1)
-	ga := A.RawMatrix()
+	if cap(sc.ipiv) < n1 {
+		sc.ipiv = make([]int, n1)
+	}
+	ipiv := sc.ipiv[:n1]
+	ga := blas64.General{Rows: n1, Cols: n1, Stride: n1, Data: A}
 	if !lapack64.Getrf(ga, ipiv) {
 		return nil, false
 	}
-	bg := blas64.General{Rows: p + 1, Cols: 1, Stride: 1, Data: b.RawVector().Data}
+	bg := blas64.General{Rows: n1, Cols: 1, Stride: 1, Data: b}
 	lapack64.Getrs(blas.NoTrans, ga, bg, ipiv)
 	for k := 0; k <= p; k++ {
 		gamma[k] = bg.Data[k]

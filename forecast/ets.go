@@ -260,12 +260,22 @@ func FitETS(y []float64, spec ETSSpec) (*ETSFit, error) {
 // n·log Σ(e/μ)² + 2·Σ log|μ| for multiplicative ones.
 func etsLik(spec ETSSpec, e, mu []float64) float64 {
 	var ss, lg float64
-	for t := range e {
-		if spec.Error == "M" {
+	if spec.Error == "M" {
+		// Σ log|μ| as the log of products of eight, which is exact enough and takes an
+		// eighth of the logarithms (|μ| ≤ 1e30 in any plausible series keeps a product finite).
+		prod := 1.0
+		for t := range e {
 			r := e[t] / mu[t]
 			ss += r * r
-			lg += math.Log(math.Abs(mu[t]))
-		} else {
+			prod *= math.Abs(mu[t])
+			if t%8 == 7 {
+				lg += math.Log(prod)
+				prod = 1
+			}
+		}
+		lg += math.Log(prod)
+	} else {
+		for t := range e {
 			ss += e[t] * e[t]
 		}
 	}
