@@ -259,7 +259,12 @@ func minimiseOpt(f func([]float64) float64, x0 []float64, quick bool) ([]float64
 	}
 	settings := &fd.Settings{Formula: fd.Central, Step: 1e-3}
 	rel := 1e-8
+	// Bisection (gonum's default for BFGS) for the reported fits; the quick fits of a search
+	// use an Armijo backtracking line search like R's vmmin, which needs no gradient at trial
+	// steps.
+	var method optimize.Method = &optimize.BFGS{}
 	if quick {
+		method = &optimize.BFGS{Linesearcher: &optimize.Backtracking{DecreaseFactor: 1e-4, ContractionFactor: 0.2}}
 		settings = &fd.Settings{Formula: fd.Forward, Step: 1e-4}
 		rel = 1e-6
 	}
@@ -271,7 +276,7 @@ func minimiseOpt(f func([]float64) float64, x0 []float64, quick bool) ([]float64
 		GradientThreshold: 1e-6,
 		Converger:         &optimize.FunctionConverge{Relative: rel, Absolute: 1e-10, Iterations: 1},
 		MajorIterations:   200,
-	}, &optimize.BFGS{})
+	}, method)
 	if res == nil {
 		return nil, fmt.Errorf("optimiser: %w", err)
 	}

@@ -3,10 +3,7 @@ package forecast
 import (
 	"errors"
 	"math"
-	"math/cmplx"
 	"sort"
-
-	"gonum.org/v1/gonum/mat"
 )
 
 // AutoOptions bound the automatic ARIMA search; zero values take forecast::auto.arima's defaults.
@@ -233,7 +230,11 @@ func rootsOK(f *ARIMAFit) bool {
 	return true
 }
 
-// minRoot is the smallest modulus of the roots of 1 + sign·Σ c_i z^i (2 when there are none).
+// minRoot reports 2 when every root of 1 + sign·Σ c_i z^i lies at least 1.01 from the
+// origin, and 0 otherwise (auto.arima's test: polyroot, then min |root| < 1.01). Roots outside
+// radius 1.01 are roots of the rescaled polynomial with coefficients c_i·1.01^i outside the
+// unit circle, which the Durbin–Levinson recursion (invPartrans) decides in O(p²) without
+// computing them.
 func minRoot(c []float64, sign float64) float64 {
 	last := -1
 	for i, v := range c {
@@ -244,29 +245,17 @@ func minRoot(c []float64, sign float64) float64 {
 	if last < 0 {
 		return 2
 	}
-	deg := last + 1
-	// Roots of a_0 + a_1 z + … + a_deg z^deg are the eigenvalues of its companion matrix.
-	a := make([]float64, deg+1)
-	a[0] = 1
-	for i := 0; i < deg; i++ {
-		a[i+1] = sign * c[i]
+	scaled := make([]float64, last+1)
+	f := 1.0
+	for i := 0; i <= last; i++ {
+		f *= 1.01
+		// 1 + sign·Σ c_i z^i = 1 − Σ φ_i z^i with φ_i = −sign·c_i.
+		scaled[i] = -sign * c[i] * f
 	}
-	comp := mat.NewDense(deg, deg, nil)
-	for i := 0; i < deg; i++ {
-		comp.Set(0, i, -a[deg-1-i]/a[deg])
-		if i > 0 {
-			comp.Set(i, i-1, 1)
-		}
+	if _, ok := invPartrans(scaled); ok {
+		return 2
 	}
-	var eig mat.Eigen
-	if !eig.Factorize(comp, mat.EigenNone) {
-		return 0
-	}
-	m := 2.0
-	for _, v := range eig.Values(nil) {
-		m = math.Min(m, cmplx.Abs(v))
-	}
-	return m
+	return 0
 }
 
 // ndiffs is the number of first differences that the KPSS test (level stationarity, 5%)

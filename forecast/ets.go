@@ -138,7 +138,11 @@ func logit(p float64) float64    { return math.Log(p / (1 - p)) }
 // FitETS estimates the smoothing parameters and the initial level and slope by maximum
 // likelihood; the initial seasonal states come from a classical decomposition of the first
 // years (Hyndman et al. 2008, §2.6.1) and are counted as parameters.
-func FitETS(y []float64, spec ETSSpec) (*ETSFit, error) {
+func FitETS(y []float64, spec ETSSpec) (*ETSFit, error) { return fitETS(y, spec, false) }
+
+// fitETS with quick set uses the search settings of minimiseOpt (for model selection and
+// backtests); the reported fit is not quick.
+func fitETS(y []float64, spec ETSSpec, quick bool) (*ETSFit, error) {
 	n := len(y)
 	m := 0
 	if spec.Season != "N" {
@@ -225,7 +229,7 @@ func FitETS(y []float64, spec ETSSpec) (*ETSFit, error) {
 		}
 		return etsLik(spec, e, mu)
 	}
-	best, err := minimise(lik, x0)
+	best, err := minimiseOpt(lik, x0, quick)
 	if err != nil {
 		return nil, err
 	}
@@ -514,7 +518,7 @@ func AutoETS(y []float64, period int) (*ETSFit, error) {
 	}
 	var best *ETSFit
 	for _, spec := range ETSModels(period, positive) {
-		fit, err := FitETS(y, spec)
+		fit, err := fitETS(y, spec, true)
 		if err != nil {
 			continue
 		}
@@ -524,6 +528,9 @@ func AutoETS(y []float64, period int) (*ETSFit, error) {
 	}
 	if best == nil {
 		return nil, errShort
+	}
+	if fit, err := fitETS(y, best.Spec, false); err == nil {
+		return fit, nil
 	}
 	return best, nil
 }

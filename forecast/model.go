@@ -218,7 +218,7 @@ func arimaRefit(fit *ARIMAFit) func([]float64) (Model, error) {
 
 func etsRefit(spec ETSSpec) func([]float64) (Model, error) {
 	return func(train []float64) (Model, error) {
-		f, err := FitETS(train, spec)
+		f, err := fitETS(train, spec, true)
 		if err != nil {
 			return nil, err
 		}

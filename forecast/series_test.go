@@ -64,3 +64,24 @@ func TestRunRejectsBadRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestMinRoot(t *testing.T) {
+	seasonal := make([]float64, 12)
+	seasonal[11] = -0.999 // 1 − 0.999 z^12: roots of modulus 0.999^(−1/12) ≈ 1.00008
+	for _, c := range []struct {
+		coef []float64
+		sign float64
+		ok   bool
+	}{
+		{[]float64{0.995}, -1, false}, // AR root 1/0.995 = 1.005
+		{[]float64{0.9}, -1, true},    // 1.11
+		{[]float64{-0.995}, 1, false}, // MA 1 − 0.995z
+		{seasonal, 1, false},
+		{[]float64{0.5, 0.3}, -1, true}, // roots 1.17 and −2.84
+		{[]float64{1.2, -0.2}, -1, false},
+	} {
+		if got := minRoot(c.coef, c.sign) >= 1.01; got != c.ok {
+			t.Errorf("%v sign %v: ok %v, want %v", c.coef, c.sign, got, c.ok)
+		}
+	}
+}
