@@ -76,7 +76,7 @@ func WriteFundLedger(dir string) error {
 			// Income follows the mean spending (contributions do not track each month's
 			// claims) with the collection season.
 			// Contribution bases grow about 4% a year (local choice for the synthetic region).
-			income := math.Round(mean * a.cover * a.season[mo-1] * math.Pow(1.04, float64(i/12)-float64(len(periods)/12-1)/2))
+			income := math.Round(mean * a.cover * a.season[mo-1] * math.Pow(1.04, float64(i/12)-float64((len(periods)+11)/12-1)/2))
 			other := math.Round(float64(months[p]) * a.other)
 			opening := ""
 			if i == 0 {
