@@ -266,7 +266,7 @@ func minimiseOpt(f func([]float64) float64, x0 []float64, quick bool) ([]float64
 	if quick {
 		method = &optimize.BFGS{Linesearcher: &optimize.Backtracking{DecreaseFactor: 1e-4, ContractionFactor: 0.2}}
 		settings = &fd.Settings{Formula: fd.Forward, Step: 1e-4}
-		rel = 1e-6
+		rel = 1e-5
 	}
 	p := optimize.Problem{
 		Func: f,

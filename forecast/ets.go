@@ -365,7 +365,7 @@ func etsInit(y []float64, spec ETSSpec, m int) (s0 []float64, l0, b0 float64) {
 
 // Forecast predicts h steps with 80% and 95% intervals: analytic variances for the
 // all-additive models (Hyndman et al. 2008, Table 6.1, class 1), simulated sample paths
-// (fixed seed, 5,000 paths) for the others.
+// (fixed seed, 2,000 paths) for the others.
 func (f *ETSFit) Forecast(h int) (Forecast, error) {
 	if h < 1 {
 		return Forecast{}, errors.New("horizon must be at least 1")
@@ -397,7 +397,7 @@ func (f *ETSFit) Forecast(h int) (Forecast, error) {
 		}
 		return normalIntervals(mean, se), nil
 	}
-	return f.simulate(mean, h, 5000), nil
+	return f.simulate(mean, h, 2000), nil
 }
 
 func (f *ETSFit) simulate(mean []float64, h, paths int) Forecast {

@@ -161,6 +161,13 @@ func (m *ssModel) filterAndForecast(x []float64, h int) ([]float64, []float64, e
 	z := make([]float64, rd)
 	z[0] = 1
 	copy(z[r:], m.delta)
+	// Z is sparse: 1 for the ARMA state's first element and the differencing coefficients.
+	var zs []nzEntry
+	for i, v := range z {
+		if v != 0 {
+			zs = append(zs, nzEntry{i, v})
+		}
+	}
 	for l, y := range x {
 		if l > 0 {
 			m.predictStep(a, anew, P, Pnew, tmp)
@@ -170,19 +177,20 @@ func (m *ssModel) filterAndForecast(x []float64, h int) ([]float64, []float64, e
 			}
 		}
 		resid := y
-		for i := 0; i < rd; i++ {
-			resid -= z[i] * anew[i]
+		for _, e := range zs {
+			resid -= e.v * anew[e.col]
 		}
 		for i := 0; i < rd; i++ {
 			v := 0.0
-			for j := 0; j < rd; j++ {
-				v += Pnew[i*rd+j] * z[j]
+			row := Pnew[i*rd : i*rd+rd]
+			for _, e := range zs {
+				v += row[e.col] * e.v
 			}
 			M[i] = v
 		}
 		gain := 0.0
-		for i := 0; i < rd; i++ {
-			gain += z[i] * M[i]
+		for _, e := range zs {
+			gain += e.v * M[e.col]
 		}
 		if gain <= 0 {
 			return nil, nil, errors.New("Kalman filter lost positive variance")
@@ -203,13 +211,13 @@ func (m *ssModel) filterAndForecast(x []float64, h int) ([]float64, []float64, e
 		copy(a, anew)
 		copy(P, Pnew)
 		fc, v := 0.0, 0.0
-		for i := 0; i < rd; i++ {
-			fc += z[i] * a[i]
+		for _, e := range zs {
+			fc += e.v * a[e.col]
 			zi := 0.0
-			for j := 0; j < rd; j++ {
-				zi += P[i*rd+j] * z[j]
+			for _, f := range zs {
+				zi += P[e.col*rd+f.col] * f.v
 			}
-			v += z[i] * zi
+			v += e.v * zi
 		}
 		mean[k] = fc
 		vars[k] = v

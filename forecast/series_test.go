@@ -1,6 +1,8 @@
 package forecast
 
 import (
+	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -82,6 +84,46 @@ func TestMinRoot(t *testing.T) {
 	} {
 		if got := minRoot(c.coef, c.sign) >= 1.01; got != c.ok {
 			t.Errorf("%v sign %v: ok %v, want %v", c.coef, c.sign, got, c.ok)
+		}
+	}
+}
+
+// TestRunNeverPanics feeds awkward series — short, constant, with zeros, negatives, spikes,
+// huge and tiny values — through every family and checks for an error or finite output.
+func TestRunNeverPanics(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := 0; i < 150; i++ {
+		n := 4 + rng.IntN(60)
+		v := make([]float64, n)
+		scale := math.Pow(10, float64(rng.IntN(16)-4))
+		kind := rng.IntN(5)
+		for j := range v {
+			switch kind {
+			case 0:
+				v[j] = scale
+			case 1:
+				v[j] = float64(rng.IntN(3)) * scale // counts with many zeros
+			case 2:
+				v[j] = rng.NormFloat64() * scale // negatives
+			case 3:
+				v[j] = scale * (1 + rng.Float64())
+				if rng.IntN(10) == 0 {
+					v[j] *= 100 // spikes
+				}
+			default:
+				v[j] = scale * float64(j*j)
+			}
+		}
+		for _, fam := range []Family{FamilyAuto, FamilyARIMA, FamilyETS} {
+			res, err := Run(t.Context(), Request{Series: Series{Start: Month{2020, 1}, Values: v}, Horizon: 1 + rng.IntN(24), Family: fam})
+			if err != nil {
+				continue
+			}
+			for k, m := range res.Forecast.Mean {
+				if math.IsNaN(m) || math.IsInf(m, 0) || math.IsNaN(res.Forecast.Hi95[k]) {
+					t.Fatalf("kind %d n %d %s: non-finite forecast %v", kind, n, fam, res.Forecast.Mean)
+				}
+			}
 		}
 	}
 }
