@@ -80,6 +80,8 @@ func AutoARIMA(y []float64, period int, o AutoOptions) (*ARIMAFit, error) {
 	}
 	tried := map[key]float64{}
 	fits := map[key]*ARIMAFit{}
+	var best key
+	bestIC := math.Inf(1)
 	try := func(k key) float64 {
 		if v, ok := tried[k]; ok {
 			return v
@@ -90,7 +92,17 @@ func AutoARIMA(y []float64, period int, o AutoOptions) (*ARIMAFit, error) {
 			if period == 1 {
 				spec.Seasonal = Order{}
 			}
-			fit, err := FitARIMA(y, spec, FitOptions{Method: method, Quick: true})
+			var fit *ARIMAFit
+			var err error = errShort
+			// A neighbour of the current best starts from the best's estimates (new terms at
+			// zero): it is one term away, so this converges in a few iterations where CSS
+			// starting values need many. Fall back to CSS-ML when that fails.
+			if from := fits[best]; from != nil && !approx {
+				fit, err = FitARIMA(y, spec, FitOptions{Method: "ML", Quick: true, Init: warmInit(from, spec)})
+			}
+			if err != nil {
+				fit, err = FitARIMA(y, spec, FitOptions{Method: method, Quick: true})
+			}
 			if err == nil && rootsOK(fit) {
 				ic = fit.AICc
 				if approx {
@@ -107,8 +119,7 @@ func AutoARIMA(y []float64, period int, o AutoOptions) (*ARIMAFit, error) {
 	if allowConst {
 		starts = append(starts, key{0, 0, 0, 0, false})
 	}
-	best := starts[0]
-	bestIC := math.Inf(1)
+	best = starts[0]
 	for _, k := range starts {
 		if ic := try(k); ic < bestIC {
 			best, bestIC = k, ic
@@ -193,6 +204,27 @@ func AutoARIMA(y []float64, period int, o AutoOptions) (*ARIMAFit, error) {
 		}
 	}
 	return nil, errors.New("no ARIMA model could be fitted")
+}
+
+// warmInit maps a fitted model's coefficients onto another specification by name (ar1, ma1,
+// sar1, sma1, the constant), new coefficients at zero.
+func warmInit(from *ARIMAFit, to ARIMASpec) []float64 {
+	have := map[string]float64{}
+	for i, n := range from.CoefNames {
+		v := from.Coef[i]
+		if n == "intercept" || n == "drift" {
+			n = "const"
+		}
+		have[n] = v
+	}
+	var out []float64
+	for _, n := range coefNames(to) {
+		if n == "intercept" || n == "drift" {
+			n = "const"
+		}
+		out = append(out, have[n])
+	}
+	return out
 }
 
 // cssIC is auto.arima's information criterion for CSS fits: nstar·log σ² + 2k with the AICc
