@@ -200,13 +200,29 @@ func Evaluate(ctx context.Context, rules []Rule, in Inputs) ([]Alert, error) {
 			byKey[a.Key] = a
 		}
 	}
-	out := make([]Alert, 0, len(byKey))
+	// One alert per metric, subject and period: when several bands of a metric fire (reserve
+	// below 3 and below 6 months) only the most severe is raised.
+	metric := map[string]string{}
+	for _, r := range rules {
+		metric[r.ID] = r.Metric
+	}
+	top := map[string]Alert{}
 	for _, a := range byKey {
+		k := metric[a.Rule] + "|" + a.Subject + "|" + a.Period
+		if cur, ok := top[k]; !ok || severityRank[a.Severity] > severityRank[cur.Severity] ||
+			(severityRank[a.Severity] == severityRank[cur.Severity] && a.Key < cur.Key) {
+			top[k] = a
+		}
+	}
+	out := make([]Alert, 0, len(top))
+	for _, a := range top {
 		out = append(out, a)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
+
+var severityRank = map[string]int{"info": 1, "yellow": 2, "red": 3}
 
 // latestBook returns each fund's book for the as-of month (the last one when AsOf is empty).
 func latestBooks(in Inputs) map[string]BookMonth {

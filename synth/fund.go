@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/valyala/fastjson"
 )
@@ -33,9 +34,17 @@ var fundAssumptions = map[string]struct {
 }
 
 // WriteFundLedger reads the settlements and persons already written to dir and writes a
-// plausible fund ledger for them. It reads the output files rather than the generator's state
-// so that it stays independent of how the encounters are made.
-func WriteFundLedger(dir string) error {
+// plausible fund ledger for them, for the months simulated (from cfg.Start, default 2024-01,
+// for cfg.Months): stays discharged after the window belong to months the region did not
+// simulate in full. It reads the output files rather than the generator's state so that it
+// stays independent of how the encounters are made.
+func WriteFundLedger(dir string, cfg Config) error {
+	start := cfg.Start
+	if start.IsZero() {
+		start = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	first := start.Format("2006-01")
+	last := start.AddDate(0, max(cfg.Months, 1)-1, 0).Format("2006-01")
 	spend, err := fundSpending(filepath.Join(dir, SettlementsFile))
 	if err != nil {
 		return err
@@ -53,7 +62,12 @@ func WriteFundLedger(dir string) error {
 		}
 		var periods []string
 		for p := range months {
-			periods = append(periods, p)
+			if p >= first && p <= last {
+				periods = append(periods, p)
+			}
+		}
+		if len(periods) == 0 {
+			continue
 		}
 		sort.Strings(periods)
 		// Fill gaps so that the ledger has every month from the first to the last.

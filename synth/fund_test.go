@@ -17,10 +17,11 @@ func TestWriteFundLedger(t *testing.T) {
 	docs := `{"setlinfo":{"setl_id":"S1","insutype":"310","dscg_time":"2024-01-10 10:00:00","hifp_payamt":1000.50}}
 {"setlinfo":{"setl_id":"S2","insutype":"390","dscg_time":"2024-01-11 10:00:00","hifp_payamt":300}}
 {"setlinfo":{"setl_id":"S3","insutype":"310","dscg_time":"2024-03-02 10:00:00","hifp_payamt":999.50}}
+{"setlinfo":{"setl_id":"S4","insutype":"310","dscg_time":"2024-04-02 10:00:00","hifp_payamt":5}}
 `
 	os.WriteFile(filepath.Join(dir, SettlementsFile), []byte(docs), 0o644)
 	os.WriteFile(filepath.Join(dir, PersonsFile), []byte("psn_no,certno,name,sex,birth_date,insutype\nP1,,,1,1960-01-01,310\nP2,,,2,1970-01-01,390\nP3,,,2,1970-01-01,390\n"), 0o644)
-	if err := WriteFundLedger(dir); err != nil {
+	if err := WriteFundLedger(dir, Config{Months: 3}); err != nil {
 		t.Fatal(err)
 	}
 	f, _ := os.Open(filepath.Join(dir, FundFile))

@@ -57,7 +57,7 @@ func synthesise(ctx context.Context, e *env, cfg synth.Config, quiet bool) (synt
 	}
 	sum, err := synth.Run(ctx, cfg)
 	if err == nil {
-		err = synth.WriteFundLedger(cfg.Out) // the fund ledger (docs/formats.md) for the books
+		err = synth.WriteFundLedger(cfg.Out, cfg) // the fund ledger (docs/formats.md) for the books
 	}
 	prog.done()
 	return sum, time.Since(start).Seconds(), err
