@@ -298,6 +298,16 @@ func runMonitorForecast(ctx context.Context, e *env, args []string) error {
 
 // monitorInputs gathers what the alert rules look at from the store.
 func monitorInputs(ctx context.Context, st *sqlite.Store, scheme, asOf string) (monitor.Inputs, error) {
+	if asOf == "" {
+		// Evaluate the last complete month, not a trailing month of late discharges.
+		m, err := st.LastCompleteMonth(ctx)
+		if err != nil {
+			return monitor.Inputs{}, err
+		}
+		if m != (forecast.Month{}) {
+			asOf = m.String()
+		}
+	}
 	in := monitor.Inputs{AsOf: asOf}
 	ledger, err := st.Ledger(ctx)
 	if err != nil {
@@ -329,7 +339,7 @@ func runMonitorRun(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "data directory (default $YIBAO_DB or ./yibao-data)")
 	rulesPath := fs.String("rules", "", "alert rules JSON (default: the built-in rules; yibao alerts rules prints them)")
 	scheme := fs.String("scheme", demoSchemeID, "DRG scheme id")
-	asOf := fs.String("as-of", "", "evaluate as of this month (default: the latest month in the data)")
+	asOf := fs.String("as-of", "", "evaluate as of this month (default: the last complete month of settlements)")
 	hook := fs.String("webhook", "", "deliver new (and earlier undelivered) alerts to this URL")
 	secretEnv := fs.String("webhook-secret-env", "YIBAO_WEBHOOK_SECRET", "environment variable holding the webhook's HMAC secret")
 	asJSON := fs.Bool("json", false, "print the outcome as JSON")

@@ -162,16 +162,20 @@ func (s *Store) MonthlySeries(ctx context.Context, by, measure, scheme string) (
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Every series runs to the last month in the data: a DRG without cases in the latest
-	// months had zero admissions then, not missing ones.
-	var end forecast.Month
-	for _, ps := range pts {
-		if m := ps[len(ps)-1].m; m.Index() > end.Index() {
-			end = m
-		}
+	// Every series runs to the last complete month in the data: a DRG without cases in the
+	// latest months had zero admissions then, not missing ones.
+	end, err := s.LastCompleteMonth(ctx)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string]forecast.Series{}
 	for k, ps := range pts {
+		for len(ps) > 0 && ps[len(ps)-1].m.Index() > end.Index() {
+			ps = ps[:len(ps)-1]
+		}
+		if len(ps) == 0 {
+			continue
+		}
 		first, last := ps[0].m, end
 		vals := make([]float64, last.Index()-first.Index()+1)
 		have := make([]bool, len(vals))
@@ -189,6 +193,45 @@ func (s *Store) MonthlySeries(ctx context.Context, by, measure, scheme string) (
 		out[k] = forecast.Series{Start: first, Values: vals}
 	}
 	return out, nil
+}
+
+// LastCompleteMonth is the last month of settlements that looks complete: trailing months
+// with fewer than half the median monthly settlements of the 12 months before are taken to
+// be incomplete (stays discharged after the data was extracted, late submissions) and left
+// out of forecasts, where a half-empty last month would read as a collapse.
+func (s *Store) LastCompleteMonth(ctx context.Context) (forecast.Month, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+monthExpr+` AS m, count(*) FROM settlements s
+		WHERE s.current = 1 AND m IS NOT NULL GROUP BY 1 ORDER BY 1`)
+	if err != nil {
+		return forecast.Month{}, err
+	}
+	defer rows.Close()
+	var months []forecast.Month
+	var counts []int
+	for rows.Next() {
+		var p string
+		var n int
+		if err := rows.Scan(&p, &n); err != nil {
+			return forecast.Month{}, err
+		}
+		if m, err := forecast.ParseMonth(p); err == nil {
+			months = append(months, m)
+			counts = append(counts, n)
+		}
+	}
+	if err := rows.Err(); err != nil || len(months) == 0 {
+		return forecast.Month{}, err
+	}
+	end := len(months) - 1
+	for end > 0 {
+		prev := append([]int(nil), counts[max(0, end-12):end]...)
+		sort.Ints(prev)
+		if float64(counts[end]) >= 0.5*float64(prev[len(prev)/2]) {
+			break
+		}
+		end--
+	}
+	return months[end], nil
 }
 
 // DRGCaseCosts returns every grouped inpatient case's total cost by DRG and month.
