@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -10,6 +11,14 @@ import (
 // CrossSettlement runs the detectors that need a person's history: split admission,
 // overlapping stays and frequent admission. stays may come in any order and mix persons.
 func (kb *KB) CrossSettlement(stays []Stay) []Finding {
+	out, _ := kb.CrossSettlementContext(context.Background(), stays)
+	return out
+}
+
+// CrossSettlementContext is CrossSettlement that stops when ctx ends. Each person's stays
+// are sorted once and swept once (O(n log n) per person, not O(n²)), so that a request
+// carrying one person's whole history stays cheap.
+func (kb *KB) CrossSettlementContext(ctx context.Context, stays []Stay) ([]Finding, error) {
 	by := map[string][]Stay{}
 	for _, s := range stays {
 		if s.Person != "" {
@@ -24,6 +33,9 @@ func (kb *KB) CrossSettlement(stays []Stay) []Finding {
 	d := kb.Detectors
 	var out []Finding
 	for _, p := range persons {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		h := by[p]
 		sort.SliceStable(h, func(i, j int) bool {
 			if !h[i].Admission.Equal(h[j].Admission) {
@@ -31,13 +43,23 @@ func (kb *KB) CrossSettlement(stays []Stay) []Finding {
 			}
 			return h[i].SetlID < h[j].SetlID
 		})
+		window := time.Duration(d.FrequentWindowDays) * 24 * time.Hour
+		latest := -1        // the earlier stay discharged last: b overlaps some earlier stay iff it overlaps this one
+		var unplanned []int // unplanned stays admitted within the window before the current one
+		head := 0           // first live entry of unplanned
 		for i, b := range h {
-			for _, a := range h[:i] {
-				if b.Admission.Before(a.Discharge) {
-					out = append(out, stayFinding(b, "OVL-001", fmt.Sprintf("入院时间 %s 早于同一参保人在 %s 的住院（%s）出院时间 %s，住院期间重叠",
-						b.Admission.Format("2006-01-02 15:04"), a.Hospital, a.SetlID, a.Discharge.Format("2006-01-02 15:04")), a.SetlID))
-					break
+			if i&1023 == 1023 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
 				}
+			}
+			if latest >= 0 && b.Admission.Before(h[latest].Discharge) {
+				a := h[latest]
+				out = append(out, stayFinding(b, "OVL-001", fmt.Sprintf("入院时间 %s 早于同一参保人在 %s 的住院（%s）出院时间 %s，住院期间重叠",
+					b.Admission.Format("2006-01-02 15:04"), a.Hospital, a.SetlID, a.Discharge.Format("2006-01-02 15:04")), a.SetlID))
+			}
+			if latest < 0 || b.Discharge.After(h[latest].Discharge) {
+				latest = i
 			}
 			if i > 0 {
 				a := h[i-1]
@@ -48,20 +70,17 @@ func (kb *KB) CrossSettlement(stays []Stay) []Finding {
 				}
 			}
 			if !b.Planned {
-				n := 0
-				window := time.Duration(d.FrequentWindowDays) * 24 * time.Hour
-				for _, a := range h[:i+1] {
-					if !a.Planned && !a.Admission.After(b.Admission) && b.Admission.Sub(a.Admission) < window {
-						n++
-					}
+				unplanned = append(unplanned, i)
+				for head < len(unplanned) && b.Admission.Sub(h[unplanned[head]].Admission) >= window {
+					head++
 				}
-				if n > d.FrequentMax {
+				if n := len(unplanned) - head; n > d.FrequentMax {
 					out = append(out, stayFinding(b, "FRQ-001", fmt.Sprintf("%d 天内第 %d 次非计划住院，超过 %d 次", d.FrequentWindowDays, n, d.FrequentMax)))
 				}
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // ExcessiveLOS flags stays longer than factor × the mean stay of their group (the other

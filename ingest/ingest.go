@@ -31,7 +31,31 @@ const (
 	Loaded     Outcome = iota // first version of this setl_id
 	NewVersion                // same setl_id, changed content: stored as the new current version
 	Duplicate                 // identical to the current version: nothing written
+	// RefusedOtherHospital: the setl_id belongs to another hospital's settlement; the
+	// document is recorded, not stored as a version (identity includes the hospital).
+	RefusedOtherHospital
+	// RefusedOlder: the document repeats an earlier version or was settled before the
+	// current one; versions only move forward.
+	RefusedOlder
+	outcomes // number of outcomes
 )
+
+// String is the outcome's stable code.
+func (o Outcome) String() string {
+	switch o {
+	case Loaded:
+		return "loaded"
+	case NewVersion:
+		return "new_version"
+	case Duplicate:
+		return "duplicate"
+	case RefusedOtherHospital:
+		return "other_hospital"
+	case RefusedOlder:
+		return "older_version"
+	}
+	return fmt.Sprintf("outcome(%d)", uint8(o))
+}
 
 // Sink stores what ingest produced. PutSettlements must treat the slice in order (a later
 // element with the same setl_id is a later version) and store each settlement whole or not
@@ -68,6 +92,7 @@ type Summary struct {
 	Loaded            int `json:"loaded"`
 	NewVersions       int `json:"new_versions"`
 	Duplicates        int `json:"duplicates"`
+	Refused           int `json:"refused"` // versions refused: another hospital's setl_id, or older than the current
 	Rejected          int `json:"rejected"`
 	Hospitals         int `json:"hospitals"`
 	HospitalsRejected int `json:"hospitals_rejected"`
@@ -481,7 +506,7 @@ func (r *run) jsonFile(path string) error {
 
 	pending := map[int]*work{}
 	next := 0
-	out := newSettlementSink(r)
+	out := newSettlementSink(r, path)
 	var storeErr error
 	fail := func(err error) {
 		if storeErr == nil {
@@ -577,17 +602,19 @@ func (w *worker) finish(d *parsedDoc, original func() json.RawMessage) result {
 // own writes the batches, so that parsing goes on while SQLite commits.
 type settlementSink struct {
 	r       *run
+	path    string // the file, for refusals in the rejects file
 	batch   []*yibao.Settlement
 	batches chan []*yibao.Settlement
 	done    chan struct{}
 	err     error // set by the writer; read after done or via failed
 	failed  chan struct{}
-	counts  [3]int // by Outcome, written by the writer
+	counts  [outcomes]int // by Outcome, written by the writer
+	refused []refusal     // written by the writer, reported after it finished
 	closed  bool
 }
 
-func newSettlementSink(r *run) *settlementSink {
-	b := &settlementSink{r: r, batches: make(chan []*yibao.Settlement, 2), done: make(chan struct{}), failed: make(chan struct{})}
+func newSettlementSink(r *run, path string) *settlementSink {
+	b := &settlementSink{r: r, path: path, batches: make(chan []*yibao.Settlement, 2), done: make(chan struct{}), failed: make(chan struct{})}
 	go b.write()
 	return b
 }
@@ -604,8 +631,11 @@ func (b *settlementSink) write() {
 			close(b.failed)
 			continue
 		}
-		for _, o := range outs {
+		for i, o := range outs {
 			b.counts[o]++
+			if o == RefusedOtherHospital || o == RefusedOlder {
+				b.refused = append(b.refused, refusal{setlID: batch[i].ID, hospital: batch[i].Hospital, outcome: o})
+			}
 		}
 	}
 }
@@ -641,7 +671,30 @@ func (b *settlementSink) close() error {
 	b.r.sum.Loaded += b.counts[Loaded]
 	b.r.sum.NewVersions += b.counts[NewVersion]
 	b.r.sum.Duplicates += b.counts[Duplicate]
+	b.r.sum.Refused += b.counts[RefusedOtherHospital] + b.counts[RefusedOlder]
+	for _, f := range b.refused {
+		if err := b.r.reject(b.path, 0, f.setlID, []Problem{f.problem()}, nil); err != nil && b.err == nil {
+			b.err = err
+		}
+	}
 	return b.err
+}
+
+// refusal is a version the store would not make current.
+type refusal struct {
+	setlID, hospital string
+	outcome          Outcome
+}
+
+func (f refusal) problem() Problem {
+	if f.outcome == RefusedOtherHospital {
+		return Problem{Field: "setlinfo.setl_id", Code: f.outcome.String(),
+			EN: "this setl_id belongs to another institution's settlement; a hospital cannot replace it",
+			ZH: "该结算ID属于另一机构的结算，不能被替换"}
+	}
+	return Problem{Field: "setlinfo.setl_end_date", Code: f.outcome.String(),
+		EN: "older than the current version (an earlier version again, or an earlier setl_end_date); not made current",
+		ZH: "早于当前版本（重复提交旧版本或结算结束日期更早），未作为当前版本"}
 }
 
 // csvPair ingests settlements.csv with its fees.csv. Fee rows are grouped by setl_id in
@@ -680,7 +733,7 @@ func (r *run) csvPair(path, feesPath string) error {
 	}
 	defer f.Close()
 	w := newWorker(r.opt.Pseudonymiser, r.opt.Tolerate)
-	out := newSettlementSink(r)
+	out := newSettlementSink(r, path)
 	defer out.close() // on early return; the normal path closes below
 	used := map[string]bool{}
 	for n := 1; ; n++ {

@@ -13,15 +13,19 @@ import (
 	"time"
 
 	"github.com/yibao-dev/yibao/audit"
+	"github.com/yibao-dev/yibao/hisauth"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
 // Store is what the server needs of the store.
 type Store interface {
 	PutJudgements(ctx context.Context, js []sqlite.Judgement) error
-	PutFeedback(ctx context.Context, jrID, kind, text string) error
+	PutFeedback(ctx context.Context, jrID, hospital, kind, text string) error
 	PersonStays(ctx context.Context, person string) ([]sqlite.StayRow, error)
 	HospitalLevels(ctx context.Context) (map[string]int, error)
+	HISCredential(ctx context.Context, keyID string) (sqlite.HISCredential, error)
+	LogHISCall(ctx context.Context, c sqlite.HISCall) (int64, error)
+	FinishHISCall(ctx context.Context, id int64, outcome string, patients, results int, elapsed time.Duration) error
 }
 
 // ErrNoJudgement is the store's answer for an unknown jr_id.
@@ -33,6 +37,8 @@ type Server struct {
 	kb           *audit.KB
 	pseudonymise func(psnNo string) string // ingest's, so that the store's history matches
 	log          *log.Logger
+	sealer       *hisauth.Sealer // opens HIS credentials; nil: the online audit refuses every call
+	hisRate      *rateLimiter    // per HIS credential, and refusal logging per address
 
 	mu        sync.Mutex
 	levelMap  map[string]int
@@ -55,6 +61,7 @@ type Config struct {
 	KB           *audit.KB                 // nil disables the audit interfaces
 	Pseudonymise func(psnNo string) string // required: personal numbers never reach the store in clear
 	Log          *log.Logger
+	HISSealer    *hisauth.Sealer // opens the HIS credentials that sign 3101/3102/3103 (docs/security.md)
 
 	// The cockpit (all optional).
 	Cockpit       *sqlite.Store
@@ -71,7 +78,8 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = log.Default()
 	}
-	return &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, cockpit: c.Cockpit, scheme: c.Scheme,
+	return &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000),
+		cockpit: c.Cockpit, scheme: c.Scheme,
 		reports: c.Reports, scenarios: c.Scenarios, simulate: c.Simulate, monthlyBudget: c.MonthlyBudget, calendar: c.Calendar,
 		limit: &limiter{failures: map[string][]time.Time{}}, cache: &cache{m: map[string]any{}}}
 }

@@ -66,7 +66,8 @@ func commands() []command {
 		{"appeal", "appeals (申诉与复核) against adjustments and findings: file, decide, list", runAppeal},
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
-		{"user", "cockpit accounts: add, passwd, list", runUser},
+		{"user", "cockpit accounts: add, passwd, list, disable, enable, delete, role, unlock", runUser},
+		{"his", "HIS credentials for the online audit (3101/3102/3103): add, rotate, revoke, list, calls", runHIS},
 	}
 }
 
