@@ -28,7 +28,7 @@ func FuzzJSONDocuments(f *testing.F) {
 			if err != nil && err != errTruncated {
 				return
 			}
-			res := w.processJSON(rec, err == errTruncated)
+			res := w.processJSON(rec, 0, err == errTruncated)
 			if res.s == nil && len(res.reasons) == 0 {
 				t.Fatalf("record %q neither loaded nor given a reason", rec)
 			}

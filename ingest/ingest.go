@@ -5,7 +5,10 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +16,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -379,31 +381,71 @@ func maskRow(row map[string]string) {
 	}
 }
 
-var personalJSON = regexp.MustCompile(`"(psn_name|psn_no|certno)"\s*:\s*("(?:[^"\\]|\\.)*"|[0-9]+)`)
+// personalKeys are the fields of a settlement document that identify a person
+// (../shared/formats/settlement.md): never written anywhere in clear.
+var personalKeys = map[string]bool{"psn_no": true, "certno": true, "psn_name": true}
 
-// maskJSON returns the document with personal identifiers masked. An unparseable record is
-// returned as a JSON string, masked by pattern and capped at 64 KiB.
-func maskJSON(p *fastjson.Parser, raw []byte) json.RawMessage {
-	v, err := p.ParseBytes(raw)
-	if err == nil && v.Type() == fastjson.TypeObject {
-		if s := v.Get("setlinfo"); s != nil && s.Type() == fastjson.TypeObject {
-			o, _ := s.Object()
-			o.Del("psn_name")
-			var a fastjson.Arena
-			for _, k := range []string{"psn_no", "certno"} {
-				if o.Get(k) != nil {
-					o.Set(k, a.NewString("***"))
+// Unparsed stands in the rejects file for a record that could not be read as a settlement
+// document: where it is and a hash to find it by, but none of its bytes, which may hold
+// personal data in a shape the masking cannot see (issue 10 finding 7).
+type Unparsed struct {
+	Unparsed bool     `json:"unparsed"`
+	Bytes    [2]int64 `json:"bytes"` // [start, end) offsets in the file
+	SHA256   string   `json:"sha256"`
+}
+
+// maskJSON returns what the rejects file keeps of a rejected record. A document of the
+// expected shape (an object whose setlinfo is an object) is kept with every personal field
+// masked, at any depth, whatever escapes spell its key (a duplicate key decodes to one
+// masked value). Anything else keeps only its byte range and SHA-256.
+func maskJSON(raw []byte, offset int64) json.RawMessage {
+	unparsed := func() json.RawMessage {
+		sum := sha256.Sum256(raw)
+		b, _ := json.Marshal(Unparsed{Unparsed: true, Bytes: [2]int64{offset, offset + int64(len(raw))}, SHA256: hex.EncodeToString(sum[:])})
+		return b
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return unparsed()
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return unparsed()
+	}
+	if _, ok := doc["setlinfo"].(map[string]any); !ok {
+		return unparsed()
+	}
+	maskValue(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return unparsed()
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+func maskValue(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if personalKeys[strings.ToLower(strings.TrimSpace(k))] {
+				if k == "psn_name" {
+					delete(x, k)
+				} else {
+					x[k] = "***"
 				}
+				continue
 			}
+			maskValue(e)
 		}
-		return v.MarshalTo(nil)
+	case []any:
+		for _, e := range x {
+			maskValue(e)
+		}
 	}
-	text := personalJSON.ReplaceAll(raw, []byte(`"$1":"***"`))
-	if len(text) > 64<<10 {
-		text = append(text[:64<<10], "…"...)
-	}
-	b, _ := json.Marshal(strings.ToValidUTF8(string(text), "\uFFFD"))
-	return b
 }
 
 // work is a chunk of records for the parallel workers, tagged for reordering.
@@ -411,7 +453,8 @@ type work struct {
 	seq   int
 	first int // record number of recs[0]
 	recs  [][]byte
-	trunc bool // the last record was cut off by the end of the file
+	offs  []int64 // stream offset of each record
+	trunc bool    // the last record was cut off by the end of the file
 	slab  []byte
 	out   []result
 }
@@ -442,7 +485,7 @@ func (r *run) jsonFile(path string) error {
 			for job := range in {
 				job.out = make([]result, len(job.recs))
 				for i, rec := range job.recs {
-					job.out[i] = w.processJSON(rec, job.trunc && i == len(job.recs)-1)
+					job.out[i] = w.processJSON(rec, job.offs[i], job.trunc && i == len(job.recs)-1)
 				}
 				done <- job
 			}
@@ -490,6 +533,7 @@ func (r *run) jsonFile(path string) error {
 			start := len(job.slab)
 			job.slab = append(job.slab, rec...)
 			job.recs = append(job.recs, job.slab[start:len(job.slab):len(job.slab)])
+			job.offs = append(job.offs, sp.RecordStart())
 			if errors.Is(err, errTruncated) {
 				job.trunc = true
 				break
@@ -558,7 +602,6 @@ type worker struct {
 	parser   fastjson.Parser
 	scratch  *parseScratch
 	tolerate map[string]bool
-	mask     fastjson.Parser
 	ps       *Pseudonymiser
 	h        hash.Hash
 }
@@ -567,12 +610,12 @@ func newWorker(p *Pseudonymiser, tolerate map[string]bool) *worker {
 	return &worker{ps: p, h: p.hasher(), scratch: &parseScratch{}, tolerate: tolerate}
 }
 
-func (w *worker) processJSON(raw []byte, truncated bool) result {
+func (w *worker) processJSON(raw []byte, offset int64, truncated bool) result {
 	d := parseJSONDocument(&w.parser, w.scratch, raw)
 	if truncated {
 		d.ps = problems{{Field: "", Code: "truncated", EN: errTruncated.Error(), ZH: "输入意外结束：文档被截断"}}
 	}
-	return w.finish(d, func() json.RawMessage { return maskJSON(&w.mask, raw) })
+	return w.finish(d, func() json.RawMessage { return maskJSON(raw, offset) })
 }
 
 // finish validates, and either pseudonymises a good record or describes a bad one.
