@@ -1,5 +1,7 @@
 package yibao
 
+import "fmt"
+
 // MaxIDLen bounds identifiers and codes (local choice: the national ids are 20–30
 // characters; 64 leaves room without letting one field carry a payload).
 const MaxIDLen = 64
@@ -24,4 +26,14 @@ func ValidID(s string) bool {
 		}
 	}
 	return true
+}
+
+// FileName is code+ext as the name of a file inside a directory, or an error when code is
+// not a ValidID: codes from data become file names (a report per hospital) and must never
+// name another directory ("../../tmp/x") or a hidden file.
+func FileName(code, ext string) (string, error) {
+	if !ValidID(code) {
+		return "", fmt.Errorf("code %q cannot be a file name: 1–%d characters of %s, not starting with a dot", code, MaxIDLen, IDCharset)
+	}
+	return code + ext, nil
 }

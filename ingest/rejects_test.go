@@ -2,8 +2,8 @@ package ingest
 
 import (
 	"crypto/sha256"
-	"encoding/json"
 	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -53,7 +53,6 @@ func TestRejectsHoldNoPersonalData(t *testing.T) {
 		})
 	}
 }
-
 
 // Issue 10 findings 1 and 5: ids outside the documented character set are rejected at
 // ingest, naming the field and the reason.

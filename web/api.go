@@ -12,18 +12,27 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/evaluate"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
-// cache keeps computed summaries until the next state change, so that pages stay fast.
+// cache keeps computed summaries until the store changes (its change counter, which CLI
+// runs move too) or the server changes state itself, so that pages stay fast and never
+// stale. It holds at most maxCacheEntries summaries.
 type cache struct {
-	mu sync.Mutex
-	m  map[string]any
+	mu      sync.Mutex
+	m       map[string]any
+	version func(context.Context) (int64, error) // nil: no store to watch
+	seen    int64
+	checked time.Time
 }
+
+const maxCacheEntries = 256
 
 func (c *cache) get(key string, compute func() (any, error)) (any, error) {
 	c.mu.Lock()
+	c.refresh()
 	if v, ok := c.m[key]; ok {
 		c.mu.Unlock()
 		return v, nil
@@ -34,9 +43,27 @@ func (c *cache) get(key string, compute func() (any, error)) (any, error) {
 		return nil, err
 	}
 	c.mu.Lock()
+	if len(c.m) >= maxCacheEntries {
+		c.m = map[string]any{}
+	}
 	c.m[key] = v
 	c.mu.Unlock()
 	return v, nil
+}
+
+// refresh drops everything when the store's change counter moved; it asks the store at
+// most once a second. Called with mu held.
+func (c *cache) refresh() {
+	if c.version == nil || time.Since(c.checked) < time.Second {
+		return
+	}
+	c.checked = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if n, err := c.version(ctx); err == nil && n != c.seen {
+		c.seen = n
+		c.m = map[string]any{}
+	}
 }
 
 func (c *cache) clear() {
@@ -296,11 +323,12 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
-	if !visible(r, code) || s.reports == "" || strings.ContainsAny(code, "/\\.") {
+	name, err := yibao.FileName(code, ".html")
+	if !visible(r, code) || s.reports == "" || err != nil {
 		notFound(w)
 		return
 	}
-	b, err := os.ReadFile(filepath.Join(s.reports, code+".html"))
+	b, err := os.ReadFile(filepath.Join(s.reports, name))
 	if err != nil {
 		notFound(w)
 		return
@@ -485,6 +513,9 @@ func (s *Server) handleFileAppeal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := s.calendar.FileAppeal(evaluate.Appeal{Hospital: p.Hospital, Target: in.Target, Reason: in.Reason, Published: pub, Filed: time.Now().UTC()})
+	if err == nil {
+		err = s.refileAllowed(r.Context(), a)
+	}
 	if err != nil {
 		apiError(w, http.StatusUnprocessableEntity, "申诉未受理："+err.Error(), err.Error())
 		return
@@ -553,11 +584,15 @@ func (s *Server) handleSimulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.URL.Query().Get("scenario")
-	if s.simulate == nil || name == "" || strings.ContainsAny(name, "/\\") {
+	file, err := yibao.FileName(name, ".json")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(s.scenarios, file))
+	}
+	if s.simulate == nil || err != nil { // an unknown scenario is not found, not a server error
 		notFound(w)
 		return
 	}
 	s.serveJSON(w, r, "simulate:"+name, func() (any, error) {
-		return s.simulate(r.Context(), filepath.Join(s.scenarios, name+".json"))
+		return s.simulate(r.Context(), filepath.Join(s.scenarios, file))
 	})
 }

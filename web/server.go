@@ -15,6 +15,7 @@ import (
 	"github.com/yibao-dev/yibao/audit"
 	"github.com/yibao-dev/yibao/hisauth"
 	"github.com/yibao-dev/yibao/store/sqlite"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Store is what the server needs of the store.
@@ -51,8 +52,9 @@ type Server struct {
 	simulate      func(ctx context.Context, scenarioPath string) (any, error)
 	monthlyBudget int64 // fen, for the balance-ratio alert
 	calendar      evaluate.Calendar
-	limit         *limiter
+	limit         *loginLimiter
 	cache         *cache
+	dummyHash     []byte // compared against when the user does not exist, so that timing says nothing
 }
 
 // Config wires a Server.
@@ -78,10 +80,15 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = log.Default()
 	}
-	return &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000),
+	s := &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000),
 		cockpit: c.Cockpit, scheme: c.Scheme,
 		reports: c.Reports, scenarios: c.Scenarios, simulate: c.Simulate, monthlyBudget: c.MonthlyBudget, calendar: c.Calendar,
-		limit: &limiter{failures: map[string][]time.Time{}}, cache: &cache{m: map[string]any{}}}
+		limit: newLoginLimiter(), cache: &cache{m: map[string]any{}}}
+	if c.Cockpit != nil {
+		s.cache.version = c.Cockpit.Version
+		s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(randomToken()), bcryptCost)
+	}
+	return s
 }
 
 // Handler routes requests.
@@ -113,6 +120,9 @@ func (s *Server) Handler() http.Handler {
 			"GET /api/simulate":                s.handleSimulate,
 		} {
 			mux.HandleFunc(path, s.authed(h))
+		}
+		for path, h := range s.userRoutes() {
+			mux.HandleFunc(path, s.authed(adminOnly(h)))
 		}
 		mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 		mux.Handle("/", staticHandler())

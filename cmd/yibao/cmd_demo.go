@@ -115,7 +115,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	for _, a := range []struct{ name, role, hospital string }{{"admin", "admin", ""}, {"analyst", "analyst", ""}, {"hospital1", "hospital", hs[0].Code}} {
 		pw, _, _ := password(false)
-		hash, err := web.HashPassword(pw)
+		hash, err := web.HashPassword(pw, a.name)
 		if err != nil {
 			return err
 		}

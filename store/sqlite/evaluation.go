@@ -324,3 +324,8 @@ func (s *Store) PutTechnologyRun(ctx context.Context, period, version string, re
 	}
 	return res.LastInsertId()
 }
+
+// AppealsOn lists a hospital's appeals on one target, newest first (for the refiling rule).
+func (s *Store) AppealsOn(ctx context.Context, hospital, target string) ([]AppealRow, error) {
+	return s.appeals(ctx, `WHERE hospital = ? AND target = ?`, hospital, target)
+}
