@@ -68,6 +68,7 @@ func commands() []command {
 		{"status", "show what the store holds", runStatus},
 		{"user", "cockpit accounts: add, passwd, list, disable, enable, delete, role, unlock", runUser},
 		{"his", "HIS credentials for the online audit (3101/3102/3103): add, rotate, revoke, list, calls", runHIS},
+		{"value", "value-based chronic care (价值医疗): quality measures, care gaps, capitation with withhold, shared savings", runValue},
 	}
 }
 
