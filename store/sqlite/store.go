@@ -86,6 +86,12 @@ func (s *Store) Version(ctx context.Context) (int64, error) {
 	return n, err
 }
 
+// bump moves the change counter once for a bulk write (see migration 0013).
+func bump(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE store_version SET n = n + 1 WHERE id = 1`)
+	return err
+}
+
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
@@ -301,6 +307,9 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 				return nil, fmt.Errorf("settlement %s hospital: %w", st.ID, err)
 			}
 		}
+	}
+	if err := bump(ctx, tx); err != nil {
+		return nil, err
 	}
 	return out, tx.Commit()
 }
