@@ -192,7 +192,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		pw = pw[:maxPasswordBytes]
 	}
 	u, err := s.cockpit.UserByName(r.Context(), in.Username)
-	exists := err == nil && ValidUsername(in.Username)
+	exists := err == nil
+	name := in.Username // the limiter's key for names that are not accounts, bounded
+	if len(name) > 64 {
+		name = name[:64]
+	}
 	if err != nil && !errors.Is(err, sqlite.ErrNotFound) {
 		apiError(w, http.StatusInternalServerError, "服务内部错误", "internal error")
 		return
@@ -203,12 +207,12 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	right := bcrypt.CompareHashAndPassword(hash, pw) == nil && exists && len(in.Password) <= maxPasswordBytes
 	if !exists {
-		if until := s.limit.unknownLocked(in.Username, now); until.After(now) {
+		if until := s.limit.unknownLocked(name, now); until.After(now) {
 			refuseLocked(w, "locked", until, now)
 			return
 		}
 		s.limit.addrFailed(host, now)
-		if until := s.limit.unknownFailed(in.Username, now); !until.IsZero() {
+		if until := s.limit.unknownFailed(name, now); !until.IsZero() {
 			refuseLocked(w, "locked", until, now)
 			return
 		}
