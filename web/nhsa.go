@@ -239,16 +239,16 @@ func clip(s string) string {
 
 func (s *Server) nhsa(r *http.Request, infno string, call *sqlite.HISCall) (any, string, error) {
 	if r.Method != http.MethodPost {
-		return nil, "", nhsaError{"请使用 POST 方法调用"}
+		return nil, "", s.deny(r, call, "bad_method", nhsaError{"请使用 POST 方法调用"})
 	}
 	var env envelope
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxRequestBytes))
 	if err := dec.Decode(&env); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, "", nhsaError{fmt.Sprintf("请求报文超过 %d MB 上限", maxRequestBytes>>20)}
+			return nil, "", s.deny(r, call, "too_large", nhsaError{fmt.Sprintf("请求报文超过 %d MB 上限", maxRequestBytes>>20)})
 		}
-		return nil, "", nhsaError{"请求报文不是有效的 JSON：" + jsonProblem(err)}
+		return nil, "", s.deny(r, call, "bad_json", nhsaError{"请求报文不是有效的 JSON：" + jsonProblem(err)})
 	}
 	call.MsgID, call.Hospital = clip(env.MsgID), clip(env.FixmedinsCode)
 	for _, f := range []struct{ name, v string }{{"infno", env.Infno}, {"msgid", env.MsgID}, {"fixmedins_code", env.FixmedinsCode},
