@@ -300,7 +300,7 @@ func (s *Server) nhsa(r *http.Request, infno string, call *sqlite.HISCall) (any,
 	var results []result
 	var judgements []Judgement
 	for pi, p := range data.Patients {
-		rs, js, err := s.auditPatient(r.Context(), env, cred.Hospital, p, ruleFilter)
+		rs, js, err := s.auditPatient(r.Context(), env, cred, p, ruleFilter)
 		if err != nil {
 			if ctxErr := r.Context().Err(); ctxErr != nil {
 				return nil, env.MsgID, ctxErr
@@ -566,7 +566,8 @@ func (s *Server) settlementOf(p patientDTO, e encounterDTO, fallbackHospital str
 // encounter must be the caller's; history of other institutions from the store feeds the
 // cross-settlement detectors, but the hospital is told only that "another institution" is
 // involved: the full evidence is kept for the bureau in the judgement.
-func (s *Server) auditPatient(ctx context.Context, env envelope, caller string, p patientDTO, filter map[string]bool) ([]result, []Judgement, error) {
+func (s *Server) auditPatient(ctx context.Context, env envelope, cred sqlite.HISCredential, p patientDTO, filter map[string]bool) ([]result, []Judgement, error) {
+	caller := cred.Hospital
 	if p.PatnID == "" {
 		return nil, nil, nhsaError{"缺少 patn_id"}
 	}
@@ -628,11 +629,20 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, caller string, 
 			findings = append(findings, f)
 		}
 	}
+	// A HIS that audits many different encounters of one person in a day is probing the
+	// person's stays elsewhere (issue 10: 731 one-day encounters recovered every stay); past
+	// the limit, findings that involve another institution are no longer returned.
+	probing := len(foreign) > 0 && s.probes.tooMany(cred.KeyID+"|"+current.Patient.Pseudonym, current.ID, time.Now())
 	var results []result
 	var js []Judgement
 	taskID := newID()
 	for _, f := range findings {
 		if len(filter) > 0 && !filter[f.RuleID] {
+			continue
+		}
+		if probing && involves(f, foreign) {
+			s.log.Printf("nhsa: credential %s audits more than %d encounters of one person a day; finding %s on another institution's stay withheld",
+				cred.KeyID, maxEncountersPerPersonDay, f.RuleID)
 			continue
 		}
 		name := audit.Rules[f.RuleID].Name
@@ -668,18 +678,48 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, caller string, 
 	return results, js, nil
 }
 
+// involves reports whether a finding's evidence names one of the foreign stays.
+func involves(f audit.Finding, foreign map[string]bool) bool {
+	for id := range foreign {
+		if strings.Contains(f.Evidence, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxEncountersPerPersonDay bounds how many distinct encounters of one person a credential
+// may have audited against other institutions' stays in a day (local choice: a long stay
+// audited at every order entry stays one encounter; 20 covers a day's outpatient visits).
+const maxEncountersPerPersonDay = 20
+
+// probeCounter remembers, per credential and person, the encounters audited in the last day.
+type probeCounter struct{ seen *lru[map[string]bool] }
+
+func newProbeCounter() *probeCounter {
+	return &probeCounter{seen: newLRU[map[string]bool](10000, 24*time.Hour)}
+}
+
+// tooMany records an encounter and reports whether the key has gone past the limit.
+func (p *probeCounter) tooMany(key, encounter string, now time.Time) bool {
+	over := false
+	p.seen.update(key, now, func(m *map[string]bool) {
+		if *m == nil {
+			*m = map[string]bool{}
+		}
+		if len(*m) <= maxEncountersPerPersonDay { // the set stops growing once past the limit
+			(*m)[encounter] = true
+		}
+		over = len(*m) > maxEncountersPerPersonDay
+	})
+	return over
+}
+
 // hospitalEvidence is the evidence a hospital may read: a finding that involves another
 // institution's stay never names that stay, its hospital or its dates (the bureau keeps
 // the full text with the judgement).
 func hospitalEvidence(f audit.Finding, foreign map[string]bool) string {
-	involved := false
-	for id := range foreign {
-		if strings.Contains(f.Evidence, id) {
-			involved = true
-			break
-		}
-	}
-	if !involved {
+	if !involves(f, foreign) {
 		return f.Evidence
 	}
 	switch f.Category {

@@ -329,6 +329,20 @@ func TestEvidenceNamesNoOtherInstitution(t *testing.T) {
 	if !found {
 		t.Fatalf("no overlap found: %+v", r.Output.Result)
 	}
+	// Probing: past 20 encounters of one person a day, findings on another institution's
+	// stays are withheld.
+	var last reply
+	for i := 2; i <= 22; i++ {
+		last, _ = srv.call(t, "/nhsa/3101", strings.ReplaceAll(req, `"E1"`, fmt.Sprintf(`"E%d"`, i)))
+	}
+	for _, x := range last.Output.Result {
+		if x.Category == "overlapping_stay" {
+			t.Fatalf("the 22nd encounter of one person still learns of other institutions' stays: %+v", last)
+		}
+	}
+	if last.Infcode != 0 || len(last.Output.Result) == 0 {
+		t.Fatalf("the other findings should still be returned: %+v", last)
+	}
 }
 
 // manyEncounters is one patient with n encounters (issue 10 finding 3).

@@ -40,6 +40,7 @@ type Server struct {
 	log          *log.Logger
 	sealer       *hisauth.Sealer // opens HIS credentials; nil: the online audit refuses every call
 	hisRate      *rateLimiter    // per HIS credential, and refusal logging per address
+	probes       *probeCounter   // encounters of one person audited per credential and day
 
 	mu        sync.Mutex
 	levelMap  map[string]int
@@ -80,7 +81,7 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = log.Default()
 	}
-	s := &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000),
+	s := &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000), probes: newProbeCounter(),
 		cockpit: c.Cockpit, scheme: c.Scheme,
 		reports: c.Reports, scenarios: c.Scenarios, simulate: c.Simulate, monthlyBudget: c.MonthlyBudget, calendar: c.Calendar,
 		limit: newLoginLimiter(), cache: &cache{m: map[string]any{}}}
