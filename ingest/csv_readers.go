@@ -272,6 +272,10 @@ func parseHospitalRow(row map[string]string) (yibao.Hospital, problems) {
 	if h.Name == "" {
 		ps.missing("name")
 	}
+	if h.Region != "" && !yibao.ValidID(h.Region) {
+		ps.add("region", "bad_id", "%q is not an identifier: 1–%d characters of %s, not starting with a dot",
+			"%q 不是合法标识：须为 1–%d 个字符（%s），且不以点开头", truncate(h.Region), yibao.MaxIDLen, yibao.IDCharset)
+	}
 	lv := strings.TrimSpace(row["level"])
 	if h.Level = ParseLevel(lv); h.Level == 0 {
 		ps.add("level", "bad_value", "level %q is not 1, 2 or 3", "医院等级 %q 不是 1、2 或 3", truncate(lv))
