@@ -362,8 +362,8 @@ func (s *Server) authenticate(r *http.Request, infno string, env *envelope, call
 	if env.FixmedinsCode != cred.Hospital {
 		return none, s.deny(r, call, "wrong_hospital", nhsaError{"fixmedins_code 与凭证所属机构不符"})
 	}
-	if env.MsgID == "" {
-		return none, s.deny(r, call, "no_msgid", nhsaError{"缺少 msgid（报文ID，每条报文唯一）"})
+	if !yibao.ValidID(env.MsgID) {
+		return none, s.deny(r, call, "bad_msgid", nhsaError{"msgid（报文ID，每条报文唯一）缺失或含非法字符：须为 1–64 个字母、数字或 . _ -"})
 	}
 	rate := cred.RatePerMin
 	if rate <= 0 {
@@ -429,14 +429,15 @@ func checkLimits(d *auditData) error {
 			if lines > maxRequestFeeLines {
 				return nhsaError{fmt.Sprintf("费用明细合计超过每次请求 %d 条上限", maxRequestFeeLines)}
 			}
+			// Ids are stored and echoed: the ingest character set applies (docs/formats.md).
 			for _, f := range []struct{ name, v string }{{"mdtrt_id", string(e.MdtrtID)}, {"medins_id", string(e.MedinsID)}} {
-				if len(f.v) > maxEnvelopeField {
-					return nhsaError{fmt.Sprintf("%s.%s 超过 %d 个字符上限", pre, f.name, maxEnvelopeField)}
+				if f.v != "" && !yibao.ValidID(f.v) {
+					return nhsaError{fmt.Sprintf("%s.%s 须为 1–%d 个字母、数字或 . _ -", pre, f.name, yibao.MaxIDLen)}
 				}
 			}
 			for oi, o := range e.Orders {
-				if len(o.RxID) > maxEnvelopeField || len(o.Code) > maxEnvelopeField || len(o.Name) > maxTextField {
-					return nhsaError{fmt.Sprintf("%s.fsi_order_dtos[%d] 字段超过长度上限", pre, oi)}
+				if o.RxID != "" && !yibao.ValidID(string(o.RxID)) || len(o.Code) > maxEnvelopeField || len(o.Name) > maxTextField {
+					return nhsaError{fmt.Sprintf("%s.fsi_order_dtos[%d] 的 rx_id 含非法字符或字段超过长度上限", pre, oi)}
 				}
 			}
 		}

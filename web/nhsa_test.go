@@ -375,6 +375,10 @@ func TestRequestLimits(t *testing.T) {
 	if r.Infcode == 0 || !strings.Contains(r.ErrMsg, "每人 200 次上限") {
 		t.Fatalf("201 encounters: %+v", r)
 	}
+	xss := strings.ReplaceAll(request3101, `"E1"`, `"E1\"><img src=x onerror=alert(1)>"`)
+	if r, _ := srv.call(t, "/nhsa/3101", xss); r.Infcode == 0 || !strings.Contains(r.ErrMsg, "mdtrt_id") {
+		t.Fatalf("markup in mdtrt_id: %+v", r)
+	}
 	long := strings.Replace(request3101, `"msgid":"M1"`, `"msgid":"`+strings.Repeat("m", 1<<20)+`"`, 1)
 	if r, _ := post(t, srv.URL+"/nhsa/3101", srv.signed(t, "/nhsa/3101", "H32010200001", long)); r.Infcode == 0 || !strings.Contains(r.ErrMsg, "msgid") {
 		t.Fatalf("long msgid: %+v", r)
