@@ -388,7 +388,7 @@ func (s *Server) authenticate(r *http.Request, infno string, env *envelope, call
 // address, so that a flood of unsigned requests cannot grow the log without bound.
 func (s *Server) deny(r *http.Request, call *sqlite.HISCall, code string, err error) error {
 	call.Outcome = code
-	if ok, _ := s.hisRate.allow("deny|"+call.Remote, 60, 60, time.Now()); ok {
+	if ok, _ := s.denyRate.allow(call.Remote, 60, 60, time.Now()); ok {
 		if _, lerr := s.store.LogHISCall(r.Context(), *call); lerr != nil {
 			s.log.Printf("nhsa: call log: %v", lerr)
 		}

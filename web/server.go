@@ -39,7 +39,8 @@ type Server struct {
 	pseudonymise func(psnNo string) string // ingest's, so that the store's history matches
 	log          *log.Logger
 	sealer       *hisauth.Sealer // opens HIS credentials; nil: the online audit refuses every call
-	hisRate      *rateLimiter    // per HIS credential, and refusal logging per address
+	hisRate      *rateLimiter    // per HIS credential
+	denyRate     *rateLimiter    // logging of refused calls, per address
 	probes       *probeCounter   // encounters of one person audited per credential and day
 
 	mu        sync.Mutex
@@ -81,7 +82,7 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = log.Default()
 	}
-	s := &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000), probes: newProbeCounter(),
+	s := &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000), denyRate: newRateLimiter(10000), probes: newProbeCounter(),
 		cockpit: c.Cockpit, scheme: c.Scheme,
 		reports: c.Reports, scenarios: c.Scenarios, simulate: c.Simulate, monthlyBudget: c.MonthlyBudget, calendar: c.Calendar,
 		limit: newLoginLimiter(), cache: &cache{m: map[string]any{}}}
