@@ -88,6 +88,9 @@ func New(c Config) *Server {
 		limit: newLoginLimiter(), cache: &cache{m: map[string]any{}}}
 	if c.Cockpit != nil {
 		s.cache.version = c.Cockpit.Version
+		// What Warm computes now belongs to the store as it is now.
+		s.cache.seen, _ = c.Cockpit.Version(context.Background())
+		s.cache.checked = time.Now()
 		s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(randomToken()), bcryptCost)
 	}
 	return s
