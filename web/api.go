@@ -9,68 +9,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/evaluate"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
-
-// cache keeps computed summaries until the store changes (its change counter, which CLI
-// runs move too) or the server changes state itself, so that pages stay fast and never
-// stale. It holds at most maxCacheEntries summaries.
-type cache struct {
-	mu      sync.Mutex
-	m       map[string]any
-	version func(context.Context) (int64, error) // nil: no store to watch
-	seen    int64
-	checked time.Time
-}
-
-const maxCacheEntries = 256
-
-func (c *cache) get(key string, compute func() (any, error)) (any, error) {
-	c.mu.Lock()
-	c.refresh()
-	if v, ok := c.m[key]; ok {
-		c.mu.Unlock()
-		return v, nil
-	}
-	c.mu.Unlock()
-	v, err := compute()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if len(c.m) >= maxCacheEntries {
-		c.m = map[string]any{}
-	}
-	c.m[key] = v
-	c.mu.Unlock()
-	return v, nil
-}
-
-// refresh drops everything when the store's change counter moved; it asks the store at
-// most once a second. Called with mu held.
-func (c *cache) refresh() {
-	if c.version == nil || time.Since(c.checked) < time.Second {
-		return
-	}
-	c.checked = time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if n, err := c.version(ctx); err == nil && n != c.seen {
-		c.seen = n
-		c.m = map[string]any{}
-	}
-}
-
-func (c *cache) clear() {
-	c.mu.Lock()
-	c.m = map[string]any{}
-	c.mu.Unlock()
-}
 
 // scope is the hospital a request may see: "" for the bureau.
 func scope(r *http.Request) string {
@@ -323,12 +267,11 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
-	name, err := yibao.FileName(code, ".html")
-	if !visible(r, code) || s.reports == "" || err != nil {
+	if !visible(r, code) || s.reports == "" || strings.ContainsAny(code, "/\\.") {
 		notFound(w)
 		return
 	}
-	b, err := os.ReadFile(filepath.Join(s.reports, name))
+	b, err := os.ReadFile(filepath.Join(s.reports, code+".html"))
 	if err != nil {
 		notFound(w)
 		return
