@@ -200,6 +200,7 @@ var trackedTables = []tracked{
 	{kind: "judgement", table: "nhsa_judgements", ref: "X.jr_id", digest: []string{"msgid", "evidence"}},
 	{kind: "contract", table: "contracts", ref: "X.person || '/' || X.institution || '/' || X.start_date"},
 	{kind: "value_run", table: "value_runs", ref: "X.id", digest: []string{"measures", "settlement"}},
+	{kind: "dip_run", table: "dip_runs", ref: "X.id", digest: []string{"results"}},
 }
 
 // bulk is a table of run outputs too large for an entry per row: its rows are digested per
