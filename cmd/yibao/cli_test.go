@@ -121,7 +121,7 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 	}
 	params := filepath.Join(dir, "params.json")
 	os.WriteFile(params, []byte(`{"version":"t1","weights":{"min_cases":5}}`), 0o644)
-	if code, _, errs := runCLI(t, "settle", "--db", db, "--period", "2025"); code == 0 || !strings.Contains(errs, "no inpatient settlements") {
+	if code, _, errs := runCLI(t, "settle", "--db", db, "--period", "2025", "--budget", "1"); code == 0 || !strings.Contains(errs, "no inpatient settlements") {
 		t.Fatalf("settling an empty store: %d %s", code, errs)
 	}
 	for _, args := range [][]string{
@@ -164,6 +164,29 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "simulate", "--db", db, "--period", "2025", "--budget", "1", "--scenario", filepath.Join(dir, "missing.json")); code == 0 || errs == "" {
 		t.Fatal("missing scenario accepted")
+	}
+	// Special review: settle queued the cases the rules cannot price; an approval (who, why)
+	// is paid by the next settle at C / Ā × 100 points.
+	code, out, errs = runCLI(t, "review", "list", "--db", db, "--period", "2025", "--status", "pending", "--json")
+	var q struct {
+		Reviews []struct {
+			SetlID string `json:"setl_id"`
+		} `json:"reviews"`
+	}
+	if err := json.Unmarshal([]byte(out), &q); code != 0 || err != nil || len(q.Reviews) == 0 {
+		t.Fatalf("review list: %d %s %s", code, out, errs)
+	}
+	id := q.Reviews[0].SetlID
+	if code, _, errs := runCLI(t, "review", "decide", "--db", db, "--id", id, "--approve", "--by", "专家组", "--why", "病情复杂"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := runCLI(t, "settle", "--db", db, "--period", "2025", "--reference", "2024", "--budget", "2000000.00"); code != 0 {
+		t.Fatal(errs)
+	}
+	var pts int64
+	st.DB().QueryRow(`SELECT points FROM case_payments WHERE setl_id = ? ORDER BY run_id DESC LIMIT 1`, id).Scan(&pts)
+	if pts <= 0 {
+		t.Fatalf("approved case %s earned %d points", id, pts)
 	}
 
 	// Evaluation on the store: every hospital graded; budget neutrality holds exactly.
