@@ -22,6 +22,8 @@ type PayCase struct {
 	DischargeWay string // dscg_way
 	Procedures   []string
 	Month        int // discharge month 1–12, for prepayment; 0 when unknown
+	// For benefit simulations only (PatientShares): insurance type, hospital level, person.
+	Benefit *BenefitCase
 	// Special review decision: "" pending, "approved", "rejected"; DecidedPoints > 0 sets
 	// the points of an approved case (else C / Ā × 100).
 	Review        string

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yibao-dev/yibao"
 )
@@ -481,5 +482,29 @@ func TestSimulateKnobs(t *testing.T) {
 	}
 	if k := got["policy"]; k.HospitalsChanged != 2 || k.TotalDiffFen != 0 {
 		t.Errorf("policy knob %+v", k)
+	}
+}
+
+// Benefit calculator (for simulation only): employee, level 3, deductible 900, ratio 0.8,
+// ceiling 10,000 per year. Stay 1 costs 10,900: fund (10,900 − 900) × 0.8 = 8,000, patient
+// 2,900. Stay 2 costs 5,900: fund 4,000 but only 2,000 of the ceiling is left → patient
+// 3,900. Raising the ratio to 0.9 moves stay 1's patient payment by 1,900 − 2,900 = −1,000.
+func TestBenefitCalculatorGolden(t *testing.T) {
+	d := func(day int) time.Time { return time.Date(2025, 1, day, 0, 0, 0, 0, time.UTC) }
+	cur := []Benefit{{InsuType: "310", Level: 3, Deductible: 90000, Ratio: 8000, Ceiling: 1000000}}
+	cs := []BenefitCase{
+		{ID: "2", InsuType: "310", Level: 3, Person: "p", Discharge: d(9), Cost: 590000},
+		{ID: "1", InsuType: "310", Level: 3, Person: "p", Discharge: d(3), Cost: 1090000},
+	}
+	got := PatientShares(cs, cur)
+	if got[1] != 290000 || got[0] != 390000 {
+		t.Fatalf("patient shares %v", got)
+	}
+	prop := []Benefit{{InsuType: "310", Level: 3, Deductible: 90000, Ratio: 9000, Ceiling: 1000000}}
+	ch := &BenefitChange{Current: cur, Proposed: prop}
+	pc := []PayCase{{ID: "1", Cost: 1090000, PatientPaid: 300000, Benefit: &cs[1]}}
+	out, missing, _ := ch.applyBenefits(pc)
+	if missing != 0 || out[0].PatientPaid != 200000 {
+		t.Fatalf("benefit change %+v", out[0])
 	}
 }

@@ -18,6 +18,40 @@ type Scenario struct {
 	BudgetScale Ratio            `json:"budget_scale"` // multiply B (0 = unchanged)
 	Weights     map[string]Ratio `json:"weights"`      // DRG → RW override
 	WeightScale Ratio            `json:"weight_scale"` // multiply every weight (0 = unchanged)
+	// Benefits simulates a change of the benefit table: each case's patient payment moves by
+	// PatientShares(proposed) − PatientShares(current) from its actual value (clamped to
+	// [0, cost]), so that the change, not the calculator's error, is what is measured.
+	Benefits *BenefitChange `json:"benefits,omitempty"`
+}
+
+// BenefitChange is a benefit-table scenario.
+type BenefitChange struct {
+	Current  []Benefit `json:"current"`
+	Proposed []Benefit `json:"proposed"`
+}
+
+// applyBenefits returns the cases with patients' payments moved by the benefit change.
+func (b *BenefitChange) applyBenefits(cases []PayCase) ([]PayCase, int, error) {
+	bc := make([]BenefitCase, len(cases))
+	missing := 0
+	for i := range cases {
+		if cases[i].Benefit == nil {
+			missing++
+			bc[i] = BenefitCase{ID: cases[i].ID, Cost: cases[i].Cost}
+			continue
+		}
+		bc[i] = *cases[i].Benefit
+		bc[i].Cost = cases[i].Cost
+	}
+	cur, prop := PatientShares(bc, b.Current), PatientShares(bc, b.Proposed)
+	out := append([]PayCase(nil), cases...)
+	for i := range out {
+		if out[i].Benefit == nil {
+			continue
+		}
+		out[i].PatientPaid = min(max(0, out[i].PatientPaid+prop[i]-cur[i]), out[i].Cost)
+	}
+	return out, missing, nil
 }
 
 // ParseScenario reads a scenario document.
@@ -165,7 +199,13 @@ func Simulate(cases []PayCase, w *Weights, pol *Policy, budget yibao.Fen, s *Sce
 	if err != nil {
 		return nil, err
 	}
-	scen, err := Pay(cases, sw, sp, sb)
+	scases, missing := cases, 0
+	if s.Benefits != nil {
+		if scases, missing, err = s.Benefits.applyBenefits(cases); err != nil {
+			return nil, err
+		}
+	}
+	scen, err := Pay(scases, sw, sp, sb)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
@@ -216,6 +256,9 @@ func Simulate(cases []PayCase, w *Weights, pol *Policy, budget yibao.Fen, s *Sce
 	sim.ByHospital, sim.ByDRG = finish(hosp), finish(drg)
 	sim.Total.PaymentDiff = sim.Total.ScenarioPayment - sim.Total.BaselinePayment
 	sim.Total.OutlayDifference = sim.Total.ScenarioOutlay - sim.Total.BaselineOutlay
+	if missing > 0 {
+		sim.Notes = append(sim.Notes, fmt.Sprintf("benefits: %d cases carry no insurance type, level and person; their patients' payments are unchanged", missing))
+	}
 	if pol.Mode.Value == "points" && sp.Mode.Value == "points" {
 		sim.Notes = append(sim.Notes, "point mode: the hospitals' amounts always add up to B + P, so rule, weight and coefficient changes move money between hospitals; only the budget (and deductions) change the fund's total outlay")
 	}
@@ -229,17 +272,25 @@ func Simulate(cases []PayCase, w *Weights, pol *Policy, budget yibao.Fen, s *Sce
 		{"budget_scale", Scenario{Name: s.Name + ":budget", BudgetScale: s.BudgetScale}, "a budget scale of 1 changes nothing"},
 		{"weights", Scenario{Name: s.Name + ":weights", Weights: s.Weights}, "the overridden DRGs have no case in the period, or carry the weight they already had"},
 		{"weight_scale", Scenario{Name: s.Name + ":weight_scale", WeightScale: s.WeightScale}, ""},
+		{"benefits", Scenario{Name: s.Name + ":benefits", Benefits: s.Benefits}, "the benefit change moves no patient's payment on these cases (or the cases carry no insurance type, level and person)"},
 	}
 	for _, k := range knobs {
 		if (k.name == "policy" && len(s.Policy) == 0) || (k.name == "budget_scale" && s.BudgetScale == 0) ||
-			(k.name == "weights" && len(s.Weights) == 0) || (k.name == "weight_scale" && s.WeightScale == 0) {
+			(k.name == "weights" && len(s.Weights) == 0) || (k.name == "weight_scale" && s.WeightScale == 0) ||
+			(k.name == "benefits" && s.Benefits == nil) {
 			continue
 		}
 		kp, kw, kb, err := k.sc.apply(pol, w, budget)
 		if err != nil {
 			return nil, err
 		}
-		r, err := Pay(cases, kw, kp, kb)
+		kc := cases
+		if k.sc.Benefits != nil {
+			if kc, _, err = k.sc.Benefits.applyBenefits(cases); err != nil {
+				return nil, err
+			}
+		}
+		r, err := Pay(kc, kw, kp, kb)
 		if err != nil {
 			return nil, fmt.Errorf("scenario %s knob %s: %w", s.Name, k.name, err)
 		}
@@ -260,6 +311,8 @@ func Simulate(cases []PayCase, w *Weights, pol *Policy, budget yibao.Fen, s *Sce
 			e.Note = fmt.Sprintf("scaling every weight by %s cannot change payments in point mode: every case's points scale alike and PV = (B + P) / T falls by the same factor (what moves is the rounding of points to 4 decimals, or a group whose RW crosses a high-ratio band and so changes t); scale the budget instead", s.WeightScale)
 		case e.HospitalsChanged == 0:
 			e.Note = k.why
+		case k.name == "benefits" && kp.Mode.Value == "points":
+			e.Note = "patients' payments change P, so the point value and every hospital's fund payment move: the fund pays the difference in patients' payments"
 		case kp.Mode.Value == "points" && k.name != "budget_scale":
 			e.Note = "redistribution between hospitals: the total stays B + P"
 		}

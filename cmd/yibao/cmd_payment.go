@@ -183,8 +183,9 @@ func statusOf(r *sqlite.CaseRow) string {
 func caseOf(r sqlite.CaseRow, pol *payment.Policy, review sqlite.ReviewRow) payment.PayCase {
 	c := payment.PayCase{ID: r.SetlID, Row: r.Row, Hospital: r.Hospital, DRG: r.DRG, ADRG: r.ADRG, Status: statusOf(&r),
 		Cost: yibao.Fen(r.Cost), PatientPaid: yibao.Fen(max(0, r.PatientPaid)), Deduction: yibao.Fen(r.Deduction), LOS: r.LOS,
-		DischargeWay: r.Disposition, Month: int(r.Discharge.Month())}
-	if pol.Deductions.FindingAmounts == false {
+		DischargeWay: r.Disposition, Month: int(r.Discharge.Month()),
+		Benefit: &payment.BenefitCase{ID: r.SetlID, InsuType: r.InsuType, Level: r.Level, Person: r.Person, Discharge: r.Discharge}}
+	if !pol.Deductions.FindingAmounts {
 		c.Deduction = 0
 	}
 	for _, cat := range strings.Split(r.Confirmed, ",") {
