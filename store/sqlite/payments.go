@@ -33,7 +33,7 @@ type CaseRow struct {
 	DRG         string
 	Flagged     bool // a confirmed audit finding exists
 	// PatientPaid is what the patient paid per the settlement document: medfee_sumamt −
-	// hifp_payamt (docs/payment.md; other fund payments are not kept at ingest yet).
+	// hifp_payamt − other fund payments (docs/payment.md).
 	PatientPaid int64
 	Deduction   int64  // Σ amounts of confirmed findings on this version
 	Confirmed   string // categories of confirmed findings, comma-separated
@@ -51,7 +51,7 @@ func (s *Store) CaseRows(ctx context.Context, scheme string, from, to time.Time)
 		s.total_fen, s.los, s.disposition, s.dscg_dept, s.doctor, s.principal_dx, s.age, s.sex,
 		coalesce(g.status, ''), coalesce(g.outcome, ''), coalesce(g.mdc, ''), coalesce(g.adrg, ''), coalesce(g.drg, ''),
 		EXISTS (SELECT 1 FROM findings f WHERE f.settlement_row = s.id AND f.status = 'confirmed'),
-		s.total_fen - s.fund_fen,
+		s.total_fen - s.fund_fen - s.other_fund_fen,
 		coalesce((SELECT sum(f.amount_fen) FROM findings f WHERE f.settlement_row = s.id AND f.status = 'confirmed'), 0),
 		coalesce((SELECT group_concat(DISTINCT f.category) FROM findings f WHERE f.settlement_row = s.id AND f.status = 'confirmed'), '')
 		FROM settlements s
