@@ -53,7 +53,7 @@ const (
 
 // PricedCase is a case with its points and money.
 type PricedCase struct {
-	PayCase
+	*PayCase // the input case (not copied: a million cases are priced in place)
 	Kind      string
 	Reason    string // special-review reason, "" when none
 	HasRatio  bool
@@ -183,7 +183,7 @@ func (pr *pricer) reviewReason(c *PayCase) (string, *Weight) {
 
 // price computes a case's points (docs/payment.md, Points of a case). Money comes later.
 func (pr *pricer) price(c *PayCase) (PricedCase, error) {
-	out := PricedCase{PayCase: *c, K: RatioOne, Earns: true}
+	out := PricedCase{PayCase: c, K: RatioOne, Earns: true}
 	switch c.Status {
 	case StatusGrouped, StatusUngroupable, StatusFailed:
 	default:
@@ -340,6 +340,7 @@ func (r *Result) PointValue(decimals int) string {
 
 // Pay prices the cases and settles the hospitals under the policy with budget B (the
 // pooled fund's DRG budget of the period). Every case is in the result, in input order.
+// Case ids are unique (the adapters check it); they break ties between equal remainders.
 func Pay(cases []PayCase, w *Weights, pol *Policy, budget yibao.Fen) (*Result, error) {
 	if budget < 0 {
 		return nil, fmt.Errorf("budget %s yuan: must not be negative", budget)
@@ -350,7 +351,6 @@ func Pay(cases []PayCase, w *Weights, pol *Policy, budget yibao.Fen) (*Result, e
 	}
 	res := &Result{Policy: pol.Version, Weights: w.Version, Mode: pol.Mode.Value, Budget: budget, Kinds: map[string]int{},
 		Cases: make([]PricedCase, len(cases))}
-	seen := make(map[string]struct{}, len(cases))
 	type acc struct {
 		PointAccount
 		cost      yibao.Fen
@@ -366,10 +366,6 @@ func Pay(cases []PayCase, w *Weights, pol *Policy, budget yibao.Fen) (*Result, e
 	var order []string
 	for i := range cases {
 		c := &cases[i]
-		if _, dup := seen[c.ID]; dup {
-			return nil, fmt.Errorf("case %s: listed twice", c.ID)
-		}
-		seen[c.ID] = struct{}{}
 		p, err := pr.price(c)
 		if err != nil {
 			return nil, err
