@@ -105,10 +105,10 @@ func readCSVTable(path string, required ...string) (*csvTable, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", path, line, err)
+		if err != nil { // a csv.ParseError names the line and column
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
