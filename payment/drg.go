@@ -53,7 +53,7 @@ const (
 
 // PricedCase is a case with its points and money.
 type PricedCase struct {
-	*PayCase // the input case (not copied: a million cases are priced in place)
+	*PayCase  // the input case (not copied: a million cases are priced in place)
 	Kind      string
 	Reason    string // special-review reason, "" when none
 	HasRatio  bool
