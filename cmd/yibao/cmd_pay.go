@@ -213,8 +213,8 @@ func readCases(path string, payMode bool) ([]payment.PayCase, []int, error) {
 			}
 		}
 		money("cost", &c.Cost, false)
-		money("patient_paid", &c.PatientPaid, false)
-		if c.PatientPaid > c.Cost {
+		money("patient_paid", &c.PatientPaid, !payMode) // the reference table does not use it
+		if payMode && c.PatientPaid > c.Cost {
 			bad.add(line, c.ID, "patient_paid", "exceeds cost")
 		}
 		if s := t.get(row, "los"); s != "" {
