@@ -508,3 +508,13 @@ func TestBenefitCalculatorGolden(t *testing.T) {
 		t.Fatalf("benefit change %+v", out[0])
 	}
 }
+
+// Quota: ⌊5% × 59⌋ = 2 approvals; the third is refused. ⌊5% × 19⌋ = 0.
+func TestReviewQuota(t *testing.T) {
+	if ReviewQuota(59, 500) != 2 || ReviewQuota(19, 500) != 0 || ReviewQuota(100, 500) != 5 {
+		t.Fatal("quota")
+	}
+	if CheckApproval("H1", "2025", 1, 59, 500) != nil || CheckApproval("H1", "2025", 2, 59, 500) == nil {
+		t.Fatal("approval check")
+	}
+}

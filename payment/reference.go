@@ -194,6 +194,8 @@ func BuildReference(cases []RefCase, pol *Policy, official map[string]Ratio) (*W
 		value[d] = big.NewRat(k.sum, k.wsum)
 		weightOf[d] = k.wsum
 		switch {
+		case k.n < rule.MinCases && g.adrg == "":
+			x.Note = fmt.Sprintf("%d retained cases < %d and no ADRG to borrow from: own mean kept", k.n, rule.MinCases)
 		case k.n < rule.MinCases:
 			a := adrgKept[g.adrg]
 			value[d] = big.NewRat(a.sum, a.wsum)

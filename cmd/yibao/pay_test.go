@@ -69,6 +69,15 @@ r11,H2,0000,,ungroupable,3000.00,3,1,0
 			t.Errorf("weights row %d: %v, want %v", i+1, rows[i+1], w)
 		}
 	}
+	// An official table replaces a group's weight and is recorded as the source.
+	official := writeFile(t, dir, "official.csv", "drg,rw\nBB11,1.5000\n")
+	w2 := filepath.Join(dir, "weights-official.csv")
+	if code, _, errs := runCLI(t, "weights", "--in", ref, "--out", w2, "--official", official); code != 0 {
+		t.Fatal(errs)
+	}
+	if r := readCSV(t, w2)[2]; r[0] != "BB11" || r[5] != "1.5000" || r[6] != "150.0000" || r[7] != "official" {
+		t.Fatalf("official row %v", r)
+	}
 	cases := writeFile(t, dir, "cases.csv", `id,hospital,drg,adrg,status,cost,los,dscg_way,patient_paid,review,deduction
 c1,H1,AA11,AA1,grouped,4000.00,5,1,1000.00,,
 c2,H1,AA11,AA1,grouped,14000.00,5,1,2000.00,,
