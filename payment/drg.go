@@ -285,18 +285,18 @@ type ReviewQueue struct {
 // HospitalPay is one hospital's DRG account for the period, with the field names the
 // cockpit has used (payment_fen, cost_fen, settled_fen, patient_pay_fen, fund_outlay_fen).
 type HospitalPay struct {
-	Hospital     string    `json:"hospital"`
-	Cases        int       `json:"cases"`
-	Points       Points    `json:"points"`
-	Cost         yibao.Fen `json:"cost_fen"`
-	Amount       yibao.Fen `json:"payment_fen"`     // A_h
-	Settled      yibao.Fen `json:"settled_fen"`     // A_h (+ rate-mode sharing)
-	PatientPaid  yibao.Fen `json:"patient_pay_fen"` // P_h
-	Deduction    yibao.Fen `json:"deduction_fen"`   // D_h
-	Voided       int       `json:"voided_cases"`
-	FundPaid     yibao.Fen `json:"fund_outlay_fen"` // F_h = A_h − P_h − D_h (+ rate-mode sharing)
-	RateSharing  yibao.Fen `json:"rate_sharing_fen,omitempty"`
-	Review       ReviewQueue
+	Hospital     string         `json:"hospital"`
+	Cases        int            `json:"cases"`
+	Points       Points         `json:"points"`
+	Cost         yibao.Fen      `json:"cost_fen"`
+	Amount       yibao.Fen      `json:"payment_fen"`     // A_h
+	Settled      yibao.Fen      `json:"settled_fen"`     // A_h (+ rate-mode sharing)
+	PatientPaid  yibao.Fen      `json:"patient_pay_fen"` // P_h
+	Deduction    yibao.Fen      `json:"deduction_fen"`   // D_h
+	Voided       int            `json:"voided_cases"`
+	FundPaid     yibao.Fen      `json:"fund_outlay_fen"` // F_h = A_h − P_h − D_h (+ rate-mode sharing)
+	RateSharing  yibao.Fen      `json:"rate_sharing_fen,omitempty"`
+	Review       ReviewQueue    `json:"special_review"`
 	Kinds        map[string]int `json:"kinds"`
 	SpecialQueue int            `json:"special_review_pending"`
 }

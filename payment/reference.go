@@ -107,6 +107,7 @@ func BuildReference(cases []RefCase, pol *Policy, official map[string]Ratio) (*W
 		costs     []yibao.Fen
 		los       []int
 		wts       []int64
+		latest    []bool
 	}
 	byDRG := map[string]*grp{}
 	for _, c := range cases {
@@ -139,6 +140,7 @@ func BuildReference(cases []RefCase, pol *Policy, official map[string]Ratio) (*W
 		g.costs = append(g.costs, c.Cost)
 		g.los = append(g.los, c.LOS)
 		g.wts = append(g.wts, yw)
+		g.latest = append(g.latest, c.Year == latest)
 	}
 	type kept struct {
 		n, latestN     int
@@ -159,7 +161,7 @@ func BuildReference(cases []RefCase, pol *Policy, official map[string]Ratio) (*W
 			k.sum += int64(c) * g.wts[i]
 			k.wsum += g.wts[i]
 			k.los += int64(g.los[i]) * g.wts[i]
-			if g.wts[i] == rule.lastWeight() {
+			if g.latest[i] {
 				k.latestN++
 			}
 		}
@@ -282,13 +284,6 @@ func BuildReference(cases []RefCase, pol *Policy, official map[string]Ratio) (*W
 	w.CMI = cmiWith(final, weightOf)
 	w.Violations = len(w.inversions(final, rule.Severity))
 	return w, nil
-}
-
-func (r *ReferenceRule) lastWeight() int64 {
-	if len(r.YearWeights) == 0 {
-		return 1
-	}
-	return r.YearWeights[len(r.YearWeights)-1]
 }
 
 // roundRat rounds a non-negative rational half away from zero to an integer.

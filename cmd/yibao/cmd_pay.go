@@ -492,6 +492,11 @@ func printPayment(w io.Writer, res *payment.Result) {
 	}
 	fmt.Fprintf(w, "  %d cases by kind %v; %d awaiting special review (特例单议); deductions %s yuan\n",
 		len(res.Cases), res.Kinds, res.Pending, res.Deductions)
+	for _, h := range res.Hospitals {
+		if h.Review.Over {
+			fmt.Fprintf(w, "  warning: hospital %s has %d approved special-review cases, above its quota of %d\n", h.Hospital, h.Review.Approved, h.Review.Quota)
+		}
+	}
 }
 
 func trimRatio(r payment.Ratio) string {
