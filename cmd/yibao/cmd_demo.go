@@ -141,10 +141,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *noServe {
 		return nil
 	}
-	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", log.New(e.stderr, "yibao serve: ", log.LstdFlags))
+	l := log.New(e.stderr, "yibao serve: ", log.LstdFlags)
+	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", l)
 	if err != nil {
 		return err
 	}
+	go keepCheckpointing(ctx, st, 30*time.Second, l)
 	return listen(ctx, e, *addr, srv.Handler())
 }
 
@@ -178,7 +180,6 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 			return err
 		}
 	}
-	params := filepath.Join(dir, "params.json")
 	weights := filepath.Join(dir, "weights-2024.csv")
 	db := st.Dir()
 	steps := []struct {
@@ -192,8 +193,6 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 			"--scenario", filepath.Join(dir, "scenario-high-ratio-2x.json"), "--out", filepath.Join(dir, "impact-high-ratio-2x.csv")}},
 		{8, []string{"simulate", "--db", db, "--period", "2025", "--weights", weights, "--budget", budget.String(),
 			"--scenario", filepath.Join(dir, "scenario-weights-minus-2pct.json")}},
-		{8, []string{"dip", "build", "--db", db, "--from", "2024-01", "--to", "2024-12", "--out", filepath.Join(dir, "dip-2024.json")}},
-		{8, []string{"dip", "settle", "--db", db, "--catalogue", filepath.Join(dir, "dip-2024.json"), "--period", "2025", "--params", params}},
 	}
 	for _, s := range steps {
 		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(s.args, " "))
@@ -201,7 +200,7 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 			return fmt.Errorf("demo step yibao %s failed (exit %d)", s.args[0], code)
 		}
 	}
-	return nil
+	return demoDIP(ctx, e, st, dir)
 }
 
 // demoClearing settles 2025 again once the evaluation has graded the hospitals, so that

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -336,33 +335,6 @@ func readOfficial(path string) (map[string]payment.Ratio, error) {
 		out[t.get(row, "drg")] = payment.Ratio(v)
 	}
 	return out, nil
-}
-
-// writeAtomic writes through a temporary file renamed into place, so that a failed run
-// leaves no half-written output.
-func writeAtomic(path string, fill func(io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := fill(&buf); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
 }
 
 func writeWeightsCSV(path string, w *payment.Weights) error {
