@@ -459,8 +459,9 @@ func printPayment(w io.Writer, res *payment.Result) {
 		fmt.Fprintf(w, "  overspend %s (fund bears %s, hospitals %s), surplus %s (hospitals retain %s)\n",
 			res.Rate.Overspend, res.Rate.FundBears, res.Rate.HospitalsBear, res.Rate.Surplus, res.Rate.Retained)
 	} else {
-		fmt.Fprintf(w, "point value (点值) PV = (B + P) / T = (%s + %s) / %s = %s yuan per point (policy %s)\n",
-			s.Budget, s.PatientPaid, s.TotalPoints, s.PointValueString(6), res.Policy)
+		// The value first, so that a reader (or a script) finds it before the inputs.
+		fmt.Fprintf(w, "point value: %s yuan per point (点值 PV = (B + P) / T = (%s + %s) / %s; policy %s)\n",
+			s.PointValueString(6), s.Budget, s.PatientPaid, s.TotalPoints, res.Policy)
 	}
 	fmt.Fprintf(w, "  %d cases by kind %v; %d awaiting special review (特例单议); deductions %s yuan\n",
 		len(res.Cases), res.Kinds, res.Pending, res.Deductions)
