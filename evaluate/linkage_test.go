@@ -8,8 +8,10 @@ import (
 	"github.com/yibao-dev/yibao"
 )
 
-// Ten peers: the top 20% (two) gain 5% × closeness, the bottom 10% (one) loses
-// 3% × (1 − closeness); budgets move by grade and are rescaled to the same total.
+// Ten peers with grade scores 90, 88, …, 72 (median 81): with a dead band of 2 points and
+// a slope of 0.5% per point, A (+9) gains 0.005 × 7 = 3.5% on its 1.1 → 1.1385; B (+7) 2.5%;
+// E (82, +1) and F (80, −1) are inside the band; J (72, −9) loses min(3%, 3.5%) = 3%.
+// Budgets move by grade and are rescaled to the same total.
 func TestLinkGolden(t *testing.T) {
 	var rs []Result
 	budget := map[string]yibao.Fen{}
@@ -22,17 +24,17 @@ func TestLinkGolden(t *testing.T) {
 		if i == 9 {
 			grade = "poor"
 		}
-		rs = append(rs, Result{Hospital: h, PeerGroup: "3-general", Closeness: 0.9 - 0.08*float64(i), Rank: i + 1, Grade: grade})
+		gs := 90 - 2*float64(i)
+		rs = append(rs, Result{Hospital: h, PeerGroup: "3-general", Score: gs, GradeScore: gs, Rank: i + 1, Grade: grade})
 		budget[h] = 1000000
 	}
-	rules := LinkageRules{TopShare: 0.2, TopMax: 0.05, BottomShare: 0.1, BottomMax: 0.03, CoefMin: 0.85, CoefMax: 1.15,
+	rules := LinkageRules{DeadBand: 2, Slope: 0.005, TopMax: 0.05, BottomMax: 0.03, CoefMin: 0.85, CoefMax: 1.15,
 		BudgetByGrade: map[string]float64{"excellent": 0.05, "poor": -0.10}, BudgetNeutral: true}
 	adj, err := Link(rs, map[string]float64{"A": 1.1}, budget, rules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A: 1.1 × (1 + 0.05 × 0.9) = 1.1495; B: 1 + 0.05 × 0.82 = 1.041; J: 1 − 0.03 × (1 − 0.18) = 0.9754.
-	want := map[string]float64{"A": 1.1495, "B": 1.041, "C": 1, "J": 0.9754}
+	want := map[string]float64{"A": 1.1385, "B": 1.025, "E": 1, "F": 1, "J": 0.97}
 	var total yibao.Fen
 	for _, a := range adj {
 		if w, ok := want[a.Hospital]; ok && a.CoefAfter != w {
@@ -83,38 +85,6 @@ func TestAppealDeadlines(t *testing.T) {
 	}
 	if _, err := cal.Decide(a, false, "x", "y", a.DecideBy.Add(time.Hour)); err == nil {
 		t.Fatal("decision after expiry accepted")
-	}
-}
-
-func TestEvaluateGradesAndLights(t *testing.T) {
-	sys, err := DefaultSystem()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk := func(h string, cmi, growth float64) Facts {
-		return Facts{Hospital: h, PeerGroup: "g", Cases: 100, Grouped: 100, Weighted: 100, SumRW: cmi * 100, DRGs: 50, LOS: 800, ExpectedLOS: 800,
-			Cost: 1e6, ExpectedCost: 1e6, LOSRoutine: 600, ExpectedLOSRoutine: 600, CostRoutine: 7e5, ExpectedCostRoutine: 7e5,
-			TechCases: 30, CostTech: 3e5, ExpectedCostTech: 3e5, Discharges: 100, FeeFen: 1e8, DrugFen: 3e7, ConsFen: 1e7, CostPerCase: 100 * (1 + growth),
-			PrevCostPerCase: 100, Surgical: 30, HasSatisfaction: true, Satisfaction: 90}
-	}
-	rs, err := sys.Evaluate([]Facts{mk("A", 1.2, 0.03), mk("B", 0.9, 0.12), mk("C", 1.0, 0.07)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lights := map[string]string{}
-	for _, r := range rs {
-		for _, iv := range r.Indicators {
-			if iv.ID == "cost_growth" {
-				lights[r.Hospital] = iv.Light
-			}
-		}
-	}
-	// Growth 3, 12 and 7 points against a region growth of 0: green, red, yellow.
-	if lights["A"] != "green" || lights["B"] != "red" || lights["C"] != "yellow" {
-		t.Fatalf("lights %v", lights)
-	}
-	if rs[0].Rank != 1 || rs[1].Rank != 3 || rs[0].Score <= rs[2].Score || rs[2].Score <= rs[1].Score {
-		t.Fatalf("ranking %+v", rs)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/yibao-dev/yibao/evaluate"
+	"github.com/yibao-dev/yibao/indicators"
 	"github.com/yibao-dev/yibao/payment"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
@@ -41,10 +42,15 @@ func runLeague(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	facts, _, err := gatherFacts(ctx, st, *scheme, pr, payment.DefaultParams(), *by, *hospital)
+	q, err := indicatorQuery(ctx, st, *scheme, pr, payment.DefaultParams(), *by, *hospital)
 	if err != nil {
 		return err
 	}
+	out, err := indicators.Compute(ctx, st.IndicatorSource(), q)
+	if err != nil {
+		return fmt.Errorf("%s league of %s, %s: %w", *by, *hospital, pr.label, err)
+	}
+	facts := out.Facts
 	kept := facts[:0]
 	for _, f := range facts {
 		if f.Cases >= *minCases {
