@@ -48,7 +48,9 @@ func (f *fakeSource) EachSettlement(_ context.Context, from, to time.Time, fn fu
 	return nil
 }
 
-func (f *fakeSource) Findings(context.Context, time.Time, time.Time) ([]Finding, error) { return f.findings, nil }
+func (f *fakeSource) Findings(context.Context, time.Time, time.Time) ([]Finding, error) {
+	return f.findings, nil
+}
 func (f *fakeSource) ListCounts(context.Context, time.Time, time.Time) ([]ListCount, error) {
 	return f.lists, nil
 }

@@ -38,7 +38,9 @@ func (s *Store) IndicatorSource() indicators.Source { return indicatorSource{s} 
 
 type indicatorSource struct{ s *Store }
 
-func (a indicatorSource) Hospitals(ctx context.Context) ([]yibao.Hospital, error) { return a.s.Hospitals(ctx) }
+func (a indicatorSource) Hospitals(ctx context.Context) ([]yibao.Hospital, error) {
+	return a.s.Hospitals(ctx)
+}
 
 func (a indicatorSource) Stays(ctx context.Context, scheme string, from, to time.Time) ([]indicators.Stay, error) {
 	rows, err := a.s.db.QueryContext(ctx, `SELECT s.setl_id, s.hospital, s.psn, s.dscg_dept, s.doctor, coalesce(s.adm_time, 0), coalesce(s.dscg_time, 0),
