@@ -97,18 +97,73 @@ func TestLeagueAndCredit(t *testing.T) {
 	if l[0].Unit != "a" || l[0].Flag != "reward" || l[9].Unit != "j" || l[9].Flag != "warning" || l[5].Flag != "" {
 		t.Fatalf("%+v", l)
 	}
-	c := DefaultCredit().Credit(map[string][2]int{"d1": {6, 0}, "d2": {2, 2}, "d3": {0, 1}})
-	want := map[string]struct {
-		pts    int
-		status string
-	}{"d1": {12, "suspended"}, "d2": {6, "warning"}, "d3": {1, "normal"}}
-	for _, x := range c {
-		if w := want[x.Doctor]; x.Deducted != w.pts || x.Status != w.status {
-			t.Errorf("%+v, want %+v", x, w)
+}
+
+// Staff points (医保发〔2024〕23号 bands, default policy): upcoding is band 3 (7–9 points):
+// 一般 7, 重要 8, 主要 9. d1: upcoding 7 + over-quantity 1 = 8 (not above 9: normal), then a
+// duplicate charge (band 2, 一般 4) → 12: terminated. d2: split admission as 主要 9 +
+// over-quantity 1 = 10 > 9: suspended. d3's two findings of one category on one stay are one
+// violation (1). d4's points of 2024 and 2025 are separate years (7 each: normal).
+func TestCreditPoints(t *testing.T) {
+	p, err := DefaultCreditPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, want := range map[string]int{"一般": 7, "重要": 8, "主要": 9} {
+		if got, _ := p.Points(Violation{Category: "upcoding", Responsibility: r}); got != want {
+			t.Errorf("upcoding %s = %d, want %d", r, got, want)
 		}
 	}
-	if HospitalCredit("good") != "B" {
-		t.Fatal("credit grade")
+	d25 := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	vs := []Violation{
+		{Person: "d1", SetlID: "s1", Category: "upcoding", At: d25},
+		{Person: "d1", SetlID: "s2", Category: "over_quantity", At: d25},
+		{Person: "d2", SetlID: "s3", Category: "split_admission", Responsibility: "主要", At: d25},
+		{Person: "d2", SetlID: "s4", Category: "over_quantity", At: d25},
+		{Person: "d3", SetlID: "s5", Category: "over_quantity", At: d25},
+		{Person: "d3", SetlID: "s5", Category: "over_quantity", At: d25},
+		{Person: "d4", SetlID: "s6", Category: "upcoding", At: d25.AddDate(-1, 0, 0)},
+		{Person: "d4", SetlID: "s7", Category: "upcoding", At: d25},
+	}
+	check := func(vs []Violation, want map[string][2]any) {
+		t.Helper()
+		got, err := p.PersonPoints(vs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got {
+			w, ok := want[c.Person]
+			if !ok {
+				continue
+			}
+			if c.Points != w[0].(int) || c.Status != w[1].(string) {
+				t.Errorf("%s %d: %d points %s, want %v", c.Person, c.Year, c.Points, c.Status, w)
+			}
+		}
+	}
+	check(vs, map[string][2]any{"d1": {8, "normal"}, "d2": {10, "suspended"}, "d3": {1, "normal"}, "d4": {7, "normal"}})
+	vs = append(vs, Violation{Person: "d1", SetlID: "s8", Category: "duplicate_charge", At: d25})
+	check(vs, map[string][2]any{"d1": {12, "terminated"}})
+	if _, err := p.Points(Violation{Category: "upcoding", Responsibility: "次要"}); err == nil {
+		t.Error("unknown responsibility accepted")
+	}
+}
+
+// Hospital credit items: 200 stays with 4 violation stays (2 per 100 → 2 × 2 = 4 points),
+// violations 10 yuan of 1,000 yuan fund payments (1% → 5), list failures (3 rejected + 2
+// failed) / 100 read = 5% (→ 5), one sanctioned doctor (→ 5): 100 − 19 = 81, rating B. A
+// hospital without list counts is not deducted for them.
+func TestHospitalCreditItems(t *testing.T) {
+	p, _ := DefaultCreditPolicy()
+	rows := p.HospitalCredit([]Facts{
+		{Hospital: "H1", Cases: 200, FindingStays: 4, FindingsFen: 1000, FundFen: 100000, HasList: true, ListRead: 100, ListRejected: 3, ValidationFailed: 2},
+		{Hospital: "H2", Cases: 100, FundFen: 100000},
+	}, map[string]int{"H1": 1})
+	if rows[0].Score != 81 || rows[0].Rating != "B" {
+		t.Errorf("H1 %+v", rows[0])
+	}
+	if rows[1].Score != 100 || rows[1].Rating != "A" || rows[1].Items[2].Value != nil {
+		t.Errorf("H2 %+v", rows[1])
 	}
 }
 

@@ -82,7 +82,7 @@ var definitions = []Definition{
 		Numerator:   "出院后下一次住院在 31 天内、且不属计划再入院或转院的指标住院数",
 		Denominator: "本期出院且非死亡的住院数（指标住院）",
 		Exclusions:  "死亡出院；前次住院出院时 days_rinp_flag_31 = 2（有 31 天内再住院计划）；前次离院方式 2/3（医嘱转院/转社区）且 24 小时内入院（转院，同一诊疗过程）",
-		Source:      srcManual + " 指标“住院患者出院后 0–31 天非预期再住院率”；医疗保障基金结算清单填写规范（days_rinp_flag_31 记于前次住院）",
+		Source:      "《三级医院评审标准（2022 年版）》医疗质量安全指标“住院患者出院后 0–31 天非预期再住院率”；医疗保障基金结算清单填写规范（days_rinp_flag_31 记于前次住院）",
 		Value: func(f *Facts) (float64, int, bool) {
 			return rate(float64(f.Readmissions31), float64(f.IndexStays), 100)
 		}},

@@ -47,6 +47,7 @@ type Server struct {
 	calendar      evaluate.Calendar
 	limit         *limiter
 	cache         *cache
+	evalMu        sync.Mutex // one evaluation computes at a time (api_evaluate.go)
 }
 
 // Config wires a Server.
@@ -106,6 +107,7 @@ func (s *Server) Handler() http.Handler {
 		} {
 			mux.HandleFunc(path, s.authed(h))
 		}
+		s.evaluateRoutes(mux)
 		mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 		mux.Handle("/", staticHandler())
 	}

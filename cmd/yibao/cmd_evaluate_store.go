@@ -20,7 +20,7 @@ import (
 // runEvaluateStore runs the indicator system on a period of the store, links the results
 // to next period's coefficients and budgets, stores both, and writes reports.
 func runEvaluateStore(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "evaluate", "evaluate --db DIR --period YYYY [--system FILE] [--params FILE] [--satisfaction FILE] [--report-dir DIR] [--out-params FILE] [--json]\n       yibao evaluate topsis|ahp …")
+	fs := newFlags(e, "evaluate", "evaluate --db DIR --period YYYY [--system FILE] [--params FILE] [--satisfaction FILE] [--report-dir DIR] [--out-params FILE] [--coefficients-out FILE] [--json]\n       yibao evaluate indicators|technology|credit|league|topsis|ahp …")
 	db := fs.String("db", "", "data directory")
 	per := fs.String("period", "", "period evaluated: YYYY (the previous year is the baseline for cost growth)")
 	sysPath := fs.String("system", "", "indicator system (default: the built-in one, evaluate/indicators.json)")
@@ -29,6 +29,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings the indicators use")
 	reportDir := fs.String("report-dir", "", "write an HTML improvement report per hospital (绩效改进建议书)")
 	outParams := fs.String("out-params", "", "write next period's coefficients as a payment parameter overlay")
+	coefOut := fs.String("coefficients-out", "", "write next period's hospital coefficients as the payment policy's coefficient overlay (yibao pay --coefficients)")
 	actor := fs.String("actor", "cli", "who runs the evaluation (logged)")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
@@ -54,7 +55,11 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	q, err := indicatorQuery(ctx, st, *scheme, pr, p, "hospital", "")
+	wp := p // relative weights from the payment parameters only when they are given
+	if *params == "" {
+		wp = nil
+	}
+	q, err := indicatorQuery(ctx, st, *scheme, pr, wp, "hospital", "")
 	if err != nil {
 		return err
 	}
@@ -107,6 +112,18 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 		next := map[string]any{"version": fmt.Sprintf("%s+eval-%d", p.Version, run), "coefficients": coefAfter}
 		b, _ := json.MarshalIndent(next, "", " ")
 		if err := os.WriteFile(*outParams, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if *coefOut != "" {
+		ov := evaluate.CoefficientOverlay{Version: fmt.Sprintf("%s-eval-%d", pr.label, run),
+			Source:       fmt.Sprintf("yibao evaluate --period %s (evaluation run %d, system %s)", pr.label, run, sys.Version),
+			Coefficients: evaluate.OverlayCoefficients{Hospitals: coefAfter, Min: sys.Linkage.CoefMin, Max: sys.Linkage.CoefMax}}
+		b, err := json.MarshalIndent(ov, "", " ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*coefOut, append(b, '\n'), 0o644); err != nil {
 			return err
 		}
 	}
@@ -167,10 +184,14 @@ type ruleCount struct {
 	Count    int
 }
 
-// indicatorQuery is the indicator engine's query for a period: relative weights from the
-// payment parameters' weight computation over the period's grouped cases.
+// indicatorQuery is the indicator engine's query for a period. With payment parameters the
+// CMI uses their weight computation over the period's grouped cases; without (p nil) the
+// engine's RW_g = Ā_g / Ā over the same cases, as the cockpit does.
 func indicatorQuery(ctx context.Context, st *sqlite.Store, scheme string, pr period, p *payment.Params, unit, hospital string) (indicators.Query, error) {
 	q := indicators.Query{Scheme: scheme, From: pr.from, To: pr.to, Unit: unit, Hospital: hospital, Policy: indicators.DefaultPolicy()}
+	if p == nil {
+		return q, nil
+	}
 	rows, err := st.CaseRows(ctx, scheme, pr.from, pr.to)
 	if err != nil {
 		return q, err

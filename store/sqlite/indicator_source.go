@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -134,4 +137,88 @@ func (a indicatorSource) ListCounts(ctx context.Context, from, to time.Time) ([]
 		}
 	}
 	return out, rr.Err()
+}
+
+// ConfirmedFinding is a confirmed finding with the stay's attending doctor, for the staff
+// points system.
+type ConfirmedFinding struct {
+	SetlID, Hospital, Doctor, Category string
+	Discharge                          time.Time
+}
+
+// ConfirmedFindings lists the confirmed findings of current settlements discharged in
+// [from, to).
+func (s *Store) ConfirmedFindings(ctx context.Context, from, to time.Time) ([]ConfirmedFinding, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT f.setl_id, s.hospital, s.doctor, f.category, coalesce(f.discharge_time, 0)
+		FROM findings f JOIN settlements s ON s.id = f.settlement_row
+		WHERE f.status = 'confirmed' AND s.current = 1 AND f.discharge_time >= ? AND f.discharge_time < ? ORDER BY f.id`, from.Unix(), to.Unix())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ConfirmedFinding
+	for rows.Next() {
+		var c ConfirmedFinding
+		var at int64
+		if err := rows.Scan(&c.SetlID, &c.Hospital, &c.Doctor, &c.Category, &at); err != nil {
+			return nil, err
+		}
+		c.Discharge = time.Unix(at, 0).UTC()
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// LatestCoefficients returns the hospital coefficients (after appeals) of the newest
+// evaluation run of a period, and the run; run 0 when there is none.
+func (s *Store) LatestCoefficients(ctx context.Context, period string) (map[string]float64, int64, error) {
+	var run int64
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM evaluation_runs WHERE period = ?`, period).Scan(&run); err != nil || run == 0 {
+		return nil, 0, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT hospital, coef_after FROM linkage_adjustments WHERE run_id = ? ORDER BY hospital`, run)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var h string
+		var c float64
+		if err := rows.Scan(&h, &c); err != nil {
+			return nil, 0, err
+		}
+		out[h] = c
+	}
+	return out, run, rows.Err()
+}
+
+// EvaluationOf returns the newest evaluation run of a period (0 when none) with its results
+// (JSON) and its adjustments as they stand (after appeals).
+func (s *Store) EvaluationOf(ctx context.Context, period string) (int64, json.RawMessage, []AdjustmentRow, error) {
+	var run, at int64
+	var results string
+	err := s.db.QueryRowContext(ctx, `SELECT id, results, created_at FROM evaluation_runs WHERE period = ? ORDER BY id DESC LIMIT 1`, period).Scan(&run, &results, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, nil, nil
+	}
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT hospital, adjustment, coef_after, budget_after, overridden FROM linkage_adjustments WHERE run_id = ? ORDER BY hospital`, run)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer rows.Close()
+	var out []AdjustmentRow
+	for rows.Next() {
+		a := AdjustmentRow{Run: run, Period: period, Published: time.Unix(at, 0).UTC()}
+		var j string
+		if err := rows.Scan(&a.Hospital, &j, &a.CoefAfter, &a.BudgetFen, &a.Overridden); err != nil {
+			return 0, nil, nil, err
+		}
+		a.Adjustment = json.RawMessage(j)
+		out = append(out, a)
+	}
+	return run, json.RawMessage(results), out, rows.Err()
 }
