@@ -23,14 +23,20 @@ type LeagueEntry struct {
 	Flag      string  `json:"flag"` // reward (奖励) for the top share, warning (预警) for the bottom share
 }
 
-// League ranks units by closeness; the top share is flagged for reward, the bottom share
+// League ranks units by their composite score (the score their grade and rank come from);
+// the top share is flagged for reward, the bottom share
 // warned (each at least one unit once there are ten or more).
 func League(results []Result, cases map[string]int, top, bottom float64) []LeagueEntry {
 	out := make([]LeagueEntry, len(results))
 	for i, r := range results {
 		out[i] = LeagueEntry{Unit: r.Hospital, Cases: cases[r.Hospital], Score: r.Score, Closeness: r.Closeness, Rank: r.Rank}
 	}
-	sort.SliceStable(out, func(a, b int) bool { return out[a].Closeness > out[b].Closeness })
+	sort.SliceStable(out, func(a, b int) bool {
+		if out[a].Score != out[b].Score {
+			return out[a].Score > out[b].Score
+		}
+		return out[a].Unit < out[b].Unit
+	})
 	n := len(out)
 	t := int(math.Floor(top*float64(n) + 1e-9))
 	b := int(math.Floor(bottom*float64(n) + 1e-9))

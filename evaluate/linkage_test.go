@@ -91,7 +91,7 @@ func TestAppealDeadlines(t *testing.T) {
 func TestLeagueAndCredit(t *testing.T) {
 	var rs []Result
 	for i := 0; i < 10; i++ {
-		rs = append(rs, Result{Hospital: string(rune('a' + i)), Closeness: float64(10-i) / 10})
+		rs = append(rs, Result{Hospital: string(rune('a' + i)), Score: float64(100 - i)})
 	}
 	l := League(rs, nil, 0.1, 0.1)
 	if l[0].Unit != "a" || l[0].Flag != "reward" || l[9].Unit != "j" || l[9].Flag != "warning" || l[5].Flag != "" {
