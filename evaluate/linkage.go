@@ -31,7 +31,7 @@ type Adjustment struct {
 // coefficient changes by ±Slope × (|GradeScore − M| − DeadBand), at most +TopMax or
 // −BottomMax, and is capped to [CoefMin, CoefMax]. The change is continuous in the score,
 // so a tiny score difference is a tiny coefficient difference. A group below the minimum
-// size (PeerTooSmall) changes nothing. Budgets change by grade; with budget neutrality all
+// size (PeerTooSmall) changes neither coefficient nor budget (before neutral rescaling). Budgets change by grade; with budget neutrality all
 // budgets are rescaled so their sum is unchanged (exactly, to the fen, by largest remainder).
 func Link(results []Result, coef map[string]float64, budget map[string]yibao.Fen, r LinkageRules) ([]Adjustment, error) {
 	groups := map[string][]int{}
@@ -72,7 +72,9 @@ func Link(results []Result, coef map[string]float64, budget map[string]yibao.Fen
 			}
 			a.CoefChange = math.Round(a.CoefChange*10000) / 10000
 			a.CoefAfter = math.Round(math.Min(r.CoefMax, math.Max(r.CoefMin, a.CoefBefore*(1+a.CoefChange)))*10000) / 10000
-			a.BudgetChange = r.BudgetByGrade[res.Grade]
+			if !res.PeerTooSmall {
+				a.BudgetChange = r.BudgetByGrade[res.Grade]
+			}
 			out[i] = a
 		}
 	}
