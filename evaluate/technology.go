@@ -96,7 +96,7 @@ type TechResult struct {
 	DRGs         []string  `json:"drgs"`
 	Tech         TechStats `json:"tech"`
 	Alternatives TechStats `json:"alternatives"`
-	Flags        []string  `json:"flags"` // 效率与费用双优, 效率更优, 费用更优, 疗效较差, 病例不足
+	Flags        []string  `json:"flags"` // 效率与费用双优, 效率更优, 费用更优, 疗效较差, 病例不足, 无对照病例
 	Coefficient  float64   `json:"coefficient"`
 }
 
@@ -188,7 +188,11 @@ func (cat *TechCatalogue) EvaluateTechnologies(cases []TechCase) []TechResult {
 		judge := func(hosp string, cs []*TechCase) TechResult {
 			ts := stats(cs)
 			res := TechResult{Technology: t.ID, Name: t.NameZh, Hospital: hosp, DRGs: drgList, Tech: ts, Alternatives: as, Coefficient: 1}
-			if ts.Cases < r.MinCases || as.Cases == 0 {
+			switch {
+			case as.Cases == 0:
+				res.Flags = []string{"无对照病例"} // every case of its DRGs uses it: nothing to compare with
+				return res
+			case ts.Cases < r.MinCases:
 				res.Flags = []string{"病例不足"}
 				return res
 			}
