@@ -113,7 +113,7 @@ type Violation struct {
 	SetlID         string    `json:"setl_id"`
 	Category       string    `json:"category"`
 	Responsibility string    `json:"responsibility"` // 主要, 重要, 一般; "" for the policy default
-	At             time.Time `json:"at"`              // when the sanction was confirmed (or the stay discharged)
+	At             time.Time `json:"at"`             // when the sanction was confirmed (or the stay discharged)
 }
 
 // Points returns the points of one violation.
@@ -214,7 +214,7 @@ func (p *CreditPolicy) PersonPoints(vs []Violation) ([]PersonCredit, error) {
 type HospitalCreditRow struct {
 	Hospital string            `json:"hospital"`
 	Items    []CreditItemValue `json:"items"`
-	Score    float64           `json:"score"` // 100 − Σ deductions
+	Score    float64           `json:"score"`  // 100 − Σ deductions
 	Rating   string            `json:"rating"` // A, B, C, D
 }
 

@@ -53,4 +53,3 @@ func League(results []Result, cases map[string]int, top, bottom float64) []Leagu
 	}
 	return out
 }
-

@@ -112,29 +112,12 @@ func (s *System) Evaluate(facts []Facts) ([]Result, error) {
 			}
 		}
 		w := s.groupWeights(expert, scores)
-		// TOPSIS on the scores (no data imputed as the centre), for information only.
 		names := make([]string, m)
-		mat := make([][]float64, m)
-		dirs := make([]Direction, n)
-		for j := range dirs {
-			dirs[j] = Max
-		}
 		for a, i := range idx {
 			names[a] = facts[i].Hospital
-			mat[a] = make([]float64, n)
-			for j := range mat[a] {
-				mat[a][j] = s.Scoring.Center
-				if scores[a][j] != nil {
-					mat[a][j] = *scores[a][j]
-				}
-			}
-		}
-		tr, err := TOPSIS(names, mat, w, dirs)
-		if err != nil {
-			return nil, fmt.Errorf("peer group %s: %w", g, err)
 		}
 		for a, i := range idx {
-			r := Result{Hospital: names[a], PeerGroup: g, PeerSize: m, PeerNote: notes[facts[i].Hospital], Closeness: math.Round(tr[a].Closeness*1e6) / 1e6}
+			r := Result{Hospital: names[a], PeerGroup: g, PeerSize: m, PeerNote: notes[facts[i].Hospital]}
 			r.PeerTooSmall = s.MinPeerSize > 0 && m < s.MinPeerSize
 			wsum := 0.0
 			for j := range s.Indicators {
@@ -154,6 +137,9 @@ func (s *System) Evaluate(facts []Facts) ([]Result, error) {
 			}
 			r.Score = math.Round(r.Score*100) / 100
 			r.NoData = wsum == 0
+			if !r.NoData {
+				r.Closeness = math.Round((r.Score-s.ScoreFloor)/(100-s.ScoreFloor)*1e6) / 1e6
+			}
 			out[i] = r
 		}
 		s.gradeGroup(out, idx)

@@ -198,7 +198,8 @@ func TestGradeNeverContradictsComposite(t *testing.T) {
 				if a.PeerGroup != b.PeerGroup || a.NoData || b.NoData || a.Score <= b.Score {
 					continue
 				}
-				if gradeOrder[a.Grade] < gradeOrder[b.Grade] || a.Rank > b.Rank || adj[i].CoefChange < adj[j].CoefChange || a.GradeScore < b.GradeScore {
+				if gradeOrder[a.Grade] < gradeOrder[b.Grade] || a.Rank > b.Rank || adj[i].CoefChange < adj[j].CoefChange || a.GradeScore < b.GradeScore ||
+					a.Closeness < b.Closeness {
 					t.Fatalf("trial %d: %s (%.2f, %s, rank %d, %+.4f) vs %s (%.2f, %s, rank %d, %+.4f)", trial,
 						a.Hospital, a.Score, a.Grade, a.Rank, adj[i].CoefChange, b.Hospital, b.Score, b.Grade, b.Rank, adj[j].CoefChange)
 				}

@@ -182,9 +182,12 @@ type Result struct {
 	Indicators   []IndicatorValue `json:"indicators"`
 	Score        float64          `json:"score"` // composite, 0–100
 	GradeScore   float64          `json:"grade_score"`
-	Grade        string           `json:"grade"`     // excellent, good, average, poor
-	Closeness    float64          `json:"closeness"` // weighted TOPSIS on the scores, for information
-	Rank         int              `json:"rank"`      // by GradeScore within the peer group; 0 when not graded
+	Grade        string           `json:"grade"` // excellent, good, average, poor
+	// Closeness is the composite on [0, 1]: (Score − ScoreFloor) / (100 − ScoreFloor). It is
+	// no longer a TOPSIS closeness: TOPSIS's ideal and anti-ideal are the peers' extremes and
+	// would give a second ranking that can contradict the composite.
+	Closeness float64 `json:"closeness"`
+	Rank      int     `json:"rank"` // by GradeScore within the peer group; 0 when not graded
 	// NoData: not one indicator has data; the hospital is neither graded ("no_data") nor
 	// ranked, and its coefficient and budget do not change.
 	NoData bool `json:"no_data,omitempty"`

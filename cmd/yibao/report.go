@@ -39,7 +39,7 @@ th{background:#eef3fb}td.l,th.l{text-align:left}
 <h1>绩效改进建议书（{{.Period}}）</h1>
 <p><b>{{.Name}}</b>（{{.Result.Hospital}}） · 同组：{{.Result.PeerGroup}}（{{.Result.PeerSize}} 家） · 评价方案 {{.System}} · 评价批次 {{.Run}}</p>
 <div class="box">
-<p>综合得分 <b>{{f2 .Result.Score}}</b>，等级 <b>{{grade .Result.Grade}}</b>；TOPSIS 贴近度 {{f4 .Result.Closeness}}，同组排名第 <b>{{.Result.Rank}}</b> 位。</p>
+<p>综合得分 <b>{{f2 .Result.Score}}</b>，等级 <b>{{grade .Result.Grade}}</b>；贴近度 {{f4 .Result.Closeness}}（综合得分折算到 0–1），同组排名第 <b>{{.Result.Rank}}</b> 位。</p>
 <p>支付联动：下一周期医院系数 {{f4 .Adj.CoefBefore}} → <b>{{f4 .Adj.CoefAfter}}</b>（{{pct .Adj.CoefChange}}），预算 {{yuan .BudgetBefore}} 元 → <b>{{yuan .BudgetAfter}}</b> 元。{{.Adj.Reason}}。</p>
 <p>如对评价结果有异议，可在公布后 5 个工作日内提出申诉（yibao appeal file --target adjustment:{{.Run}}:{{.Result.Hospital}}）。</p>
 </div>
