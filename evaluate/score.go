@@ -328,13 +328,12 @@ func MergePeers(facts []Facts, min int) (map[string][]int, map[string]string) {
 		delete(groups, target)
 		groups[label] = append(groups[label], merged...)
 	}
-	for k, v := range groups {
+	for _, v := range groups {
 		if len(v) < min {
 			for _, i := range v {
 				h := facts[i].Hospital
-				notes[h] = strings.TrimPrefix(notes[h]+"；", "；") + fmt.Sprintf("全部参评单位仅 %d 家，少于同组最少 %d 家：结果仅供参考，系数不调整", len(v), min)
+				notes[h] = strings.TrimPrefix(notes[h]+"；", "；") + fmt.Sprintf("同组仅 %d 家（少于 %d 家，已无可合并的组）：结果仅供参考，系数与预算不按等级调整", len(v), min)
 			}
-			_ = k
 		}
 	}
 	return groups, notes
