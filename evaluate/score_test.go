@@ -210,3 +210,20 @@ func TestGradeNeverContradictsComposite(t *testing.T) {
 		}
 	}
 }
+
+// The definitions' policy is data of the system file; missing fields keep the defaults and
+// nonsense is refused.
+func TestSystemPolicy(t *testing.T) {
+	s, err := DefaultSystem()
+	if err != nil || s.Policy.ReadmitDays != 31 || s.Policy.TransferHours != 24 || s.Policy.RiskZ != -1 {
+		t.Fatalf("%+v %v", s.Policy, err)
+	}
+	base := `{"version":"x","indicators":[{"id":"a","direction":"min","compute":"alos","weight":1}],"linkage":{"coef_min":1,"coef_max":1},`
+	s, err = ParseSystem([]byte(base + `"policy":{"open_finding_weight":0.5}}`))
+	if err != nil || s.Policy.OpenFindingWeight != 0.5 || s.Policy.ReadmitDays != 31 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	if _, err := ParseSystem([]byte(base + `"policy":{"readmit_days":0}}`)); err == nil {
+		t.Fatal("readmission window 0 accepted")
+	}
+}

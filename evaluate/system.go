@@ -70,6 +70,10 @@ type System struct {
 		Average   float64 `json:"average"`
 	} `json:"grades"`
 	Linkage LinkageRules `json:"linkage"`
+	// Policy holds the definitions' city-varying choices (readmission window, transfer
+	// window, weight of unreviewed findings, low-risk threshold, …); missing fields keep
+	// indicators.DefaultPolicy.
+	Policy indicators.Policy `json:"policy"`
 }
 
 // LinkageRules turn results into next period's coefficients and budgets.
@@ -107,9 +111,13 @@ func LoadSystem(path string) (*System, error) {
 
 // ParseSystem parses and checks an indicator system.
 func ParseSystem(b []byte) (*System, error) {
-	var s System
+	s := System{Policy: indicators.DefaultPolicy()}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, err
+	}
+	if p := s.Policy; p.ReadmitDays <= 0 || p.TransferHours < 0 || p.OpenFindingWeight < 0 || p.OpenFindingWeight > 1 ||
+		p.TechSurgicalShare <= 0 || p.TechSurgicalShare > 1 || p.LookAheadDays < p.ReadmitDays {
+		return nil, fmt.Errorf("policy: need readmit_days > 0, transfer_hours ≥ 0, open_finding_weight in [0, 1], tech_surgical_share in (0, 1], look_ahead_days ≥ readmit_days")
 	}
 	if s.Version == "" || len(s.Indicators) == 0 {
 		return nil, fmt.Errorf("version and indicators are required")

@@ -76,7 +76,7 @@ func (s *Server) handleEvalIndicators(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, x)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"system": sys.Version, "policy": indicators.DefaultPolicy(), "min_peer_size": sys.MinPeerSize,
+	writeJSON(w, http.StatusOK, map[string]any{"system": sys.Version, "policy": sys.Policy, "min_peer_size": sys.MinPeerSize,
 		"tolerance": sys.Tolerance, "scoring": sys.Scoring, "linkage": sys.Linkage, "indicators": rows})
 }
 
@@ -127,7 +127,7 @@ func (s *Server) handleEvalRun(w http.ResponseWriter, r *http.Request) {
 			coef = c
 		}
 	}
-	q := indicators.Query{Scheme: s.scheme, From: from, To: to, Unit: "hospital", Policy: indicators.DefaultPolicy()}
+	q := indicators.Query{Scheme: s.scheme, From: from, To: to, Unit: "hospital", Policy: sys.Policy}
 	as, err := evaluate.Assess(ctx, s.cockpit.IndicatorSource(), sys, q, coef, budget, nil)
 	if errors.Is(err, indicators.ErrNoStays) {
 		apiError(w, http.StatusUnprocessableEntity, "该期间没有出院的住院结算", "no inpatient settlements discharged in the period")
@@ -185,7 +185,12 @@ func (s *Server) handleEvalFacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.evalMu.Unlock()
-	q := indicators.Query{Scheme: s.scheme, From: from, To: to, Unit: "hospital", Policy: indicators.DefaultPolicy(),
+	sys, err := s.evalSystem()
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	q := indicators.Query{Scheme: s.scheme, From: from, To: to, Unit: "hospital", Policy: sys.Policy,
 		Trace: &indicators.TraceRequest{Unit: h, Indicator: ind}}
 	out, err := indicators.Compute(r.Context(), s.cockpit.IndicatorSource(), q)
 	if errors.Is(err, indicators.ErrNoStays) {

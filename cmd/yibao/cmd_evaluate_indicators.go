@@ -38,7 +38,7 @@ func runIndicatorDefinitions(e *env, args []string) error {
 		}
 		rows = append(rows, r)
 	}
-	pol := indicators.DefaultPolicy()
+	pol := sys.Policy
 	if *asJSON {
 		return json.NewEncoder(e.stdout).Encode(map[string]any{"system": sys.Version, "policy": pol, "min_peer_size": sys.MinPeerSize,
 			"tolerance": sys.Tolerance, "scoring": sys.Scoring, "indicators": rows})

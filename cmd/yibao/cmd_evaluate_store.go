@@ -63,6 +63,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	q.Policy = sys.Policy
 	settled, err := st.SettledByHospital(ctx, pr.label)
 	if err != nil {
 		return err

@@ -44,6 +44,7 @@ func runLeague(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	q.Policy = sys.Policy
 	out, err := indicators.Compute(ctx, st.IndicatorSource(), q)
 	if err != nil {
 		return fmt.Errorf("%s league of %s, %s: %w", *by, *hospital, pr.label, err)
