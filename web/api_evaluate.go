@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,6 +55,22 @@ func evalPeriod(v string) (string, time.Time, time.Time, error) {
 	return v, f, t.AddDate(0, 1, 0), nil
 }
 
+// evalLock waits up to 30 s for the running evaluation to finish (false: answer 429).
+func (s *Server) evalLock(ctx context.Context) bool {
+	deadline := time.Now().Add(30 * time.Second)
+	for !s.evalMu.TryLock() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return true
+}
+
 func (s *Server) evalSystem() (*evaluate.System, error) { return evaluate.DefaultSystem() }
 
 func (s *Server) handleEvalIndicators(w http.ResponseWriter, r *http.Request) {
@@ -99,7 +116,7 @@ func (s *Server) handleEvalRun(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, "评价期间格式错误："+err.Error(), err.Error())
 		return
 	}
-	if !s.evalMu.TryLock() {
+	if !s.evalLock(r.Context()) {
 		apiError(w, http.StatusTooManyRequests, "另一项评价正在计算，请稍后再试", "another evaluation is running")
 		return
 	}
@@ -180,7 +197,7 @@ func (s *Server) handleEvalFacts(w http.ResponseWriter, r *http.Request) {
 	if offset < 0 {
 		offset = 0
 	}
-	if !s.evalMu.TryLock() {
+	if !s.evalLock(r.Context()) {
 		apiError(w, http.StatusTooManyRequests, "另一项评价正在计算，请稍后再试", "another evaluation is running")
 		return
 	}
@@ -288,7 +305,7 @@ func (s *Server) handleEvalTechnology(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	if !s.evalMu.TryLock() {
+	if !s.evalLock(r.Context()) {
 		apiError(w, http.StatusTooManyRequests, "另一项评价正在计算，请稍后再试", "another evaluation is running")
 		return
 	}
