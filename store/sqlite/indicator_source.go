@@ -66,7 +66,7 @@ func (a indicatorSource) Stays(ctx context.Context, scheme string, from, to time
 			return nil, err
 		}
 		st.Admission, st.Discharge = time.Unix(adm, 0).UTC(), time.Unix(dis, 0).UTC()
-		st.Grouped = outcome == "drg" || outcome == "adrg_without_drg"
+		st.Grouped = (outcome == "drg" || outcome == "adrg_without_drg") && st.DRG != ""
 		st.Failed = outcome == "check_failed"
 		out = append(out, st)
 	}
