@@ -219,3 +219,25 @@ func (s *Store) PutTechnologyRun(ctx context.Context, period, version string, re
 	}
 	return res.LastInsertId()
 }
+
+// LatestGrades returns the grades of the newest evaluation run of a period.
+func (s *Store) LatestGrades(ctx context.Context, period string) (map[string]string, int64, error) {
+	var id int64
+	var results string
+	err := s.db.QueryRowContext(ctx, `SELECT id, results FROM evaluation_runs WHERE period = ? ORDER BY id DESC LIMIT 1`, period).Scan(&id, &results)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, fmt.Errorf("no evaluation run for %s: run yibao evaluate --period %s first", period, period)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var rs []struct{ Hospital, Grade string }
+	if err := json.Unmarshal([]byte(results), &rs); err != nil {
+		return nil, 0, err
+	}
+	out := map[string]string{}
+	for _, r := range rs {
+		out[r.Hospital] = r.Grade
+	}
+	return out, id, nil
+}
