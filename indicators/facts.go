@@ -16,12 +16,17 @@ type Facts struct {
 	CostYuan         float64 `json:"cost_yuan"` // Σ total cost
 
 	// Consumption indices: Σ k_i n_i and Σ n_i over the unit's DRGs, k_i = e_i / E_i.
-	TimeK, TimeN               float64
-	CostK, CostN               float64
-	TimeKRoutine, TimeNRoutine float64
-	CostKRoutine, CostNRoutine float64
-	CostKTech, CostNTech       float64
-	TechCases                  int `json:"tech_cases"`
+	TimeK        float64 `json:"time_k"` // Σ k_i n_i, all DRGs
+	TimeN        float64 `json:"time_n"` // Σ n_i
+	CostK        float64 `json:"cost_k"`
+	CostN        float64 `json:"cost_n"`
+	TimeKRoutine float64 `json:"time_k_routine"`
+	TimeNRoutine float64 `json:"time_n_routine"`
+	CostKRoutine float64 `json:"cost_k_routine"`
+	CostNRoutine float64 `json:"cost_n_routine"`
+	CostKTech    float64 `json:"cost_k_tech"`
+	CostNTech    float64 `json:"cost_n_tech"`
+	TechCases    int     `json:"tech_cases"`
 
 	LowRiskCases  int `json:"low_risk_cases"`
 	LowRiskDeaths int `json:"low_risk_deaths"`
