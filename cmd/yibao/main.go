@@ -109,11 +109,21 @@ func run(ctx context.Context, e *env, args []string) int {
 		if c.name != name {
 			continue
 		}
+		if len(args) == 2 && wantsHelp(args[1:]) {
+			// `yibao CMD --help`: the usage is the answer, on standard output, exit 0 — also
+			// for command groups (dip, appeal, user…) that print their usage on a bad call.
+			he := *e
+			he.stderr = e.stdout
+			if err := c.run(ctx, &he, args[1:]); err == nil || errors.As(err, new(helpRequested)) || errors.As(err, new(usageError)) {
+				return exitOK
+			}
+			return exitUsage
+		}
 		err := c.run(ctx, e, args[1:])
 		var ue usageError
 		var ee exitError
 		switch {
-		case err == nil:
+		case err == nil, errors.As(err, new(helpRequested)):
 			return exitOK
 		case errors.As(err, &ue):
 			if ue.msg != "" {

@@ -30,8 +30,9 @@ const DBFile = "yibao.db"
 
 // Store is a data directory's database.
 type Store struct {
-	db  *sql.DB
-	dir string
+	db       *sql.DB
+	dir      string
+	readOnly bool
 
 	batchMu sync.Mutex
 	batches map[string]int64 // ingest batch of each file being read (lineage)
@@ -62,9 +63,27 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing store without creating, migrating or writing anything
+// (yibao status): it fails when dir holds no store.
+func OpenReadOnly(dir string) (*Store, error) {
+	path := filepath.Join(dir, DBFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no store in %s", dir)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(20000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(2)
+	return &Store{db: db, dir: dir, readOnly: true, batches: map[string]int64{}}, nil
+}
+
 // Close signs a ledger checkpoint when the command changed anything, then closes the
 // database: every command that changes state ends with a checkpoint.
 func (s *Store) Close() error {
+	if s.readOnly {
+		return s.db.Close()
+	}
 	_, _, err := s.Checkpoint(context.Background())
 	if err != nil {
 		err = fmt.Errorf("ledger checkpoint: %w", err)
