@@ -76,7 +76,7 @@ func TestMonitorAPI(t *testing.T) {
 	}
 	defer st.Close()
 	for _, u := range []sqlite.User{{Username: "ana", Role: RoleAnalyst}, {Username: "h1", Role: RoleHospital, Hospital: "H1"}} {
-		u.PasswordHash, _ = HashPassword("password-" + u.Username)
+		u.PasswordHash, _ = HashPassword("Quiet-Harbour-"+u.Username+"-7319", "")
 		if err := st.AddUser(ctx, u, "test"); err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestMonitorAPI(t *testing.T) {
 	srv := httptest.NewTLSServer(s.Handler())
 	defer srv.Close()
 
-	ana, h1 := login(t, srv, "ana", "password-ana"), login(t, srv, "h1", "password-h1")
+	ana, h1 := login(t, srv, "ana", "Quiet-Harbour-ana-7319"), login(t, srv, "h1", "Quiet-Harbour-h1-7319")
 	var books struct {
 		Books []map[string]any `json:"books"`
 	}
