@@ -66,7 +66,11 @@ type rFixed struct {
 
 func loadFixed(t testing.TB) []rFixed {
 	var out []rFixed
-	for _, r := range readCSV(t, filepath.Join("testdata", "r", "fixed.csv")) {
+	var recs []map[string]string
+	for _, f := range []string{"fixed.csv", "fixed_extra.csv"} {
+		recs = append(recs, readCSV(t, filepath.Join("testdata", "r", f))...)
+	}
+	for _, r := range recs {
 		key := r["series"] + "|" + r["order"] + "|" + r["seasonal"]
 		if len(out) == 0 || out[len(out)-1].series+"|"+out[len(out)-1].order+"|"+out[len(out)-1].seasonal != key {
 			out = append(out, rFixed{series: r["series"], order: r["order"], seasonal: r["seasonal"],
