@@ -197,6 +197,15 @@ func FitARIMA(y []float64, spec ARIMASpec, opts FitOptions) (*ARIMAFit, error) {
 		return nil, err
 	}
 	par := untransform(spec, best, regScale, hasReg)
+	// A first-order MA factor outside the invertible region is replaced by its inverse: the
+	// exact likelihood and the autocovariances (so the forecasts) are the same, and the
+	// invertible form is the one R and readers expect (θ and 1/θ are the two optima).
+	if p, q := spec.Order.P, spec.Order.Q; q == 1 && math.Abs(par[p]) > 1 {
+		par[p] = 1 / par[p]
+	}
+	if i := spec.Order.P + spec.Order.Q + spec.Seasonal.P; spec.Seasonal.Q == 1 && math.Abs(par[i]) > 1 {
+		par[i] = 1 / par[i]
+	}
 	fit.Coef = par
 	fit.phi, fit.theta = expand(spec, par)
 	ssq, sumlog, nu := ws.armaLik(demean(w, par, spec), fit.phi, fit.theta)
