@@ -393,3 +393,19 @@ func TestProjection(t *testing.T) {
 		t.Errorf("income %d", base.Months[0].IncomeFen)
 	}
 }
+
+// TestPolicyFactor: a year's expenditure of 12 × 85,000 = 1,020,000 yuan and a simulated
+// saving of 51,000 yuan give 1 − 51,000/1,020,000 = 0.95.
+func TestPolicyFactor(t *testing.T) {
+	var books []BookMonth
+	for i := 0; i < 14; i++ {
+		books = append(books, BookMonth{Period: forecast.Month{Year: 2024, Month: 1}.Add(i).String(), InsuType: AllTypes, ExpenditureFen: 8500000})
+	}
+	f, err := PolicyFactor(books, AllTypes, 50000000, 50000000-5100000)
+	if err != nil || math.Abs(f-0.95) > 1e-12 {
+		t.Errorf("%v %v", f, err)
+	}
+	if _, err := PolicyFactor(books[:5], AllTypes, 1, 2); err == nil {
+		t.Error("5 months accepted")
+	}
+}

@@ -130,3 +130,31 @@ func Project(ctx context.Context, books []BookMonth, insuType string, years int,
 	}
 	return p, nil
 }
+
+// PolicyFactor turns a `yibao simulate` result — the fund outlay under the current rules and
+// under a scenario, over a year of cases — into a projection's policy factor: the fund's
+// expenditure of its last 12 months plus the simulated change, over that expenditure. The
+// change is assumed to recur each year at the same size relative to spending.
+func PolicyFactor(books []BookMonth, insuType string, baselineFen, scenarioFen int64) (float64, error) {
+	var hist []BookMonth
+	for _, b := range books {
+		if b.InsuType == insuType {
+			hist = append(hist, b)
+		}
+	}
+	if len(hist) < 12 {
+		return 0, fmt.Errorf("fund %s: %d months of books, the policy factor needs 12", insuType, len(hist))
+	}
+	var year int64
+	for _, b := range hist[len(hist)-12:] {
+		year += b.ExpenditureFen
+	}
+	if year <= 0 {
+		return 0, errors.New("no expenditure in the last 12 months")
+	}
+	f := float64(year+scenarioFen-baselineFen) / float64(year)
+	if f <= 0 {
+		return 0, fmt.Errorf("the simulated change (%d fen) exceeds a year's expenditure", scenarioFen-baselineFen)
+	}
+	return f, nil
+}

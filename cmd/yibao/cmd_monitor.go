@@ -148,14 +148,15 @@ func pct(v float64) string {
 }
 
 func runFundProject(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "fund project", "fund project [--db DIR] [--years 5] [--insutype all] [--scenario baseline|ageing|slow-income|custom] [--ageing R --contribution R --policy F] [--json]")
+	fs := newFlags(e, "fund project", "fund project [--db DIR] [--years 5] [--insutype all] [--scenario baseline|ageing|slow-income|custom] [--ageing R --contribution R --policy F] [--policy-from simulate.json] [--json]")
 	db := fs.String("db", "", "data directory (default $YIBAO_DB or ./yibao-data)")
 	years := fs.Int("years", 5, "years to project (1–5)")
 	insu := fs.String("insutype", monitor.AllTypes, "fund: 310, 390 or all")
 	scen := fs.String("scenario", "", "one named scenario (default: every default scenario)")
 	ageing := fs.Float64("ageing", 0, "custom scenario: extra yearly expenditure growth from ageing")
 	contrib := fs.Float64("contribution", 0.04, "custom scenario: yearly income growth")
-	policy := fs.Float64("policy", 1, "custom scenario: expenditure factor of a policy change (e.g. from yibao simulate)")
+	policy := fs.Float64("policy", 1, "custom scenario: expenditure factor of a policy change")
+	policyFrom := fs.String("policy-from", "", "a `yibao simulate --json` result: adds a scenario with its fund-outlay change as the policy factor")
 	asJSON := fs.Bool("json", false, "print the projections as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -180,6 +181,27 @@ func runFundProject(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	if *policyFrom != "" {
+		b, err := os.ReadFile(*policyFrom)
+		if err != nil {
+			return err
+		}
+		var sim struct {
+			Scenario string
+			Total    struct {
+				Baseline *int64 `json:"baseline_fund_outlay_fen"`
+				Scenario *int64 `json:"scenario_fund_outlay_fen"`
+			}
+		}
+		if err := json.Unmarshal(b, &sim); err != nil || sim.Total.Baseline == nil || sim.Total.Scenario == nil {
+			return fmt.Errorf("%s: not a yibao simulate --json result (total.baseline_fund_outlay_fen, total.scenario_fund_outlay_fen)", *policyFrom)
+		}
+		f, err := monitor.PolicyFactor(books, *insu, *sim.Total.Baseline, *sim.Total.Scenario)
+		if err != nil {
+			return err
+		}
+		scenarios = append(scenarios, monitor.Scenario{Name: "policy", NameZh: "政策情景：" + sim.Scenario, ContributionGrowth: 0.04, PolicyFactor: f})
+	}
 	var out []*monitor.Projection
 	for _, sc := range scenarios {
 		p, err := monitor.Project(ctx, books, *insu, *years, sc, monitor.DefaultBands)
