@@ -17,6 +17,9 @@ type Case struct {
 	Dept       string
 	LOS        string
 	Discharge  string
+	// ICUHours is the time in intensive care in hours (format 2.0 column icu_hours);
+	// empty when unknown.
+	ICUHours   string
 	Diagnoses  []string
 	Procedures []string
 }
@@ -84,6 +87,10 @@ type evalCase struct {
 	ageOK, ageDaysOK bool
 	weight           float64
 	weightOK         bool
+	los              int
+	losOK            bool
+	icu              float64
+	icuOK            bool
 	dx, px           []int32 // code ids, -1 for codes no list or table mentions
 	mccDone, mcc, cc bool
 	dxBuf, pxBuf     [12]int32
@@ -97,6 +104,14 @@ func (s *Scheme) prepare(ec *evalCase, c *Case) {
 	if c.Weight != "" && s.numSyntax.match(c.Weight) {
 		if w, err := strconv.ParseFloat(c.Weight, 64); err == nil {
 			ec.weight, ec.weightOK = w, true
+		}
+	}
+	// format 2.0 §3.2: LOS is an integer by integer_syntax, ICU hours a number by
+	// number_syntax; anything else is absent, never a rejection.
+	ec.los, ec.losOK = parseInt(s, c.LOS)
+	if c.ICUHours != "" && s.numSyntax.match(c.ICUHours) {
+		if h, err := strconv.ParseFloat(c.ICUHours, 64); err == nil {
+			ec.icu, ec.icuOK = h, true
 		}
 	}
 	ec.dx = s.ids(ec.dxBuf[:0], c.Diagnoses)
@@ -172,6 +187,8 @@ func (ec *evalCase) field(name string) string {
 		return c.LOS
 	case "discharge":
 		return c.Discharge
+	case "icu_hours":
+		return c.ICUHours
 	case "diagnoses":
 		return strings.Join(c.Diagnoses, "|")
 	default:
@@ -295,6 +312,62 @@ func (ec *evalCase) eval(n *cond, tr *[]Step) bool {
 			ec.note(tr, "创伤涉及 %s 个部位", "trauma in %s body regions", strconv.Itoa(count), "")
 		}
 		return count >= n.min
+	case opSecondaryDxIn:
+		for i := 1; i < len(ec.dx); i++ {
+			if n.list.has(ec.dx[i]) {
+				if tr != nil {
+					ec.note(tr, "次要诊断 %s 属于列表 %s", "secondary diagnosis %s is in list %s", ec.c.Diagnoses[i], n.name)
+				}
+				return true
+			}
+		}
+		return false
+	case opSecondaryProcIn:
+		for i := 1; i < len(ec.px); i++ {
+			if n.list.has(ec.px[i]) {
+				if tr != nil {
+					ec.note(tr, "次要手术操作 %s 属于列表 %s", "secondary procedure %s is in list %s", ec.c.Procedures[i], n.name)
+				}
+				return true
+			}
+		}
+		return false
+	case opLOS:
+		ok := ec.losOK && n.cmp.apply(float64(ec.los), n.num)
+		if ok && tr != nil {
+			ec.note(tr, "住院天数 %s 天，满足 %s", "length of stay %s days satisfies %s", ec.c.LOS, "los "+n.cmp.String()+" "+fmtNum(n.num))
+		}
+		return ok
+	case opICUHours:
+		ok := ec.icuOK && n.cmp.apply(ec.icu, n.num)
+		if ok && tr != nil {
+			ec.note(tr, "重症监护 %s 小时，满足 %s", "ICU hours %s satisfy %s", ec.c.ICUHours, "icu_hours "+n.cmp.String()+" "+fmtNum(n.num))
+		}
+		return ok
+	case opProcCount:
+		ok := n.cmp.apply(float64(len(ec.px)), n.num)
+		if ok && tr != nil {
+			ec.note(tr, "手术操作共 %s 项，满足 %s", "%s procedure items satisfy %s", strconv.Itoa(len(ec.px)), "procedure_count "+n.cmp.String()+" "+fmtNum(n.num))
+		}
+		return ok
+	case opDischargeIn, opDeptIn:
+		v := ec.c.Discharge
+		zh, en := "离院方式 %s 属于 %s", "discharge disposition %s is one of %s"
+		if n.op == opDeptIn {
+			v, zh, en = ec.c.Dept, "科室 %s 属于 %s", "department %s is one of %s"
+		}
+		if v == "" {
+			return false
+		}
+		for _, x := range n.values {
+			if v == x {
+				if tr != nil {
+					ec.note(tr, zh, en, v, strings.Join(n.values, "、"))
+				}
+				return true
+			}
+		}
+		return false
 	case opFieldEmpty:
 		return ec.field(n.name) == ""
 	case opFieldNotIn:
@@ -355,11 +428,57 @@ func (s *Scheme) Group(c *Case, explain bool) Result {
 			return r
 		}
 	}
-	for _, m := range s.mdcs {
-		mark := 0
+	r, noMDC := s.search(&ec, tr)
+	if !noMDC || !s.regroup || len(c.Procedures) < 2 {
+		return s.finish(r, tr, &ec)
+	}
+	// Format 2.0 §5: a case no MDC took is searched again with each secondary procedure
+	// as its only procedure, in order; the first result that is not no_mdc stands.
+	// Validation is not run again and every other value is the case's own.
+	retry := *c
+	var one [1]string
+	for _, p := range c.Procedures[1:] {
+		one[0] = p
+		retry.Procedures = one[:]
+		var rc evalCase
+		s.prepare(&rc, &retry)
+		var rtr *[]Step
 		if tr != nil {
-			mark = len(*tr)
+			rtr = &[]Step{}
 		}
+		rr, still := s.search(&rc, rtr)
+		rr.ID = c.ID
+		if tr != nil {
+			if still {
+				*tr = append(*tr, Step{ZH: "以 " + quoteCode(p) + " 作为主手术重新分组：仍未入组", EN: "regrouped with " + quoteCode(p) + " as the only procedure: still no group"})
+			} else {
+				*tr = append(*tr, Step{ZH: "第一轮未入组；以 " + quoteCode(p) + " 作为主手术重新分组后入组：", EN: "no group on the first pass; regrouped with " + quoteCode(p) + " as the principal procedure:"})
+				*tr = append(*tr, *rtr...)
+			}
+		}
+		if !still {
+			return s.finish(rr, tr, &ec)
+		}
+	}
+	if tr != nil {
+		*tr = append(*tr, Step{ZH: "每个次要手术操作单独重新分组后均未入组", EN: "every secondary procedure alone also found no group"})
+	}
+	return s.finish(r, tr, &ec)
+}
+
+func quoteCode(p string) string {
+	if p == "" {
+		return "（空项）"
+	}
+	return p
+}
+
+// search is the MDC / ADRG / DRG loop of 1.0 §4; noMDC reports the no_mdc outcome, the
+// only one the regroup pass retries.
+func (s *Scheme) search(ec *evalCase, tr *[]Step) (r Result, noMDC bool) {
+	c := ec.c
+	for _, m := range s.mdcs {
+		mark := traceLen(tr)
 		if !ec.eval(m.entry, tr) {
 			truncate(tr, mark)
 			continue
@@ -368,13 +487,12 @@ func (s *Scheme) Group(c *Case, explain bool) Result {
 			*tr = append((*tr)[:mark], append([]Step{{ZH: "进入 " + m.code + " " + m.nameZh + "：", EN: "entered " + m.code + " " + m.nameEn + ":"}}, (*tr)[mark:]...)...)
 		}
 		for i, a := range m.adrgs {
-			if m.qyEnabled && i == m.qyPos && ec.eval(m.qyWhen, nil) {
-				return s.finish(s.result("qy", c.ID, m.qyDRG), tr, &ec)
+			if m.qyEnabled && i == m.qyPos {
+				if r, ok := s.qy(ec, m, tr); ok {
+					return r, false
+				}
 			}
-			am := 0
-			if tr != nil {
-				am = len(*tr)
-			}
+			am := traceLen(tr)
 			if !ec.eval(a.entry, tr) {
 				truncate(tr, am)
 				continue
@@ -383,29 +501,67 @@ func (s *Scheme) Group(c *Case, explain bool) Result {
 				*tr = append((*tr)[:am], append([]Step{{ZH: "符合 ADRG " + a.code + " " + a.nameZh + "：", EN: "matched ADRG " + a.code + " " + a.nameZh + ":"}}, (*tr)[am:]...)...)
 			}
 			for _, d := range a.drgs {
-				if ec.eval(d.when, nil) {
+				dm := traceLen(tr)
+				if ec.eval(d.when, tr) {
 					r := s.result("drg", c.ID, d.code)
 					r.DRGName = d.nameZh
 					if tr != nil {
-						*tr = append(*tr, Step{ZH: "细分为 DRG " + d.code + " " + d.nameZh, EN: "split into DRG " + d.code + " " + d.nameZh})
+						facts := append([]Step(nil), (*tr)[dm:]...)
+						*tr = append((*tr)[:dm], Step{ZH: "细分为 DRG " + d.code + " " + d.nameZh, EN: "split into DRG " + d.code + " " + d.nameZh})
+						*tr = append(*tr, facts...)
 					}
-					return s.finish(r, tr, &ec)
+					return r, false
 				}
+				truncate(tr, dm)
 			}
-			return s.finish(s.result(s.adrgNoDRG, c.ID, a.code), tr, &ec)
+			if tr != nil {
+				var zh, en []string
+				for _, d := range a.drgs {
+					dz, de := s.describe(d.when)
+					zh = append(zh, d.code+"（"+dz+"）")
+					en = append(en, d.code+" ("+de+")")
+				}
+				*tr = append(*tr, Step{
+					ZH: "ADRG " + a.code + " 的细分条件均不满足（缺失的住院天数、重症监护小时数等使相应条件不成立）：" + strings.Join(zh, "；") + "；结果为 ADRG 代码本身",
+					EN: "none of ADRG " + a.code + "'s splits holds (a missing length of stay or ICU hours makes its test false): " + strings.Join(en, "; ") + "; the result is the ADRG code itself"})
+			}
+			return s.result(s.adrgNoDRG, c.ID, a.code), false
 		}
-		if m.qyEnabled && m.qyPos == len(m.adrgs) && ec.eval(m.qyWhen, nil) {
-			return s.finish(s.result("qy", c.ID, m.qyDRG), tr, &ec)
+		if m.qyEnabled && m.qyPos == len(m.adrgs) {
+			if r, ok := s.qy(ec, m, tr); ok {
+				return r, false
+			}
 		}
 		if tr != nil {
 			*tr = append(*tr, Step{ZH: m.code + " 内无匹配的 ADRG，继续下一个 MDC", EN: "no ADRG of " + m.code + " matched; continuing with the next MDC"})
 		}
 	}
-	r := s.result(s.noMDC, c.ID, "")
+	r = s.result(s.noMDC, c.ID, "")
 	if tr != nil {
 		*tr = append(*tr, Step{ZH: "没有 MDC 能够入组（主要诊断或手术不在任何入组列表）", EN: "no MDC yielded a group (principal diagnosis or procedure is in no entry list)"})
 	}
-	return s.finish(r, tr, &ec)
+	return r, true
+}
+
+// qy applies an MDC's ambiguity (歧义) check at its position and, when it holds, says why:
+// the MDC was entered, the ADRGs before the check did not take the case, and the check's
+// condition held on these facts.
+func (s *Scheme) qy(ec *evalCase, m *mdc, tr *[]Step) (Result, bool) {
+	mark := traceLen(tr)
+	if !ec.eval(m.qyWhen, tr) {
+		truncate(tr, mark)
+		return Result{}, false
+	}
+	r := s.result("qy", ec.c.ID, m.qyDRG)
+	if tr != nil {
+		facts := append([]Step(nil), (*tr)[mark:]...)
+		cz, ce := s.describe(m.qyWhen)
+		*tr = append((*tr)[:mark], Step{
+			ZH: fmt.Sprintf("歧义病案（QY）：%s 的前 %d 个 ADRG 均未匹配，而歧义条件成立（%s）——主要诊断属于 %s，但手术操作不属于其任何外科 ADRG", m.code, m.qyPos, cz, m.code),
+			EN: fmt.Sprintf("ambiguous case (QY): none of the first %d ADRGs of %s matched, and its ambiguity condition holds (%s) — the principal diagnosis belongs to %s but the procedures fit none of its surgical ADRGs", m.qyPos, m.code, ce, m.code)})
+		*tr = append(*tr, facts...)
+	}
+	return r, true
 }
 
 // finish appends the MCC/CC analysis to an explanation.

@@ -9,13 +9,16 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
-// schemeFile mirrors the declarative JSON format ("drg-scheme-declarative" 1.0).
+// schemeFile mirrors the declarative JSON format ("drg-scheme-declarative" 1.0 and 2.0,
+// ../shared/drg/scheme-format-v2.md).
 type schemeFile struct {
-	Format        string `json:"format"`
-	FormatVersion string `json:"format_version"`
+	Format         string    `json:"format"`
+	FormatVersion  string    `json:"format_version"`
+	FormatFeatures *[]string `json:"format_features"`
 	Scheme        struct {
 		ID      string `json:"id"`
 		Name    string `json:"name"`
@@ -46,6 +49,10 @@ type schemeFile struct {
 		MDCWithoutADRG string   `json:"mdc_without_adrg"`
 		NoMDCResult    string   `json:"no_mdc_result"`
 		ADRGWithoutDRG string   `json:"adrg_without_drg"`
+		Regroup        *struct {
+			Trigger string `json:"trigger"`
+			Retry   string `json:"retry"`
+		} `json:"regroup"`
 	} `json:"grouping"`
 	MDCs []struct {
 		Code   string          `json:"code"`
@@ -111,6 +118,9 @@ type Scheme struct {
 	mdcs       []*mdc // in grouping order
 	noMDC      string
 	adrgNoDRG  string
+	regroup    bool // format 2.0 §5: retry a no_mdc case with each secondary procedure alone
+	formatVer  string
+	features   []string // format_features as declared (2.0)
 	regionMap  map[string]*regionMap
 	tagMaps    map[string]map[int32]string
 	cceName    map[int32]string // principal code id → exclusion table name, for explanations
@@ -177,25 +187,114 @@ func Parse(b []byte) (*Scheme, error) {
 	if f.Format != "drg-scheme-declarative" {
 		return nil, fmt.Errorf("format is %q, want \"drg-scheme-declarative\"", f.Format)
 	}
-	if major, _, _ := strings.Cut(f.FormatVersion, "."); major != "1" {
-		return nil, fmt.Errorf("format_version %q is not supported (want 1.x)", f.FormatVersion)
+	major, _, _ := strings.Cut(f.FormatVersion, ".")
+	if major != "1" && major != "2" {
+		return nil, fmt.Errorf("format_version %q is not supported: this grouper implements format versions 1.x and 2.x", f.FormatVersion)
 	}
 	if f.Scheme.ID == "" || f.Scheme.Version == "" {
 		return nil, fmt.Errorf("scheme.id and scheme.version are required")
 	}
-	c := &compiler{f: &f, s: &Scheme{
+	declared, err := declaredFeatures(major, f.FormatFeatures)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{f: &f, used: map[string]bool{}, s: &Scheme{
+		formatVer: f.FormatVersion,
 		ID: f.Scheme.ID, Name: f.Scheme.Name, Version: f.Scheme.Version, Title: f.Scheme.TitleZh,
 		codes: map[string]int32{}, lists: map[string]*bitset{}, statuses: map[string]statusLabel{},
 		results: f.Results, regionMap: map[string]*regionMap{}, tagMaps: map[string]map[int32]string{},
 		separators: f.Input.Separators, keepEmpty: f.Input.KeepEmptyItems,
 		noMDC: f.Grouping.NoMDCResult, adrgNoDRG: f.Grouping.ADRGWithoutDRG,
 	}}
-	return c.compile()
+	s, err := c.compile()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFeatures(major, declared, c.used); err != nil {
+		return nil, err
+	}
+	if f.FormatFeatures != nil {
+		s.features = append([]string(nil), *f.FormatFeatures...)
+	}
+	return s, nil
 }
 
+// Features are the format 2.0 constructs this grouper implements (scheme-format-v2.md §1).
+var Features = []string{"dept_in", "discharge_in", "icu_hours", "los", "procedure_count", "regroup", "secondary_dx_in", "secondary_proc_in"}
+
+func implemented(name string) bool {
+	for _, f := range Features {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// declaredFeatures checks format_features against the version (format 2.0 §2): absent in
+// 1.x, required in 2.x, each name known and listed once. Unknown names are refused before
+// anything is compiled, so a scheme that needs more than this grouper knows never groups.
+func declaredFeatures(major string, ff *[]string) (map[string]bool, error) {
+	if major == "1" {
+		if ff != nil {
+			return nil, fmt.Errorf("format_features is present in a format 1.x scheme; declare format_version \"2.0\" to use format 2.0 features")
+		}
+		return nil, nil
+	}
+	if ff == nil {
+		return nil, fmt.Errorf("format_version 2.x requires format_features (the list of format 2.0 constructs the scheme uses)")
+	}
+	out := map[string]bool{}
+	var unknown []string
+	for _, name := range *ff {
+		if out[name] {
+			return nil, fmt.Errorf("format_features lists %q twice", name)
+		}
+		out[name] = true
+		if !implemented(name) {
+			unknown = append(unknown, strconv.Quote(name))
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("format_features names %s, which this grouper does not implement (it implements %s)", strings.Join(unknown, ", "), strings.Join(Features, ", "))
+	}
+	return out, nil
+}
+
+// checkFeatures compares the constructs the scheme uses with those it declares: a 2.0
+// construct in a 1.x scheme, a construct used but not listed, or a feature listed but not
+// used are all malformed (format 2.0 §2).
+func checkFeatures(major string, declared, used map[string]bool) error {
+	var notListed, notUsed []string
+	for _, name := range Features {
+		switch {
+		case used[name] && !declared[name]:
+			notListed = append(notListed, name)
+		case declared[name] && !used[name]:
+			notUsed = append(notUsed, name)
+		}
+	}
+	if major == "1" && len(notListed) > 0 {
+		return fmt.Errorf("the scheme uses %s, which need format_version \"2.0\" (it declares 1.x)", strings.Join(notListed, ", "))
+	}
+	if len(notListed) > 0 {
+		return fmt.Errorf("the scheme uses %s but format_features does not list it", strings.Join(notListed, ", "))
+	}
+	if len(notUsed) > 0 {
+		return fmt.Errorf("format_features lists %s but the scheme does not use it", strings.Join(notUsed, ", "))
+	}
+	return nil
+}
+
+// FormatVersion is the scheme's declared format_version; FormatFeatures its format 2.0
+// features (nil for 1.x).
+func (s *Scheme) FormatVersion() string    { return s.formatVer }
+func (s *Scheme) FormatFeatures() []string { return append([]string(nil), s.features...) }
+
 type compiler struct {
-	f *schemeFile
-	s *Scheme
+	f    *schemeFile
+	s    *Scheme
+	used map[string]bool // format 2.0 features met while compiling
 }
 
 func (c *compiler) id(code string) int32 {
@@ -219,6 +318,16 @@ func (c *compiler) compile() (*Scheme, error) {
 	}
 	if len(s.separators) == 0 {
 		s.separators = []string{"|"}
+	}
+	if rg := f.Grouping.Regroup; rg != nil {
+		if rg.Trigger != "no_mdc" {
+			return nil, fmt.Errorf("grouping.regroup.trigger %q is unknown (format 2.0 knows \"no_mdc\")", rg.Trigger)
+		}
+		if rg.Retry != "each_secondary_procedure_alone" {
+			return nil, fmt.Errorf("grouping.regroup.retry %q is unknown (format 2.0 knows \"each_secondary_procedure_alone\")", rg.Retry)
+		}
+		s.regroup = true
+		c.used["regroup"] = true
 	}
 	for _, st := range f.Statuses {
 		s.statuses[st.ID] = statusLabel{st.LabelZh, st.LabelEn}

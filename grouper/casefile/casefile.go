@@ -12,15 +12,16 @@ import (
 	"github.com/yibao-dev/yibao/grouper"
 )
 
-// Columns are the input columns, in the kit's order.
-var Columns = []string{"id", "sex", "age", "age_days", "weight", "dept", "los", "discharge", "diagnoses", "procedures"}
+// Columns are the input columns, in the kit's order; icu_hours is the optional column of
+// format 2.0 (scheme-format-v2.md §3.1).
+var Columns = []string{"id", "sex", "age", "age_days", "weight", "dept", "los", "discharge", "diagnoses", "procedures", "icu_hours"}
 
 // Reader streams cases from a CSV with a header row. Columns are found by name, so extra
 // columns and another order are fine; missing optional columns read as empty.
 type Reader struct {
 	r      *csv.Reader
 	scheme *grouper.Scheme
-	idx    [10]int
+	idx    [11]int
 	line   int
 }
 
@@ -76,7 +77,7 @@ func (cf *Reader) Read(c *grouper.Case) error {
 		}
 		return ""
 	}
-	*c = grouper.Case{ID: get(0), Sex: get(1), Age: get(2), AgeDays: get(3), Weight: get(4), Dept: get(5), LOS: get(6), Discharge: get(7)}
+	*c = grouper.Case{ID: get(0), Sex: get(1), Age: get(2), AgeDays: get(3), Weight: get(4), Dept: get(5), LOS: get(6), Discharge: get(7), ICUHours: get(10)}
 	c.Diagnoses = cf.scheme.SplitCodes(get(8))
 	c.Procedures = cf.scheme.SplitCodes(get(9))
 	return nil
