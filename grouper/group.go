@@ -9,14 +9,14 @@ import (
 // Case is one case as the grouper sees it: raw field values as they came (the scheme's
 // validation decides what is acceptable) and the already split code lists, principal first.
 type Case struct {
-	ID         string
-	Sex        string // "1" male, "2" female
-	Age        string // completed years
-	AgeDays    string // used only at age 0
-	Weight     string // birth weight in grams, used only at age 0
-	Dept       string
-	LOS        string
-	Discharge  string
+	ID        string
+	Sex       string // "1" male, "2" female
+	Age       string // completed years
+	AgeDays   string // used only at age 0
+	Weight    string // birth weight in grams, used only at age 0
+	Dept      string
+	LOS       string
+	Discharge string
 	// ICUHours is the time in intensive care in hours (format 2.0 column icu_hours);
 	// empty when unknown.
 	ICUHours   string

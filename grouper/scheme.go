@@ -19,7 +19,7 @@ type schemeFile struct {
 	Format         string    `json:"format"`
 	FormatVersion  string    `json:"format_version"`
 	FormatFeatures *[]string `json:"format_features"`
-	Scheme        struct {
+	Scheme         struct {
 		ID      string `json:"id"`
 		Name    string `json:"name"`
 		Version string `json:"version"`
@@ -200,7 +200,7 @@ func Parse(b []byte) (*Scheme, error) {
 	}
 	c := &compiler{f: &f, used: map[string]bool{}, s: &Scheme{
 		formatVer: f.FormatVersion,
-		ID: f.Scheme.ID, Name: f.Scheme.Name, Version: f.Scheme.Version, Title: f.Scheme.TitleZh,
+		ID:        f.Scheme.ID, Name: f.Scheme.Name, Version: f.Scheme.Version, Title: f.Scheme.TitleZh,
 		codes: map[string]int32{}, lists: map[string]*bitset{}, statuses: map[string]statusLabel{},
 		results: f.Results, regionMap: map[string]*regionMap{}, tagMaps: map[string]map[int32]string{},
 		separators: f.Input.Separators, keepEmpty: f.Input.KeepEmptyItems,
