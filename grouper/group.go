@@ -608,7 +608,7 @@ func (s *Scheme) finish(r Result, tr *[]Step, ec *evalCase) Result {
 	return r
 }
 
-func (s *Scheme) exclusionName(pdx int32) string { return s.cceName[pdx] }
+func (s *Scheme) exclusionName(pdx int32) string { return s.exclNames[s.attrs[pdx].cce] }
 
 // result fills a result from the scheme's template for outcome.
 func (s *Scheme) result(outcome, id, code string) Result {

@@ -5,6 +5,8 @@
 package grouper
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -123,7 +125,12 @@ type Scheme struct {
 	features   []string // format_features as declared (2.0)
 	regionMap  map[string]*regionMap
 	tagMaps    map[string]map[int32]string
-	cceName    map[int32]string // principal code id → exclusion table name, for explanations
+	exclNames  []string // exclusion-table id → its name in the scheme, for explanations
+	codeNames  []string // code id → code, for diffs and the compiled form
+
+	// Digest is the SHA-256 of the scheme file's bytes (hex): the identity of the exact
+	// text a result was grouped with.
+	Digest string
 }
 
 type statusLabel struct{ zh, en string }
@@ -210,6 +217,8 @@ func Parse(b []byte) (*Scheme, error) {
 	if err != nil {
 		return nil, err
 	}
+	sum := sha256.Sum256(b)
+	s.Digest = hex.EncodeToString(sum[:])
 	if err := checkFeatures(major, declared, c.used); err != nil {
 		return nil, err
 	}
@@ -304,6 +313,7 @@ func (c *compiler) id(code string) int32 {
 	id := int32(len(c.s.attrs))
 	c.s.codes[code] = id
 	c.s.attrs = append(c.s.attrs, codeAttrs{mcc: -1, cc: -1, cce: -1})
+	c.s.codeNames = append(c.s.codeNames, code)
 	return id
 }
 
@@ -351,19 +361,16 @@ func (c *compiler) compile() (*Scheme, error) {
 		{"cce", f.Tables.CCE, func(a *codeAttrs, v int32) { a.cce = v }},
 	}
 	exclIDs := map[string]int32{}
-	s.cceName = map[int32]string{}
 	for _, t := range tables {
 		for code, table := range t.m {
 			v, ok := exclIDs[table]
 			if !ok {
 				v = int32(len(exclIDs))
 				exclIDs[table] = v
+				s.exclNames = append(s.exclNames, table)
 			}
 			t.set(&s.attrs[c.id(code)], v)
 		}
-	}
-	for code, table := range f.Tables.CCE {
-		s.cceName[s.codes[code]] = table
 	}
 	for _, code := range f.Tables.SSValid {
 		s.attrs[c.id(code)].ssValid = true
@@ -381,6 +388,9 @@ func (c *compiler) compile() (*Scheme, error) {
 		s.tagMaps[name] = tm
 	}
 	for name, rm := range f.RegionMaps {
+		if len(rm.Regions) > 64 { // multi_trauma keeps the regions seen in one 64-bit word
+			return nil, fmt.Errorf("region_maps.%s: %d regions, at most 64 are supported", name, len(rm.Regions))
+		}
 		r := &regionMap{region: map[int32]int{}}
 		idx := map[string]int{}
 		for i, reg := range rm.Regions {
