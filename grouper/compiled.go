@@ -158,6 +158,7 @@ func ParseCompiled(b []byte) (s *Scheme, err error) {
 		return nil, fmt.Errorf("compiled scheme: %w", err)
 	}
 	s.separators = r.strs()
+	s.initSplit()
 	s.keepEmpty = r.bool()
 	n := r.count(2)
 	total := r.count(1)
@@ -296,6 +297,7 @@ func ParseCompiled(b []byte) (s *Scheme, err error) {
 			return nil, fmt.Errorf("compiled scheme: results.%s is missing", key)
 		}
 	}
+	s.precompute()
 	return s, nil
 }
 

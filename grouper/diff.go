@@ -29,7 +29,7 @@ type SchemeRef struct {
 type GroupChange struct {
 	Kind    string   `json:"kind"` // added, removed, changed
 	Code    string   `json:"code"`
-	Name    string   `json:"name"`              // Chinese name (new one when changed)
+	Name    string   `json:"name"`               // Chinese name (new one when changed)
 	OldName string   `json:"old_name,omitempty"` // when the name changed
 	Parent  string   `json:"parent,omitempty"`   // MDC of an ADRG, ADRG of a DRG
 	Changes []Change `json:"changes,omitempty"`  // what changed, for kind changed
@@ -37,8 +37,8 @@ type GroupChange struct {
 
 // Change is one changed aspect of a group, in Chinese and English.
 type Change struct {
-	ZH  string `json:"zh"`
-	EN  string `json:"en"`
+	ZH    string `json:"zh"`
+	EN    string `json:"en"`
 	Old   string `json:"old,omitempty"`
 	New   string `json:"new,omitempty"`
 	OldZH string `json:"old_zh,omitempty"`

@@ -52,6 +52,13 @@ func (s *Scheme) SplitCodes(field string) []string {
 	if field == "" {
 		return nil
 	}
+	if s.sepBytes != nil {
+		return s.splitBytes(field)
+	}
+	return s.splitGeneral(field)
+}
+
+func (s *Scheme) splitGeneral(field string) []string {
 	var out []string
 	start := 0
 	for i := 0; i < len(field); {
@@ -71,6 +78,32 @@ func (s *Scheme) SplitCodes(field string) []string {
 		start = i
 	}
 	return appendItem(out, field[start:], s.keepEmpty)
+}
+
+// splitBytes is SplitCodes for separators that are all single bytes (every scheme in use:
+// "|" and ","): one pass to count, one allocation, one pass to cut. It gives exactly what
+// the general loop gives.
+func (s *Scheme) splitBytes(field string) []string {
+	t := s.sepBytes
+	n := 1
+	for i := 0; i < len(field); i++ {
+		if t[field[i]] {
+			n++
+		}
+	}
+	out := make([]string, 0, n)
+	start := 0
+	for i := 0; i < len(field); i++ {
+		if t[field[i]] {
+			out = appendItem(out, field[start:i], s.keepEmpty)
+			start = i + 1
+		}
+	}
+	out = appendItem(out, field[start:], s.keepEmpty)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 func appendItem(out []string, item string, keepEmpty bool) []string {
@@ -419,7 +452,7 @@ func (s *Scheme) Group(c *Case, explain bool) Result {
 	}
 	for _, v := range s.validation {
 		if ec.eval(v.cond, nil) {
-			r := s.result("check_failed", c.ID, "")
+			r := stamp(s.checkFailed, c.ID)
 			r.Failed = v.id
 			if tr != nil {
 				*tr = append(*tr, Step{ZH: "信息校验不通过（" + v.id + "）：" + v.msgZh, EN: "validation failed (" + v.id + "): " + v.msgEn})
@@ -503,8 +536,7 @@ func (s *Scheme) search(ec *evalCase, tr *[]Step) (r Result, noMDC bool) {
 			for _, d := range a.drgs {
 				dm := traceLen(tr)
 				if ec.eval(d.when, tr) {
-					r := s.result("drg", c.ID, d.code)
-					r.DRGName = d.nameZh
+					r := stamp(d.res, c.ID)
 					if tr != nil {
 						facts := append([]Step(nil), (*tr)[dm:]...)
 						*tr = append((*tr)[:dm], Step{ZH: "细分为 DRG " + d.code + " " + d.nameZh, EN: "split into DRG " + d.code + " " + d.nameZh})
@@ -525,7 +557,7 @@ func (s *Scheme) search(ec *evalCase, tr *[]Step) (r Result, noMDC bool) {
 					ZH: "ADRG " + a.code + " 的细分条件均不满足（缺失的住院天数、重症监护小时数等使相应条件不成立）：" + strings.Join(zh, "；") + "；结果为 ADRG 代码本身",
 					EN: "none of ADRG " + a.code + "'s splits holds (a missing length of stay or ICU hours makes its test false): " + strings.Join(en, "; ") + "; the result is the ADRG code itself"})
 			}
-			return s.result(s.adrgNoDRG, c.ID, a.code), false
+			return stamp(a.noDRG, c.ID), false
 		}
 		if m.qyEnabled && m.qyPos == len(m.adrgs) {
 			if r, ok := s.qy(ec, m, tr); ok {
@@ -536,7 +568,7 @@ func (s *Scheme) search(ec *evalCase, tr *[]Step) (r Result, noMDC bool) {
 			*tr = append(*tr, Step{ZH: m.code + " 内无匹配的 ADRG，继续下一个 MDC", EN: "no ADRG of " + m.code + " matched; continuing with the next MDC"})
 		}
 	}
-	r = s.result(s.noMDC, c.ID, "")
+	r = stamp(s.noMDCRes, c.ID)
 	if tr != nil {
 		*tr = append(*tr, Step{ZH: "没有 MDC 能够入组（主要诊断或手术不在任何入组列表）", EN: "no MDC yielded a group (principal diagnosis or procedure is in no entry list)"})
 	}
@@ -552,7 +584,7 @@ func (s *Scheme) qy(ec *evalCase, m *mdc, tr *[]Step) (Result, bool) {
 		truncate(tr, mark)
 		return Result{}, false
 	}
-	r := s.result("qy", ec.c.ID, m.qyDRG)
+	r := stamp(m.qyRes, ec.c.ID)
 	if tr != nil {
 		facts := append([]Step(nil), (*tr)[mark:]...)
 		cz, ce := s.describe(m.qyWhen)
@@ -609,6 +641,34 @@ func (s *Scheme) finish(r Result, tr *[]Step, ec *evalCase) Result {
 }
 
 func (s *Scheme) exclusionName(pdx int32) string { return s.exclNames[s.attrs[pdx].cce] }
+
+// stamp is a precomputed result with the case's id.
+func stamp(t *Result, id string) Result {
+	r := *t
+	r.ID = id
+	return r
+}
+
+// precompute fills every result the scheme can produce once, so that grouping a case does
+// not expand templates (a tenth of the time of a million-case run).
+func (s *Scheme) precompute() {
+	p := func(outcome, code string) *Result {
+		r := s.result(outcome, "", code)
+		return &r
+	}
+	s.checkFailed, s.noMDCRes = p("check_failed", ""), p(s.noMDC, "")
+	for _, m := range s.mdcs {
+		m.qyRes = p("qy", m.qyDRG)
+		for _, a := range m.adrgs {
+			a.noDRG = p(s.adrgNoDRG, a.code)
+			for i := range a.drgs {
+				d := &a.drgs[i]
+				d.res = p("drg", d.code)
+				d.res.DRGName = d.nameZh
+			}
+		}
+	}
+}
 
 // result fills a result from the scheme's template for outcome.
 func (s *Scheme) result(outcome, id, code string) Result {

@@ -112,21 +112,23 @@ type Scheme struct {
 
 	intSyntax, numSyntax syntax
 	separators           []string
+	sepBytes             *[256]bool // set when every separator is one byte (fast split)
 	keepEmpty            bool
 
-	statuses   map[string]statusLabel
-	results    map[string]resultTemplate
-	validation []validationRule
-	mdcs       []*mdc // in grouping order
-	noMDC      string
-	adrgNoDRG  string
-	regroup    bool // format 2.0 §5: retry a no_mdc case with each secondary procedure alone
-	formatVer  string
-	features   []string // format_features as declared (2.0)
-	regionMap  map[string]*regionMap
-	tagMaps    map[string]map[int32]string
-	exclNames  []string // exclusion-table id → its name in the scheme, for explanations
-	codeNames  []string // code id → code, for diffs and the compiled form
+	statuses              map[string]statusLabel
+	results               map[string]resultTemplate
+	validation            []validationRule
+	mdcs                  []*mdc // in grouping order
+	noMDC                 string
+	adrgNoDRG             string
+	checkFailed, noMDCRes *Result
+	regroup               bool // format 2.0 §5: retry a no_mdc case with each secondary procedure alone
+	formatVer             string
+	features              []string // format_features as declared (2.0)
+	regionMap             map[string]*regionMap
+	tagMaps               map[string]map[int32]string
+	exclNames             []string // exclusion-table id → its name in the scheme, for explanations
+	codeNames             []string // code id → code, for diffs and the compiled form
 
 	// Digest is the SHA-256 of the scheme file's bytes (hex): the identity of the exact
 	// text a result was grouped with.
@@ -148,17 +150,20 @@ type mdc struct {
 	qyPos                int
 	qyWhen               *cond
 	qyDRG                string
+	qyRes                *Result // precomputed results (precompute)
 }
 
 type adrg struct {
 	code, nameZh string
 	entry        *cond
 	drgs         []drg
+	noDRG        *Result
 }
 
 type drg struct {
 	code, nameZh string
 	when         *cond
+	res          *Result
 }
 
 // codeAttrs are the table facts about one code, looked up once per case code.
@@ -329,6 +334,7 @@ func (c *compiler) compile() (*Scheme, error) {
 	if len(s.separators) == 0 {
 		s.separators = []string{"|"}
 	}
+	s.initSplit()
 	if rg := f.Grouping.Regroup; rg != nil {
 		if rg.Trigger != "no_mdc" {
 			return nil, fmt.Errorf("grouping.regroup.trigger %q is unknown (format 2.0 knows \"no_mdc\")", rg.Trigger)
@@ -466,7 +472,24 @@ func (c *compiler) compile() (*Scheme, error) {
 		}
 		s.mdcs = append(s.mdcs, cm)
 	}
+	s.precompute()
 	return s, nil
+}
+
+// initSplit prepares the one-byte separator table when every separator is one byte (an
+// empty separator never matches, as in the general loop).
+func (s *Scheme) initSplit() {
+	var t [256]bool
+	for _, sep := range s.separators {
+		switch len(sep) {
+		case 0:
+		case 1:
+			t[sep[0]] = true
+		default:
+			return
+		}
+	}
+	s.sepBytes = &t
 }
 
 // syntax checks a value against a regular expression; the two syntaxes every scheme in

@@ -33,6 +33,11 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
+	}
 	inputs = append(inputs, fs.Args()...)
 	if *kbDir == "" {
 		return usageError{msg: "--kb is required"}

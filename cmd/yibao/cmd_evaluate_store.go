@@ -35,6 +35,11 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
+	}
 	pr, err := parsePeriodFlag(*per)
 	if err != nil {
 		return err

@@ -25,6 +25,11 @@ func runLeague(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
+	}
 	if *hospital == "" || (*by != "department" && *by != "doctor") {
 		return usageError{msg: "--hospital is required and --by is department or doctor"}
 	}

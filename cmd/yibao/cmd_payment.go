@@ -45,7 +45,7 @@ func parsePeriodFlag(s string) (period, error) {
 	return period{label: s, from: f, to: t}, nil
 }
 
-const demoSchemeID = "yibao-demo-drg"
+const demoSchemeID = schemes.DemoID
 
 // paymentInputs are the flags price, settle and simulate share.
 type paymentInputs struct {
@@ -59,7 +59,7 @@ func paymentFlags(fs interface {
 }) paymentInputs {
 	return paymentInputs{
 		db:        fs.String("db", "", "data directory"),
-		scheme:    fs.String("scheme", demoSchemeID, "scheme id whose stored groupings are priced"),
+		scheme:    fs.String("scheme", demoSchemeID, "scheme whose stored groupings are priced: a scheme file, \"demo\", or a stored scheme id"),
 		params:    fs.String("params", "", "payment parameter file (docs/payment.md); default: built-in demo parameters"),
 		weights:   fs.String("weights", "", "weight table (drg-weights JSON); default: derived from --reference"),
 		reference: fs.String("reference", "", "reference period for deriving weights (default: the period itself)"),
@@ -89,6 +89,9 @@ func (in paymentInputs) load(ctx context.Context, e *env) (*paymentContext, erro
 		if p, err = payment.LoadParams(*in.params); err != nil {
 			return nil, err
 		}
+	}
+	if *in.scheme, err = schemeIDOf(e, *in.scheme); err != nil {
+		return nil, err
 	}
 	st, err := sqlite.Open(dataDir(e, *in.db))
 	if err != nil {
@@ -183,12 +186,17 @@ func derivedWeights(ctx context.Context, st *sqlite.Store, scheme string, ref pe
 func runWeights(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "weights", "weights --db DIR --period YYYY [--scheme ID] [--params FILE] --out weights.json")
 	db := fs.String("db", "", "data directory")
-	scheme := fs.String("scheme", demoSchemeID, "scheme id")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose stored groupings give the weights: a scheme file, \"demo\", or a stored scheme id")
 	params := fs.String("params", "", "payment parameters (weights.min_cases, weights.fallback)")
 	per := fs.String("period", "", "reference period: YYYY or YYYY-MM:YYYY-MM")
 	out := fs.String("out", "", "weight table to write")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
 	}
 	if *out == "" {
 		return usageError{msg: "--out is required"}
