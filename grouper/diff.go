@@ -225,7 +225,7 @@ func qyText(m *mdc) string {
 	if !m.qyEnabled {
 		return "off"
 	}
-	return "on at " + itoa(m.qyPos) + " → " + m.qyDRG
+	return "on (before ADRG #" + itoa(m.qyPos+1) + ", result " + m.qyDRG + ")"
 }
 
 // listCodes are the codes of a compiled list, sorted.
@@ -312,4 +312,38 @@ func tableChanges(old, nu *Scheme) []TableChange {
 		}
 	}
 	return out
+}
+
+// SchemeSummary counts what a scheme holds, for `yibao scheme show`.
+type SchemeSummary struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Version  string   `json:"version"`
+	Title    string   `json:"title_zh"`
+	Format   string   `json:"format_version"`
+	Features []string `json:"format_features,omitempty"`
+	Regroup  bool     `json:"regroup"`
+	Digest   string   `json:"sha256"`
+	MDCs     int      `json:"mdcs"`
+	ADRGs    int      `json:"adrgs"`
+	DRGs     int      `json:"drgs"`
+	QYMDCs   int      `json:"qy_enabled_mdcs"`
+	Lists    int      `json:"lists"`
+	Codes    int      `json:"codes"`
+}
+
+// Summary counts the scheme's groups and data.
+func (s *Scheme) Summary() SchemeSummary {
+	sum := SchemeSummary{ID: s.ID, Name: s.Name, Version: s.Version, Title: s.Title, Format: s.formatVer,
+		Features: s.FormatFeatures(), Regroup: s.regroup, Digest: s.Digest, MDCs: len(s.mdcs), Lists: len(s.lists), Codes: len(s.codeNames)}
+	for _, m := range s.mdcs {
+		sum.ADRGs += len(m.adrgs)
+		if m.qyEnabled {
+			sum.QYMDCs++
+		}
+		for _, a := range m.adrgs {
+			sum.DRGs += len(a.drgs)
+		}
+	}
+	return sum
 }

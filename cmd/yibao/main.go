@@ -55,6 +55,7 @@ func commands() []command {
 		{"synth", "write a deterministic synthetic region (hospitals, settlements, labels, knowledge base)", runSynth},
 		{"ingest", "validate, pseudonymise and store settlement documents and the hospital registry", runIngest},
 		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
+		{"scheme", "show a DRG scheme, or diff two versions (groups added, removed, changed)", runScheme},
 		{"dip", "build a DIP catalogue from stored settlements, or assign settlements to its groups", runDIP},
 		{"weights", "derive relative weights (RW) from a reference period and write them as a versioned table", runWeights},
 		{"cmi", "case-mix index by hospital, department, doctor or month", runCMI},
