@@ -472,7 +472,9 @@ func (r *creader) cond(s *Scheme, required bool) *cond {
 	}
 	n.name = r.str()
 	n.str = r.str()
-	n.num = math.Float64frombits(binary.LittleEndian.Uint64(r.bytes(8)))
+	if b := r.bytes(8); b != nil {
+		n.num = math.Float64frombits(binary.LittleEndian.Uint64(b))
+	}
 	n.values = r.strs()
 	n.min = int(r.svar())
 	for k := r.count(2); k > 0 && r.err == nil; k-- {
