@@ -56,12 +56,17 @@ func TestDamagedImageIsAnError(t *testing.T) {
 	}
 }
 
+// FuzzCompiledImage: no image makes ParseCompiled panic or build a scheme that panics.
+// Seeds are small (the engine's minimiser is slow on large inputs).
 func FuzzCompiledImage(f *testing.F) {
-	s, err := grouper.Parse(schemes.DemoDRG)
-	if err != nil {
-		f.Fatal(err)
+	for _, text := range []string{tinyScheme(`{"op":"all","args":[{"op":"los","cmp":"<","value":5},{"op":"secondary_dx_in","list":"L"}]}`, `"los","secondary_dx_in"`),
+		tinyScheme(`{"op":"any","args":[{"op":"dept_in","values":["ICU"]},{"op":"not","arg":{"op":"principal_dx_in","list":"L"}}]}`, `"dept_in"`)} {
+		s, err := grouper.Parse([]byte(text))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(s.MarshalCompiled())
 	}
-	f.Add(s.MarshalCompiled())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := grouper.ParseCompiled(b)
 		if err != nil {
@@ -75,7 +80,6 @@ func FuzzCompiledImage(f *testing.F) {
 // FuzzSchemeJSON: no scheme text makes Parse panic, and any scheme it accepts groups a
 // case without panicking.
 func FuzzSchemeJSON(f *testing.F) {
-	f.Add(schemes.DemoDRG)
 	if b, err := os.ReadFile(filepath.Join(drgDir, "scheme-format-v2-examples", "scheme.json")); err == nil {
 		f.Add(b)
 	}
@@ -94,16 +98,30 @@ func FuzzSchemeJSON(f *testing.F) {
 	})
 }
 
-// BenchmarkLoadCompiled measures reading a city scheme from its compiled image (what a
-// cached load costs after the file has been read and hashed).
-func BenchmarkLoadCompiled(b *testing.B) {
-	s := loadKit(b, "foshan-2022")
-	img := s.MarshalCompiled()
-	b.SetBytes(int64(len(img)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := grouper.ParseCompiled(img); err != nil {
+// BenchmarkLoadKit measures loading each kit's scheme: compiling its JSON ("json") and
+// reading its compiled image ("image", what a cached load costs once the file is read and
+// hashed; schemecache.BenchmarkCachedLoad measures the whole cached load).
+func BenchmarkLoadKit(b *testing.B) {
+	for _, k := range kits[:4] {
+		text, err := os.ReadFile(filepath.Join(drgDir, k.dir, "scheme.json"))
+		if err != nil {
 			b.Fatal(err)
 		}
+		b.Run(k.dir+"/json", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := grouper.Parse(text); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		s, _ := grouper.Parse(text)
+		img := s.MarshalCompiled()
+		b.Run(k.dir+"/image", func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := grouper.ParseCompiled(img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -54,3 +54,19 @@ func TestCacheRoundTripAndRecovery(t *testing.T) {
 		t.Fatal("missing file loaded")
 	}
 }
+
+// BenchmarkCachedLoad is a whole cached load of a city scheme: read the 2.8 MB file, hash
+// it, read and decode the compiled image.
+func BenchmarkCachedLoad(b *testing.B) {
+	src := filepath.Join("..", "..", "..", "shared", "drg", "foshan-2022", "scheme.json")
+	cache := b.TempDir()
+	if _, _, err := schemecache.Load(src, cache); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, info, err := schemecache.Load(src, cache); err != nil || !info.Cached {
+			b.Fatal(err, info)
+		}
+	}
+}
