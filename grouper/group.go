@@ -589,8 +589,8 @@ func (s *Scheme) qy(ec *evalCase, m *mdc, tr *[]Step) (Result, bool) {
 		facts := append([]Step(nil), (*tr)[mark:]...)
 		cz, ce := s.describe(m.qyWhen)
 		*tr = append((*tr)[:mark], Step{
-			ZH: fmt.Sprintf("歧义病案（QY）：%s 的前 %d 个 ADRG 均未匹配，而歧义条件成立（%s）——主要诊断属于 %s，但手术操作不属于其任何外科 ADRG", m.code, m.qyPos, cz, m.code),
-			EN: fmt.Sprintf("ambiguous case (QY): none of the first %d ADRGs of %s matched, and its ambiguity condition holds (%s) — the principal diagnosis belongs to %s but the procedures fit none of its surgical ADRGs", m.qyPos, m.code, ce, m.code)})
+			ZH: fmt.Sprintf("歧义病案（QY）：病例进入 %s，但其前 %d 个 ADRG 均未收入该病例，且歧义条件成立（%s）：诊断与手术操作不相符，需人工核查编码", m.code, m.qyPos, cz),
+			EN: fmt.Sprintf("ambiguous case (QY): the case entered %s, none of its first %d ADRGs took it, and the ambiguity condition holds (%s): diagnosis and procedures do not fit together; check the coding", m.code, m.qyPos, ce)})
 		*tr = append(*tr, facts...)
 	}
 	return r, true

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -234,16 +235,11 @@ func Parse(b []byte) (*Scheme, error) {
 }
 
 // Features are the format 2.0 constructs this grouper implements (scheme-format-v2.md §1).
-var Features = []string{"dept_in", "discharge_in", "icu_hours", "los", "procedure_count", "regroup", "secondary_dx_in", "secondary_proc_in"}
-
-func implemented(name string) bool {
-	for _, f := range Features {
-		if f == name {
-			return true
-		}
-	}
-	return false
+func Features() []string {
+	return []string{"dept_in", "discharge_in", "icu_hours", "los", "procedure_count", "regroup", "secondary_dx_in", "secondary_proc_in"}
 }
+
+func implemented(name string) bool { return slices.Contains(Features(), name) }
 
 // declaredFeatures checks format_features against the version (format 2.0 §2): absent in
 // 1.x, required in 2.x, each name known and listed once. Unknown names are refused before
@@ -270,7 +266,7 @@ func declaredFeatures(major string, ff *[]string) (map[string]bool, error) {
 		}
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("format_features names %s, which this grouper does not implement (it implements %s)", strings.Join(unknown, ", "), strings.Join(Features, ", "))
+		return nil, fmt.Errorf("format_features names %s, which this grouper does not implement (it implements %s)", strings.Join(unknown, ", "), strings.Join(Features(), ", "))
 	}
 	return out, nil
 }
@@ -280,7 +276,7 @@ func declaredFeatures(major string, ff *[]string) (map[string]bool, error) {
 // used are all malformed (format 2.0 §2).
 func checkFeatures(major string, declared, used map[string]bool) error {
 	var notListed, notUsed []string
-	for _, name := range Features {
+	for _, name := range Features() {
 		switch {
 		case used[name] && !declared[name]:
 			notListed = append(notListed, name)

@@ -213,3 +213,26 @@ func TestQYExplained(t *testing.T) {
 		t.Fatal("no QY case in the changzhou kit")
 	}
 }
+
+// TestRegroupSpecExample is the worked example of scheme-format-v2.md §5 (浙江版 V002348):
+// the first pass and the retry with 80.6x00x002 end 无法入组, the retry with 50.5901 groups
+// into MDCA AB1 AB19.
+func TestRegroupSpecExample(t *testing.T) {
+	s := loadKit(t, "zhejiang-2022")
+	c := grouper.Case{ID: "V002348", Sex: "2", Age: "76", AgeDays: "27844", Dept: "0601", LOS: "10", Discharge: "1",
+		Diagnoses: []string{"J98.900"}, Procedures: []string{"41.9502", "80.6x00x002", "50.5901"}}
+	r, text := groupExplained(t, s, c)
+	if r.Status != "分组成功" || r.MDC != "MDCA" || r.ADRG != "AB1" || r.DRG != "AB19" {
+		t.Fatalf("%+v", r)
+	}
+	a := strings.Index(text, "以 80.6x00x002 作为主手术重新分组：仍未入组")
+	b := strings.Index(text, "第一轮未入组；以 50.5901 作为主手术重新分组后入组")
+	if a < 0 || b < a {
+		t.Fatalf("retries not explained in order:\n%s", text)
+	}
+	// Without the third procedure every retry fails: 无法入组.
+	c.Procedures = c.Procedures[:2]
+	if r := s.Group(&c, false); r.Status != "无法入组" {
+		t.Fatalf("two procedures: %+v", r)
+	}
+}

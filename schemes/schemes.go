@@ -24,4 +24,4 @@ func Builtin(name string) (text []byte, ok bool) {
 }
 
 // BuiltinNames are the short names Builtin knows, for help texts.
-var BuiltinNames = []string{"demo"}
+func BuiltinNames() []string { return []string{"demo"} }

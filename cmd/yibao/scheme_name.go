@@ -42,7 +42,7 @@ func openScheme(e *env, name string) (*loadedScheme, error) {
 	}
 	if _, err := os.Stat(name); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("scheme %q: no such file, and not a built-in scheme (built-in: %s)", name, strings.Join(schemes.BuiltinNames, ", "))
+			return nil, fmt.Errorf("scheme %q: no such file, and not a built-in scheme (built-in: %s)", name, strings.Join(schemes.BuiltinNames(), ", "))
 		}
 		return nil, fmt.Errorf("scheme %q: %w", name, err)
 	}
