@@ -42,8 +42,12 @@ func DefaultDir() string {
 }
 
 // Load reads the scheme at path. With dir not Off it first looks for the compiled image
-// <dir>/<sha256>.bin and, failing that, compiles the JSON and stores the image there
-// (atomically: a reader never sees half an image).
+// <dir>/<sha256>-<build>.bin and, failing that, compiles the JSON and stores the image
+// there (atomically: a reader never sees half an image), removing images of the same
+// scheme made by other builds. <build> identifies the running executable (its size and
+// modification time): the image format tag inside already changes with the compiled
+// representation, and keying by build as well means a rebuilt grouper never trusts an
+// image an older build wrote, even if someone forgot to change the tag.
 func Load(path, dir string) (*grouper.Scheme, Info, error) {
 	var info Info
 	b, err := os.ReadFile(path)
@@ -56,7 +60,7 @@ func Load(path, dir string) (*grouper.Scheme, Info, error) {
 		dir = DefaultDir()
 	}
 	if dir != Off {
-		info.Image = filepath.Join(dir, info.Digest+".bin")
+		info.Image = filepath.Join(dir, info.Digest+"-"+buildStamp()+".bin")
 		if img, err := os.ReadFile(info.Image); err == nil {
 			// The digest inside must match too: a renamed or copied image is not trusted.
 			if s, err := grouper.ParseCompiled(img); err == nil && s.Digest == info.Digest {
@@ -73,9 +77,32 @@ func Load(path, dir string) (*grouper.Scheme, Info, error) {
 		info.WriteErr = write(dir, info.Image, s.MarshalCompiled())
 		if info.WriteErr != nil {
 			info.Image = ""
+		} else {
+			// Images of this scheme from other builds are dead weight now.
+			old, _ := filepath.Glob(filepath.Join(dir, info.Digest+"-*.bin"))
+			for _, o := range old {
+				if o != info.Image {
+					os.Remove(o)
+				}
+			}
 		}
 	}
 	return s, info, nil
+}
+
+// buildStamp names the running executable's build: a short hash of its path, size and
+// modification time ("unknown" when the executable cannot be found).
+func buildStamp() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	st, err := os.Stat(exe)
+	if err != nil {
+		return "unknown"
+	}
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%d", exe, st.Size(), st.ModTime().UnixNano())))
+	return hex.EncodeToString(sum[:8])
 }
 
 func write(dir, path string, img []byte) error {

@@ -30,6 +30,16 @@ func TestCacheRoundTripAndRecovery(t *testing.T) {
 	if a, b := s1.Group(&c, true), s2.Group(&c, true); !reflect.DeepEqual(a, b) {
 		t.Fatalf("%+v vs %+v", a, b)
 	}
+	// Writing an image removes those of the same scheme from other builds.
+	other := filepath.Join(cache, i1.Digest+"-0000000000000000.bin")
+	os.WriteFile(other, []byte("old build"), 0o644)
+	os.Remove(i1.Image)
+	if _, i, err := schemecache.Load(src, cache); err != nil || i.Cached {
+		t.Fatalf("%v %+v", err, i)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Error("another build's image was kept")
+	}
 	// A damaged image is ignored and replaced.
 	os.WriteFile(i1.Image, []byte("garbage"), 0o644)
 	if _, i3, err := schemecache.Load(src, cache); err != nil || i3.Cached {
