@@ -8,7 +8,8 @@ import (
 // SchemeDiff is what changed between two versions of a scheme, group by group: a bureau
 // reads it before regrouping stored cases with the new version.
 type SchemeDiff struct {
-	Old, New SchemeRef
+	Old SchemeRef `json:"old"`
+	New SchemeRef `json:"new"`
 	// MDCs, ADRGs and DRGs added, removed or changed, each in the new scheme's order
 	// (removed ones in the old scheme's order).
 	MDCs  []GroupChange `json:"mdcs"`
@@ -22,7 +23,10 @@ type SchemeDiff struct {
 
 // SchemeRef names one side of a diff.
 type SchemeRef struct {
-	ID, Version, Format, Digest string
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	Format  string `json:"format_version"`
+	Digest  string `json:"sha256"`
 }
 
 // GroupChange is one MDC, ADRG or DRG added, removed or changed.
