@@ -255,7 +255,14 @@ func (ec *evalCase) eval(n *cond, tr *[]Step) bool {
 		}
 		return false
 	case opNot:
-		return !ec.eval(n.args[0], nil)
+		ok := !ec.eval(n.args[0], nil)
+		if ok && tr != nil {
+			// Say which test failed, so that a split taken because a value is missing
+			// (not los >= 3 with no LOS) is explained too.
+			z, e := ec.s.describe(n.args[0])
+			*tr = append(*tr, Step{ZH: "不满足：" + z, EN: "does not hold: " + e})
+		}
+		return ok
 	case opPrincipalDxIn:
 		ok := len(ec.dx) > 0 && n.list.has(ec.dx[0])
 		if ok && tr != nil {
