@@ -27,7 +27,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	sysPath := fs.String("system", "", "indicator system (default: the built-in one, evaluate/indicators.json)")
 	params := fs.String("params", "", "payment parameters holding this period's coefficients")
 	satisfaction := fs.String("satisfaction", "", "imported patient satisfaction: hospital,value")
-	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings the indicators use")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings the indicators use: a scheme file, \"demo\", or a stored scheme id")
 	reportDir := fs.String("report-dir", "", "write an HTML improvement report per hospital (绩效改进建议书)")
 	outParams := fs.String("out-params", "", "write next period's coefficients as a payment parameter overlay")
 	actor := fs.String("actor", "cli", "who runs the evaluation (logged)")

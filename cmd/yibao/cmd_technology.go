@@ -19,7 +19,7 @@ func runTechnology(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "data directory")
 	per := fs.String("period", "", "period: YYYY or YYYY-MM:YYYY-MM")
 	catPath := fs.String("catalogue", "", "technology catalogue (default: evaluate/technologies.json)")
-	scheme := fs.String("scheme", demoSchemeID, "scheme whose DRGs define the comparison")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose DRGs define the comparison: a scheme file, \"demo\", or a stored scheme id")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
