@@ -26,7 +26,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	sysPath := fs.String("system", "", "indicator system (default: the built-in one, evaluate/indicators.json)")
 	params := fs.String("params", "", "payment parameters holding this period's coefficients")
 	satisfaction := fs.String("satisfaction", "", "imported patient satisfaction: hospital,value")
-	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings the indicators use")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings the indicators use: a scheme file, \"demo\", or a stored scheme id")
 	reportDir := fs.String("report-dir", "", "write an HTML improvement report per hospital (绩效改进建议书)")
 	outParams := fs.String("out-params", "", "write next period's coefficients as a payment parameter overlay")
 	coefOut := fs.String("coefficients-out", "", "write next period's hospital coefficients as the payment policy's coefficient overlay (yibao pay --coefficients)")
@@ -34,6 +34,11 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
 	}
 	pr, err := parsePeriodFlag(*per)
 	if err != nil {

@@ -18,11 +18,16 @@ func runLeague(ctx context.Context, e *env, args []string) error {
 	hospital := fs.String("hospital", "", "hospital code")
 	per := fs.String("period", "", "month (YYYY-MM) or span")
 	by := fs.String("by", "department", "department or doctor")
-	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings are used")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings are used: a scheme file, \"demo\", or a stored scheme id")
 	minCases := fs.Int("min-cases", 5, "units with fewer cases are left out of the table")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
 	}
 	if *hospital == "" || (*by != "department" && *by != "doctor") {
 		return usageError{msg: "--hospital is required and --by is department or doctor"}
