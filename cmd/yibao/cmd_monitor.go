@@ -250,7 +250,7 @@ func runMonitorForecast(ctx context.Context, e *env, args []string) error {
 	by := fs.String("by", "total", "total, insutype, category, hospital or drg")
 	measure := fs.String("measure", "fund", "fund (pooled-fund spending), admissions or cost_per_case")
 	horizon := fs.Int("horizon", 6, "months ahead")
-	scheme := fs.String("scheme", demoSchemeID, "DRG scheme id (for --by drg)")
+	scheme := fs.String("scheme", demoSchemeID, "DRG scheme for --by drg: a scheme file, \"demo\", or a stored scheme id")
 	minMonths := fs.Int("min-months", 24, "skip series shorter than this")
 	asJSON := fs.Bool("json", false, "print every forecast as JSON")
 	if err := parseFlags(fs, args); err != nil {
@@ -259,6 +259,11 @@ func runMonitorForecast(ctx context.Context, e *env, args []string) error {
 	if *horizon < 1 || *horizon > forecast.MaxHorizon {
 		return usageError{msg: fmt.Sprintf("--horizon must be 1–%d", forecast.MaxHorizon)}
 	}
+	id, err := schemeIDOf(e, *scheme)
+	if err != nil {
+		return err
+	}
+	*scheme = id
 	st, err := sqlite.Open(dataDir(e, *db))
 	if err != nil {
 		return err
@@ -360,7 +365,7 @@ func runMonitorRun(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "monitor run", "monitor run [--db DIR] [--rules rules.json] [--scheme ID] [--as-of YYYY-MM] [--webhook URL] [--json]")
 	db := fs.String("db", "", "data directory (default $YIBAO_DB or ./yibao-data)")
 	rulesPath := fs.String("rules", "", "alert rules JSON (default: the built-in rules; yibao alerts rules prints them)")
-	scheme := fs.String("scheme", demoSchemeID, "DRG scheme id")
+	scheme := fs.String("scheme", demoSchemeID, "DRG scheme of the per-DRG rule: a scheme file, \"demo\", or a stored scheme id")
 	asOf := fs.String("as-of", "", "evaluate as of this month (default: the last complete month of settlements)")
 	hook := fs.String("webhook", "", "deliver new (and earlier undelivered) alerts to this URL")
 	secretEnv := fs.String("webhook-secret-env", "YIBAO_WEBHOOK_SECRET", "environment variable holding the webhook's HMAC secret")
@@ -373,6 +378,11 @@ func runMonitorRun(ctx context.Context, e *env, args []string) error {
 			return usageError{msg: "--as-of: " + err.Error()}
 		}
 	}
+	id, err := schemeIDOf(e, *scheme)
+	if err != nil {
+		return err
+	}
+	*scheme = id
 	rules := monitor.DefaultRules()
 	if *rulesPath != "" {
 		b, err := os.ReadFile(*rulesPath)
