@@ -146,13 +146,13 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	for _, r := range results {
 		grades[evaluate.GradeZh[r.Grade]]++
 	}
-	fmt.Fprintf(e.stdout, "evaluation run %d: %d hospitals, period %s, system %s; grades %v\n", run, len(results), pr.label, sys.Version, grades)
-	risk := map[string][2]int{}
+	fmt.Fprintf(e.stdout, "evaluation run %d: %d hospitals, period %s, system %s; grades %s\n", run, len(results), pr.label, sys.Version, countsLine(grades, nil))
+	drgs, cases := map[string]int{}, map[string]int{}
 	for _, r := range as.Risk {
-		v := risk[indicators.RiskClassZh[r.Class]]
-		risk[indicators.RiskClassZh[r.Class]] = [2]int{v[0] + 1, v[1] + r.Cases}
+		drgs[indicators.RiskClassZh[r.Class]]++
+		cases[indicators.RiskClassZh[r.Class]] += r.Cases
 	}
-	fmt.Fprintf(e.stdout, "DRG death-risk classes (standardised ln mortality; DRGs, cases): %v\n", risk)
+	fmt.Fprintf(e.stdout, "DRG death-risk classes (standardised ln mortality): DRGs %s; cases %s\n", countsLine(drgs, nil), countsLine(cases, nil))
 	for _, r := range results {
 		if r.PeerNote != "" {
 			fmt.Fprintf(e.stdout, "  %s: %s\n", r.Hospital, r.PeerNote)

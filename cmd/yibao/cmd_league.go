@@ -145,12 +145,12 @@ func runCredit(ctx context.Context, e *env, args []string) error {
 	for _, h := range hospitals {
 		byRating[h.Rating]++
 	}
-	fmt.Fprintf(e.stdout, "hospital credit ratings (信用评价, policy %s): %v\n", pol.Version, byRating)
+	fmt.Fprintf(e.stdout, "hospital credit ratings (信用评价, policy %s): %s\n", pol.Version, countsLine(byRating, nil))
 	status := map[string]int{}
 	for _, p := range people {
 		status[evaluate.StatusZh[p.Status]]++
 	}
-	fmt.Fprintf(e.stdout, "staff with confirmed violations: %d %v\n", len(people), status)
+	fmt.Fprintf(e.stdout, "staff with confirmed violations: %d (%s)\n", len(people), countsLine(status, nil))
 	for i, p := range people {
 		if i == 10 {
 			break
