@@ -31,6 +31,7 @@ type Settlement struct {
 
 	Admission          time.Time
 	Discharge          time.Time
+	SettledTo          time.Time // setl_end_date, zero when absent: versions only move forward
 	AdmissionDept      string
 	DischargeDept      string
 	LOS                int    // act_ipt_days; a same-day stay counts 1
@@ -110,6 +111,7 @@ type FeeLine struct {
 type Payment struct {
 	Total   Fen // medfee_sumamt
 	Fund    Fen // hifp_payamt: pooled fund
+	Other   Fen // other fund payments (payinfo lines whose fund_pay_type is not 310100: 大病保险, 医疗救助, …)
 	SelfPay Fen // psn_selfpay: co-payment within the list
 	OwnPay  Fen // psn_ownpay: fully self-paid
 	Account Fen // acct_pay

@@ -80,6 +80,7 @@ func parseJSONDocument(p *fastjson.Parser, scratch *parseScratch, raw []byte) *p
 	s.Discharge, _ = f.timestamp("dscg_time")
 	d.settledFrom, _ = f.date("setl_begn_date")
 	d.settledTo, _ = f.date("setl_end_date")
+	s.SettledTo = d.settledTo
 	s.LOS, d.losGiven = f.integer("act_ipt_days")
 	s.AdmissionDept = f.code("adm_caty")
 	s.DischargeDept = f.code("dscg_caty")
@@ -139,8 +140,12 @@ func parseJSONDocument(p *fastjson.Parser, scratch *parseScratch, raw []byte) *p
 	})
 	var fundSum yibao.Fen
 	eachObject(root, "payinfo", &d.ps, scratch, func(i int, o fieldReader) {
-		if m, ok := o.money("fund_payamt"); ok && o.code("fund_pay_type") == "310100" {
-			fundSum += m
+		if m, ok := o.money("fund_payamt"); ok {
+			if o.code("fund_pay_type") == "310100" {
+				fundSum += m
+			} else {
+				s.Pay.Other += m // a fund, not the patient: kept apart for P (docs/payment.md)
+			}
 		}
 	})
 	if !d.fundGiven {

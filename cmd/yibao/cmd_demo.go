@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/grouper"
+	"github.com/yibao-dev/yibao/hisauth"
+	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/schemes"
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/synth"
@@ -21,11 +24,12 @@ import (
 
 // runDemo builds a synthetic region and runs the pipeline on it stage by stage.
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "demo [--out DIR] [--db DIR] [--persons N] [--seed N] [--addr HOST:PORT] [--no-serve]")
+	fs := newFlags(e, "demo", "demo [--out DIR] [--db DIR] [--persons N] [--seed N] [--addr HOST:PORT] [--no-serve] [--force]")
 	cfg := synthFlags(fs)
 	db := fs.String("db", "", "data directory (default $YIBAO_DB or ./yibao-data)")
 	addr := fs.String("addr", "127.0.0.1:8080", "where the cockpit listens at the end")
 	noServe := fs.Bool("no-serve", false, "stop after the pipeline instead of serving the cockpit")
+	force := fs.Bool("force", false, "replace --out and --db even when a demo did not create them (deletes their contents)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,9 +40,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		cfg.Persons = 120000 // the demo's default region: a few hundred thousand settlements
 	}
 	dir := dataDir(e, *db)
-	// A demo starts from scratch: the region and store of a previous demo are replaced.
+	// A demo starts from scratch: the region and store of a previous demo are replaced — but
+	// only directories a demo made (they carry a marker); anything else is refused unless
+	// --force says the user means it.
 	for _, d := range []string{cfg.Out, dir} {
-		if err := os.RemoveAll(d); err != nil {
+		if err := claimDemoDir(d, *force); err != nil {
 			return err
 		}
 	}
@@ -69,7 +75,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "grouped %d inpatient settlements with %s %s: %v\n", gsum.Cases, scheme.ID, scheme.Version, gsum.ByStatus)
+	fmt.Fprintf(e.stdout, "grouped %d inpatient settlements with %s %s: %s\n", gsum.Cases, scheme.ID, scheme.Version, countsLine(gsum.ByStatus, nil))
 
 	fmt.Fprintln(e.stdout, "== 4/6 smart audit (智能审核): every settlement against the region's knowledge base, scored against its labels")
 	kbDir, labels := filepath.Join(cfg.Out, synth.KBDir), filepath.Join(cfg.Out, synth.LabelsFile)
@@ -77,7 +83,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo audit failed (exit %d)", code)
 	}
 
-	fmt.Fprintln(e.stdout, "== 5/6 payment (支付): weights from 2024, DRG settlement of 2025 (confirmed findings leave overspend sharing), a policy scenario, DIP")
+	fmt.Fprintln(e.stdout, "== 5/6 payment (支付): 2024 reference table (基准点数), DRG point method for 2025 (点值, 特例单议, deductions of confirmed findings, prepayment), scenarios, DIP")
 	if err := demoPayment(ctx, e, st, cfg.Out); err != nil {
 		return err
 	}
@@ -97,6 +103,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo evaluation failed (exit %d)", code)
 	}
 	fmt.Fprintf(e.stdout, "improvement reports (绩效改进建议书): %s/<hospital>.html\n", reports)
+	fmt.Fprintln(e.stdout, "year-end clearing (年终清算) of 2025 with the evaluation grades: quality deposits returned by grade")
+	if err := demoClearing(ctx, e, st, cfg.Out); err != nil {
+		return err
+	}
 	for _, args := range [][]string{
 		{"evaluate", "technology", "--db", st.Location(), "--period", "2025"},
 		{"evaluate", "credit", "--db", st.Location(), "--period", "2025"},
@@ -112,6 +122,16 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 10}, stderr: e.stderr, getenv: e.getenv}, valueArgs); code != exitOK {
 		return fmt.Errorf("demo value settlement failed (exit %d)", code)
 	}
+	fmt.Fprintln(e.stdout, "== fund monitoring (基金监测): the fund ledger, the books and months of reserve, alert rules")
+	for _, args := range [][]string{
+		{"fund", "load", "--db", st.Location(), "--in", filepath.Join(cfg.Out, synth.FundFile)},
+		{"monitor", "run", "--db", st.Location()},
+	} {
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 8}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
+			return fmt.Errorf("demo step yibao %s failed (exit %d)", strings.Join(args[:2], " "), code)
+		}
+	}
 	// Accounts for the cockpit: a bureau administrator, an analyst and the insurance office of
 	// the first hospital; passwords are generated and written beside the region.
 	var accounts strings.Builder
@@ -121,7 +141,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	for _, a := range []struct{ name, role, hospital string }{{"admin", "admin", ""}, {"analyst", "analyst", ""}, {"hospital1", "hospital", hs[0].Code}} {
 		pw, _, _ := password(false)
-		hash, err := web.HashPassword(pw)
+		hash, err := web.HashPassword(pw, a.name)
 		if err != nil {
 			return err
 		}
@@ -134,6 +154,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	url := "http://" + *addr
 	fmt.Fprintf(e.stdout, "\n== cockpit (驾驶舱): %s\ndemo accounts (also in %s):\n%s", url, filepath.Join(cfg.Out, "accounts.txt"), accounts.String())
 	fmt.Fprintf(e.stdout, "online audit for HIS systems: POST %s/nhsa/3101, /nhsa/3102, /nhsa/3103\n", url)
+	if err := demoHISCredential(ctx, e, st, hs[0].Code, cfg.Out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "pseudonymisation key (化名密钥): %s — keep it out of backups of the data directory; $%s places it elsewhere\n",
+		ingest.KeyPath(st.Dir()), ingest.KeyFileEnv)
 	if *noServe {
 		return nil
 	}
@@ -146,52 +171,77 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	return listen(ctx, e, *addr, srv.Handler())
 }
 
-// demoPayment sets the 2025 budget at the 2024 cost of grouped stays plus 3% growth, writes
-// the parameters and two scenarios into the region directory (so they can be read and
-// rerun), settles 2025 and simulates a scenario.
+// demoPayment sets the 2025 DRG budget B at the pooled fund's 2024 outlay on inpatient
+// stays plus 3% growth, writes the parameters and two scenarios into the region directory
+// (so they can be read and rerun), builds the 2024 reference table, settles 2025 by the
+// point method (special-review queue, deductions of confirmed findings, prepayment and
+// clearing) and simulates the scenarios.
 func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) error {
 	rows, err := st.CaseRows(ctx, demoSchemeID, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return err
 	}
-	var cost2024 int64
+	var fund2024 int64
 	for _, r := range rows {
-		cost2024 += r.Cost
+		fund2024 += r.Cost - r.PatientPaid
 	}
-	budget := yibao.Fen(cost2024 * 103 / 100)
+	budget := yibao.Fen(fund2024 * 103 / 100)
 	files := map[string]string{
-		"params.json": fmt.Sprintf(`{"version": "demo-2025.1", "base_rate": {"mode": "budget", "budget": %s},
- "rules": {"no_weight": "ffs"},
- "dip": {"budget": %s, "prepay_share": 0.9},
- "settlement": {"surplus_retention": 0.6, "overspend_band": 0.1, "overspend_fund_share": 0.7}}
-`, budget, budget),
-		"scenario-outlier-2x.json": `{"name": "outlier-2x", "description": "high-cost threshold lowered from 3× to 2× the standard payment",
- "params": {"outliers": {"high_factor": 2.0}}}
+		"params.json": fmt.Sprintf(`{"version": "demo-2025.1", "dip": {"budget": %s, "prepay_share": 0.9}}
+`, budget),
+		"scenario-high-ratio-2x.json": `{"name": "high-ratio-2x", "description": "high-ratio threshold t lowered to 2 for groups of RW ≤ 1 (default 3)",
+ "policy": {"high_ratio": {"bands": [{"max_rw": 1, "t": 2}, {"max_rw": 3, "t": 2}, {"max_rw": 0, "t": 1.5}]}}}
 `,
-		"scenario-rate-minus-2pct.json": `{"name": "weights-minus-2pct", "description": "all relative weights 2% lower",
- "weight_scale": 0.98}
+		"scenario-weights-minus-2pct.json": `{"name": "weights-minus-2pct", "description": "all relative weights 2% lower, and the budget 1% higher",
+ "weight_scale": 0.98, "budget_scale": 1.01}
 `,
 	}
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			return err
 		}
 	}
-	params := filepath.Join(dir, "params.json")
+	weights := filepath.Join(dir, "weights-2024.csv")
 	db := st.Location()
-	steps := [][]string{
-		{"weights", "--db", db, "--period", "2024", "--out", filepath.Join(dir, "weights-2024.json")},
-		{"settle", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params},
-		{"simulate", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params,
-			"--scenario", filepath.Join(dir, "scenario-outlier-2x.json"), "--out", filepath.Join(dir, "impact-outlier-2x.csv")},
+	steps := []struct {
+		lines int
+		args  []string
+	}{
+		{8, []string{"weights", "--db", db, "--period", "2024", "--out", weights}},
+		{80, []string{"settle", "--db", db, "--period", "2025", "--weights", weights, "--budget", budget.String()}},
+		{6, []string{"review", "list", "--db", db, "--period", "2025", "--status", "pending"}},
+		{12, []string{"simulate", "--db", db, "--period", "2025", "--weights", weights, "--budget", budget.String(),
+			"--scenario", filepath.Join(dir, "scenario-high-ratio-2x.json"), "--out", filepath.Join(dir, "impact-high-ratio-2x.csv")}},
+		{8, []string{"simulate", "--db", db, "--period", "2025", "--weights", weights, "--budget", budget.String(),
+			"--scenario", filepath.Join(dir, "scenario-weights-minus-2pct.json")}},
 	}
-	for _, args := range steps {
-		fmt.Fprintf(e.stdout, "$ yibao %s\n", shownArgs(args))
-		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 8}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
-			return fmt.Errorf("demo step yibao %s failed (exit %d)", args[0], code)
+	for _, s := range steps {
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", shownArgs(s.args))
+		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: s.lines}, stderr: e.stderr, getenv: e.getenv}, s.args); code != exitOK {
+			return fmt.Errorf("demo step yibao %s failed (exit %d)", s.args[0], code)
 		}
 	}
 	return demoDIP(ctx, e, st, dir)
+}
+
+// demoClearing settles 2025 again once the evaluation has graded the hospitals, so that
+// the year-end clearing returns each hospital's quality deposit by its grade.
+func demoClearing(ctx context.Context, e *env, st *sqlite.Store, dir string) error {
+	rows, err := st.CaseRows(ctx, demoSchemeID, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return err
+	}
+	var fund2024 int64
+	for _, r := range rows {
+		fund2024 += r.Cost - r.PatientPaid
+	}
+	args := []string{"settle", "--db", st.Location(), "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.csv"),
+		"--budget", yibao.Fen(fund2024 * 103 / 100).String()}
+	fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 80}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
+		return fmt.Errorf("demo clearing failed (exit %d)", code)
+	}
+	return nil
 }
 
 // headWriter passes through the first lines of a step's report, so that the demo's
@@ -217,4 +267,62 @@ func (h *headWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// demoHISCredential registers a HIS credential for the demo hospital and writes it beside
+// the accounts (mode 0600), so that 3101 calls can be signed (docs/security.md).
+func demoHISCredential(ctx context.Context, e *env, st *sqlite.Store, hospital, out string) error {
+	sealer, err := hisSealer(st.Dir())
+	if err != nil {
+		return err
+	}
+	c := sqlite.HISCredential{KeyID: hisauth.NewKeyID(), Hospital: hospital, RatePerMin: 6000, Note: "demo"}
+	secret := hisauth.NewSecret()
+	c.Sealed = sealer.Seal(c.KeyID, secret)
+	if err := st.AddHISCredential(ctx, c, "demo"); err != nil {
+		return err
+	}
+	path := filepath.Join(out, "his-credential.txt")
+	body := fmt.Sprintf("hospital %s\nkey_id %s\nsecret %s\nsigntype %s\n", hospital, c.KeyID, secret, hisauth.SignType)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "HIS credential for %s (接口凭证): key_id %s, secret in %s; sign as docs/security.md says\n", hospital, c.KeyID, path)
+	return nil
+}
+
+// demoMarker marks a directory the demo created, so that a later demo may replace it.
+const demoMarker = ".yibao-demo"
+
+// claimDemoDir empties d for a new demo if a demo made it (or it is empty or missing, or
+// force is set) and marks it; a directory of the user's is refused.
+func claimDemoDir(d string, force bool) error {
+	abs, err := filepath.Abs(d)
+	if err != nil {
+		return err
+	}
+	if cwd, err := os.Getwd(); err == nil && (abs == cwd || strings.HasPrefix(cwd, abs+string(filepath.Separator))) {
+		return fmt.Errorf("%s is the working directory or contains it: give the demo a directory of its own", d)
+	}
+	if abs == filepath.Dir(abs) {
+		return fmt.Errorf("%s is the root directory", d)
+	}
+	entries, err := os.ReadDir(d)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return err
+	case len(entries) == 0:
+	default:
+		if _, merr := os.Stat(filepath.Join(d, demoMarker)); merr != nil && !force {
+			return fmt.Errorf("%s exists and was not made by a demo (no %s in it): choose another directory, or add --force to delete its contents", d, demoMarker)
+		}
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d, demoMarker), []byte("made by yibao demo; a later demo may replace this directory\n"), 0o600)
 }

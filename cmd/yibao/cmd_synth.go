@@ -56,6 +56,9 @@ func synthesise(ctx context.Context, e *env, cfg synth.Config, quiet bool) (synt
 		prog.update(done, float64(done)/float64(total), time.Since(start))
 	}
 	sum, err := synth.Run(ctx, cfg)
+	if err == nil {
+		err = synth.WriteFundLedger(cfg.Out, cfg) // the fund ledger (docs/formats.md) for the books
+	}
 	prog.done()
 	return sum, time.Since(start).Seconds(), err
 }

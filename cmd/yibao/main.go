@@ -55,18 +55,26 @@ func commands() []command {
 		{"synth", "write a deterministic synthetic region (hospitals, settlements, labels, knowledge base)", runSynth},
 		{"ingest", "validate, pseudonymise and store settlement documents and the hospital registry", runIngest},
 		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
+		{"scheme", "show a DRG scheme, or diff two versions (groups added, removed, changed)", runScheme},
 		{"dip", "DIP (按病种分值付费): build a catalogue, pay cases by points, assign and settle stored stays", runDIP},
 		{"weights", "derive relative weights (RW) from a reference period and write them as a versioned table", runWeights},
 		{"cmi", "case-mix index by hospital, department, doctor or month", runCMI},
-		{"settle", "price a period's cases (RW × base rate × coefficient, outliers, rules) and settle each hospital", runSettle},
+		{"settle", "DRG point method: price a period's cases by the policy, point value, deductions, special review, prepayment and clearing", runSettle},
 		{"price", "same as settle: pricing is always stored with the settlement it leads to", runSettle},
+		{"pay", "DRG payment from files: weights.csv and cases.csv to payments.csv and hospitals.csv (the calculation contract)", runPay},
+		{"review", "special review (特例单议): list the queue, decide a case (who, when, why)", runReview},
 		{"simulate", "re-run pricing and settlement under a scenario and report the fund impact, storing nothing", runSimulate},
 		{"audit", "smart audit (智能审核): knowledge base, rules and detectors over files or the store", runAudit},
 		{"evaluate", "performance evaluation: TOPSIS and AHP on files, or the indicator system on the store", runEvaluate},
 		{"appeal", "appeals (申诉与复核) against adjustments and findings: file, decide, list", runAppeal},
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
-		{"user", "cockpit accounts: add, passwd, list", runUser},
+		{"forecast", "forecast a monthly series (ARIMA/ETS, intervals, backtest): --in series.csv --horizon H --out forecast.csv", runForecast},
+		{"fund", "the fund's books (基金收支): load the ledger, books and months of reserve, 3–5-year projection", runFund},
+		{"monitor", "forecasts from the store (expenditure, admissions, per-case cost) and alert evaluation", runMonitor},
+		{"alerts", "the alert inbox (预警): list, ack, resolve, rules", runAlerts},
+		{"user", "cockpit accounts: add, passwd, list, disable, enable, delete, role, unlock", runUser},
+		{"his", "HIS credentials for the online audit (3101/3102/3103): add, rotate, revoke, list, calls", runHIS},
 		{"verify", "check the tamper-evident ledger (防篡改留痕): every checkpoint and every row", runVerify},
 		{"proof", "inclusion proof of a settlement, finding, run or appeal; consistency proof between checkpoints; check a proof", runProof},
 		{"ledger", "the ledger's public key, checkpoints, an object's history, a settlement's lineage (血缘)", runLedger},
@@ -109,11 +117,26 @@ func run(ctx context.Context, e *env, args []string) int {
 		if c.name != name {
 			continue
 		}
+		if len(args) == 2 && wantsHelp(args[1:]) {
+			// `yibao CMD --help`: the usage is the answer, on standard output, exit 0 — also
+			// for command groups (dip, appeal, user…) that print their usage on a bad call.
+			he := *e
+			he.stderr = e.stdout
+			err := c.run(ctx, &he, args[1:])
+			var ue usageError
+			if errors.As(err, &ue) && ue.msg != "" {
+				fmt.Fprintln(e.stdout, "Usage: "+strings.TrimPrefix(ue.msg, "usage: "))
+			}
+			if err == nil || errors.As(err, new(helpRequested)) || errors.As(err, &ue) {
+				return exitOK
+			}
+			return exitUsage
+		}
 		err := c.run(ctx, e, args[1:])
 		var ue usageError
 		var ee exitError
 		switch {
-		case err == nil:
+		case err == nil, errors.As(err, new(helpRequested)):
 			return exitOK
 		case errors.As(err, &ue):
 			if ue.msg != "" {

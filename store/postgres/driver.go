@@ -23,6 +23,8 @@ import (
 //   - INSERT OR REPLACE becomes INSERT … ON CONFLICT (primary key) DO UPDATE SET every other
 //     column (what REPLACE does for the tables that use it, which have no other unique key),
 //     INSERT OR IGNORE becomes INSERT … ON CONFLICT DO NOTHING;
+//   - CAST(… AS REAL) and CAST(… AS INTEGER) become DOUBLE PRECISION and BIGINT, SQLite's
+//     sizes;
 //   - an INSERT run by Exec into a table with an `id` identity column gets RETURNING id, so
 //     that Result.LastInsertId works as on SQLite.
 //
@@ -179,6 +181,9 @@ type tableInfo struct {
 
 func newMeta() *meta { return &meta{cache: map[string]translation{}, tables: map[string]tableInfo{}} }
 
+var castReal = regexp.MustCompile(`(?i)\bAS\s+REAL\s*\)`)
+var castInteger = regexp.MustCompile(`(?i)\bAS\s+INTEGER\s*\)`)
+
 var insertOr = regexp.MustCompile(`(?is)^\s*INSERT\s+OR\s+(REPLACE|IGNORE)\s+INTO`)
 var returning = regexp.MustCompile(`(?i)\bRETURNING\b`)
 
@@ -192,6 +197,9 @@ func (m *meta) translate(ctx context.Context, c *pgx.Conn, query string) (transl
 		return t, nil
 	}
 	t.sql = rebind(query)
+	// SQLite's REAL is 8 bytes and its INTEGER 8: PostgreSQL's REAL is 4, its INTEGER 4.
+	t.sql = castReal.ReplaceAllString(t.sql, "AS DOUBLE PRECISION)")
+	t.sql = castInteger.ReplaceAllString(t.sql, "AS BIGINT)")
 	if h := insertHead.FindStringSubmatchIndex(t.sql); h != nil {
 		or := ""
 		if h[4] >= 0 {

@@ -81,7 +81,7 @@ func Open(ctx context.Context, dsn, dir string) (*sqlite.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
 	}
-	st, err := sqlite.OpenWith(ctx, db, d, dir, "yibao ledger "+cfg.Database, dsn)
+	st, err := sqlite.OpenWith(ctx, db, d, dir, "yibao ledger "+cfg.Database, dsn, Redact(dsn))
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -60,13 +60,14 @@ type LedgerTrigger struct {
 
 // OpenWith builds the store over an open database of another engine. dir is the local
 // directory of the store's files (the ledger key, rejects), origin names the ledger in
-// its checkpoints, location is what `--db` said (with any password: never print it). The caller has
+// its checkpoints, location is what `--db` said (with any password: never print it),
+// shown the same without the password. The caller has
 // brought the schema up to date; OpenWith creates the ledger triggers.
-func OpenWith(ctx context.Context, db *sql.DB, d Dialect, dir, origin, location string) (*Store, error) {
+func OpenWith(ctx context.Context, db *sql.DB, d Dialect, dir, origin, location, shown string) (*Store, error) {
 	if d == nil {
 		return nil, errors.New("open store: no dialect")
 	}
-	s := &Store{db: db, dir: dir, batches: map[string]int64{}, dialect: d, originName: origin, location: location}
+	s := &Store{db: db, dir: dir, batches: map[string]int64{}, dialect: d, originName: origin, location: location, shown: shown}
 	if err := s.ensureLedger(ctx); err != nil {
 		return nil, fmt.Errorf("open store %s: ledger: %w", location, err)
 	}

@@ -72,3 +72,10 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT encode(sha256(convert_t
 CREATE FUNCTION yibao_sum_bool(acc bigint, x boolean) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT coalesce(acc, 0) + CASE WHEN x THEN 1 ELSE 0 END $$;
 CREATE AGGREGATE sum(boolean) (SFUNC = yibao_sum_bool, STYPE = bigint);
+-- group_concat(x [, separator]) as SQLite's (default separator ',').
+CREATE FUNCTION yibao_concat(acc text, x text, sep text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT CASE WHEN x IS NULL THEN acc WHEN acc IS NULL THEN x ELSE acc || sep || x END $$;
+CREATE FUNCTION yibao_concat(acc text, x text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT yibao_concat(acc, x, ',') $$;
+CREATE AGGREGATE group_concat(text) (SFUNC = yibao_concat, STYPE = text);
+CREATE AGGREGATE group_concat(text, text) (SFUNC = yibao_concat, STYPE = text);
