@@ -132,7 +132,7 @@ func (s *Store) MonthlySeries(ctx context.Context, by, measure, scheme string) (
 		return nil, fmt.Errorf("unknown measure %q (fund, admissions, cost_per_case)", measure)
 	}
 	q := `SELECT ` + key + `, ` + monthExpr + ` AS m, ` + val + ` FROM settlements s` + join +
-		` WHERE s.current = 1 AND `+monthExpr+` IS NOT NULL` + where + ` GROUP BY 1, 2 ORDER BY 1, 2`
+		` WHERE s.current = 1 AND ` + monthExpr + ` IS NOT NULL` + where + ` GROUP BY 1, 2 ORDER BY 1, 2`
 	var args []any
 	if by == "drg" {
 		args = append(args, scheme)
