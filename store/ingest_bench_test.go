@@ -1,8 +1,11 @@
 package store_test
 
 import (
+	"fmt"
+
 	"bytes"
 	"context"
+	"github.com/yibao-dev/yibao"
 	"os"
 	"path/filepath"
 	"testing"
@@ -85,5 +88,58 @@ func BenchmarkIngest(b *testing.B) {
 	for e, name := range []string{"sqlite", "postgres"} {
 		b.ReportMetric(float64(docs*b.N)/took[e].Seconds(), name+"-settlements/s")
 		b.ReportMetric(100*closing[e].Seconds()/took[e].Seconds(), name+"-%checkpoint")
+	}
+}
+
+func benchSettlement(i int) *yibao.Settlement {
+	adm := time.Date(2024, 3, 1, 9, 0, 0, 0, time.UTC)
+	s := &yibao.Settlement{ID: fmt.Sprintf("S%09d", i), EncounterID: "M1", Hospital: "H1", MedType: "21", Inpatient: true,
+		Admission: adm, Discharge: adm.Add(8 * 24 * time.Hour), LOS: 8,
+		Patient:   yibao.Patient{Pseudonym: fmt.Sprintf("%032x", i/3), Sex: 1, Age: 60, AgeDays: -1},
+		Diagnoses: []yibao.Diagnosis{{Code: "J18.900", Name: "肺炎", Principal: true}, {Code: "I10.x00", Name: "高血压"}}}
+	for j := 0; j < 30; j++ {
+		s.Fees = append(s.Fees, yibao.FeeLine{Serial: fmt.Sprint(j + 1), Time: adm.Add(time.Duration(j) * time.Hour), ListCode: "XJ01DDA001",
+			Name: "注射用头孢曲松钠", Category: "09", ListClass: "01", Qty: 2_000_000, Price: 18_000_000, Amount: 3600, Dept: "A03.01", Doctor: "D0001"})
+	}
+	return s
+}
+
+// BenchmarkPutSettlements measures the store alone on each engine (taking turns): batches of
+// 2,000 stays of 30 lines, 20,000 per iteration into a fresh store.
+func BenchmarkPutSettlements(b *testing.B) {
+	srv, err := pgtest.Start(pgtest.Options{Durable: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Stop()
+	batches := make([][]*yibao.Settlement, 10)
+	for k := range batches {
+		for j := range 2000 {
+			batches[k] = append(batches[k], benchSettlement(k*2000+j))
+		}
+	}
+	var took [2]time.Duration
+	for i := 0; i < b.N; i++ {
+		for k := range 2 {
+			e := (i + k) % 2
+			loc := filepath.Join(b.TempDir(), "db")
+			if e == 1 {
+				if loc, err = srv.NewDatabase("put"); err != nil {
+					b.Fatal(err)
+				}
+			}
+			st := open(b, loc)
+			t0 := time.Now()
+			for _, batch := range batches {
+				if _, err := st.PutSettlements(context.Background(), batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			took[e] += time.Since(t0)
+			st.Close()
+		}
+	}
+	for e, name := range []string{"sqlite", "postgres"} {
+		b.ReportMetric(float64(20000*b.N)/took[e].Seconds(), name+"-settlements/s")
 	}
 }

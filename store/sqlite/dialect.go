@@ -35,6 +35,9 @@ type Dialect interface {
 	LockLedger(ctx context.Context, tx *sql.Tx) error
 	// EnsureTriggers creates or replaces the ledger triggers.
 	EnsureTriggers(ctx context.Context, tx *sql.Tx, ts []LedgerTrigger) error
+	// BeginBulk prepares a bulk write's transaction (PostgreSQL: its commit does not wait
+	// for the WAL flush; the closing checkpoint's does, and covers it).
+	BeginBulk(ctx context.Context, tx *sql.Tx) error
 	// CopySettlements bulk-inserts settlement rows (columns as settlementInsertColumns)
 	// on the raw driver connection of the transaction, and reserves their ids first.
 	ReserveIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error)

@@ -49,6 +49,9 @@ type pendingRow struct {
 
 func (s *Store) newBulkSettlements(ctx context.Context, tx *sql.Tx, conn *sql.Conn, ss []*yibao.Settlement) (*bulkSettlements, error) {
 	b := &bulkSettlements{s: s, tx: tx, conn: conn, latest: make(map[string]*storedVersion, len(ss)), inBuf: map[string]bool{}}
+	if err := s.dialect.BeginBulk(ctx, tx); err != nil {
+		return nil, err
+	}
 	ids := make([]any, 0, lookupChunk)
 	asked := make(map[string]bool, len(ss))
 	lookup := func() error {

@@ -46,9 +46,10 @@ CREATE TABLE settlements (
 CREATE INDEX settlements_person ON settlements (psn, adm_time) WHERE current = 1;
 CREATE INDEX settlements_hospital ON settlements (hospital, dscg_time) WHERE current = 1;
 
--- Drill-down (hospital × period × DRG): the cockpit filters current settlements by hospital
--- and discharge time, and joins groupings by settlement row.
-CREATE INDEX settlements_current_dscg ON settlements (dscg_time, hospital) WHERE current = 1;
+-- detail is already a compact binary codec: PostgreSQL's compression would spend ingest's
+-- CPU for little.
+ALTER TABLE settlements ALTER COLUMN detail SET STORAGE EXTERNAL;
+
 
 -- The few SQLite functions the shared store's SQL uses, in PostgreSQL (docs/postgres.md).
 -- strftime(format, unix seconds, 'unixepoch') for the formats the store uses (%Y %m %d %H %M %S), in UTC as SQLite.
