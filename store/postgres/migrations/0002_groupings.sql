@@ -4,16 +4,16 @@
 -- by side, and a result always names the scheme that produced it.
 CREATE TABLE groupings (
     settlement_row BIGINT NOT NULL REFERENCES settlements (id),
-    setl_id        TEXT    NOT NULL,
-    scheme         TEXT    NOT NULL,
-    scheme_version TEXT    NOT NULL,
-    status         TEXT    NOT NULL,
-    outcome        TEXT    NOT NULL,
-    mdc            TEXT    NOT NULL,
-    adrg           TEXT    NOT NULL,
-    drg            TEXT    NOT NULL,
-    drg_name       TEXT    NOT NULL,
-    failed_rule    TEXT    NOT NULL,
+    setl_id        TEXT COLLATE "C"    NOT NULL,
+    scheme         TEXT COLLATE "C"    NOT NULL,
+    scheme_version TEXT COLLATE "C"    NOT NULL,
+    status         TEXT COLLATE "C"    NOT NULL,
+    outcome        TEXT COLLATE "C"    NOT NULL,
+    mdc            TEXT COLLATE "C"    NOT NULL,
+    adrg           TEXT COLLATE "C"    NOT NULL,
+    drg            TEXT COLLATE "C"    NOT NULL,
+    drg_name       TEXT COLLATE "C"    NOT NULL,
+    failed_rule    TEXT COLLATE "C"    NOT NULL,
     grouped_at     BIGINT NOT NULL,
     PRIMARY KEY (settlement_row, scheme, scheme_version)
 );

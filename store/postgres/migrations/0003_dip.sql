@@ -4,10 +4,10 @@
 -- the catalogue has no group for the case.
 CREATE TABLE dip_assignments (
     settlement_row BIGINT NOT NULL REFERENCES settlements (id),
-    setl_id        TEXT    NOT NULL,
-    catalogue      TEXT    NOT NULL,
-    dip_group      TEXT    NOT NULL,
+    setl_id        TEXT COLLATE "C"    NOT NULL,
+    catalogue      TEXT COLLATE "C"    NOT NULL,
+    dip_group      TEXT COLLATE "C"    NOT NULL,
     score          DOUBLE PRECISION    NOT NULL,
-    reason         TEXT    NOT NULL,
+    reason         TEXT COLLATE "C"    NOT NULL,
     PRIMARY KEY (settlement_row, catalogue)
 );

@@ -4,17 +4,17 @@
 -- hospital and discharge month, with the reasons, for the evaluation's list pass rate.
 -- Counts accumulate over ingest runs (a re-submitted record is counted again).
 CREATE TABLE list_counts (
-    hospital TEXT    NOT NULL,
-    month    TEXT    NOT NULL, -- YYYY-MM
+    hospital TEXT COLLATE "C"    NOT NULL,
+    month    TEXT COLLATE "C"    NOT NULL, -- YYYY-MM
     read     BIGINT NOT NULL,
     rejected BIGINT NOT NULL,
     PRIMARY KEY (hospital, month)
 );
 
 CREATE TABLE list_reject_reasons (
-    hospital TEXT    NOT NULL,
-    month    TEXT    NOT NULL,
-    code     TEXT    NOT NULL, -- ingest problem code
+    hospital TEXT COLLATE "C"    NOT NULL,
+    month    TEXT COLLATE "C"    NOT NULL,
+    code     TEXT COLLATE "C"    NOT NULL, -- ingest problem code
     n        BIGINT NOT NULL, -- records rejected for it
     PRIMARY KEY (hospital, month, code)
 );

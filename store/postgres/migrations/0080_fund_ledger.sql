@@ -4,13 +4,13 @@
 -- opening balances by month and insurance type. Money in fen; opening_fen NULL when the
 -- balance is carried forward. Loading a month again replaces it (the newer ledger wins).
 CREATE TABLE fund_ledger (
-    period      TEXT    NOT NULL,
-    insutype    TEXT    NOT NULL,
+    period      TEXT COLLATE "C"    NOT NULL,
+    insutype    TEXT COLLATE "C"    NOT NULL,
     income_fen  BIGINT NOT NULL,
     other_fen   BIGINT NOT NULL,
     opening_fen BIGINT,
     insured     BIGINT NOT NULL DEFAULT 0,
-    source      TEXT    NOT NULL,
+    source      TEXT COLLATE "C"    NOT NULL,
     loaded_at   BIGINT NOT NULL,
     PRIMARY KEY (period, insutype)
 );
