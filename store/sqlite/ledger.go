@@ -139,13 +139,22 @@ func (se *settlementEntries) append(ctx context.Context, tx *sql.Tx) error {
 		hospitals = append(hospitals, h)
 	}
 	sort.Strings(hospitals)
-	for _, h := range hospitals {
-		he := se.by[h]
-		content := `{"hospital":` + string(appendJSONString(nil, h)) + `,"settlements":{` + string(he.buf) + `}}`
-		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (kind, ref, action, at, content) VALUES ('settlement_batch', ?, 'insert', yibao_ledger_now(), ?)`,
-			he.refs[0]+".."+he.refs[len(he.refs)-1], content); err != nil {
+	// One statement for the batch's entries (one round trip on a database server), in the
+	// hospitals' order.
+	for len(hospitals) > 0 {
+		n := min(len(hospitals), 200)
+		args := make([]any, 0, 2*n)
+		for _, h := range hospitals[:n] {
+			he := se.by[h]
+			content := `{"hospital":` + string(appendJSONString(nil, h)) + `,"settlements":{` + string(he.buf) + `}}`
+			args = append(args, he.refs[0]+".."+he.refs[len(he.refs)-1], content)
+		}
+		q := `INSERT INTO ledger (kind, ref, action, at, content) VALUES ('settlement_batch', ?, 'insert', yibao_ledger_now(), ?)` +
+			strings.Repeat(`, ('settlement_batch', ?, 'insert', yibao_ledger_now(), ?)`, n-1)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}
+		hospitals = hospitals[n:]
 	}
 	return nil
 }

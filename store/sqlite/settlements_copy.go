@@ -31,6 +31,9 @@ type bulkSettlements struct {
 	pending []pendingRow
 	inBuf   map[string]bool
 	entries *settlementEntries
+	// hospitals are the codes first seen in the buffered rows, registered (unregistered)
+	// at flush in one statement, in first-seen order.
+	hospitals []string
 }
 
 type storedVersion struct {
@@ -146,6 +149,16 @@ func (b *bulkSettlements) flush(ctx context.Context) error {
 		p.row[0] = ids[i]
 		rows[i] = p.row
 		b.entries.add(ids[i], p.st.ID, p.v.version, p.st.Hospital, p.v.hash, p.fund, p.batch, p.record)
+	}
+	if n := len(b.hospitals); n > 0 {
+		args := make([]any, n)
+		for i, h := range b.hospitals {
+			args[i] = h
+		}
+		if _, err := b.tx.ExecContext(ctx, `INSERT INTO hospitals (code) VALUES (?)`+strings.Repeat(`, (?)`, n-1)+` ON CONFLICT DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("settlements: hospitals: %w", err)
+		}
+		b.hospitals = b.hospitals[:0]
 	}
 	if err := b.conn.Raw(func(dc any) error {
 		return b.s.dialect.Copy(ctx, dc, "settlements", settlementCopyColumns, rows)

@@ -371,9 +371,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 			buf = nil // kept by the bulk writer
 			if !seenHosp[st.Hospital] {
 				seenHosp[st.Hospital] = true
-				if _, err := hosp.ExecContext(ctx, st.Hospital); err != nil {
-					return nil, fmt.Errorf("settlement %s hospital: %w", st.ID, err)
-				}
+				bulk.hospitals = append(bulk.hospitals, st.Hospital)
 			}
 			continue
 		}
