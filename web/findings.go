@@ -19,7 +19,7 @@ import (
 // audit_log and the finding's review history.
 
 // findingColumns are the findings list as shown.
-var findingColumns = []column{{"id", "问题编号", "Finding", "int", ""}, {"setl_id", "结算编号", "Settlement", "text", "settlement"},
+var findingColumns = []column{{"id", "问题编号", "Finding", "int", "finding"}, {"setl_id", "结算编号", "Settlement", "text", "settlement"},
 	{"hospital", "医院", "Hospital", "coded", "hospital"}, {"month", "出院月份", "Month", "text", ""}, {"category", "类别", "Category", "label", ""},
 	{"rule_id", "规则", "Rule", "label", ""}, {"severity", "严重程度", "Severity", "label", ""}, {"amount_fen", "金额（元）", "Amount (yuan)", "money", ""},
 	{"evidence", "依据", "Evidence", "label", ""}, {"status", "状态", "Status", "label", ""}, {"review", "复核（人、时间、理由）", "Review (who, when, why)", "label", ""},

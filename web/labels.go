@@ -105,8 +105,8 @@ var evidencePatterns = []struct {
 	{regexp.MustCompile(`^(.+?)（(.*?)）在 (\S+) 以相同数量 (\S+)、单价 (\S+) 重复计费（与第 (\S+) 条相同）$`), "$1 ($2) billed again on $3 with the same quantity $4 and unit price $5 (same as line $6)"},
 	{regexp.MustCompile(`^(.+?) 当日累计数量 (\S+) 超过限量 (\S+)，超出 (\S+)$`), "$1: daily quantity $2 exceeds the limit $3 by $4"},
 	{regexp.MustCompile(`^(.+?) 本次就诊累计数量 (\S+) 超过限量 (\S+)，超出 (\S+)$`), "$1: quantity $2 in this stay exceeds the limit $3 by $4"},
-	{regexp.MustCompile(`^(.+?) 限(男性|女性)使用，患者为(男性|女性|未知性别)$`), "$1 is restricted to ${2}; the patient is ${3}"},
-	{regexp.MustCompile(`^诊断 (\S+) 仅适用于(男性|女性)，患者为(男性|女性|未知性别)$`), "diagnosis $1 applies only to ${2}; the patient is ${3}"},
+	{regexp.MustCompile(`^(.+?) 限(男性|女性)使用，患者为(男性|女性|未知性别)$`), "$1 is restricted to ${2} patients; the patient is ${3}"},
+	{regexp.MustCompile(`^诊断 (\S+) 仅适用于(男性|女性)，患者为(男性|女性|未知性别)$`), "diagnosis $1 applies only to ${2} patients; the patient is ${3}"},
 	{regexp.MustCompile(`^(.+?) 限 (.+?) 岁使用，患者 (\d+) 岁$`), "$1 is restricted to age $2; the patient is $3"},
 	{regexp.MustCompile(`^(.+?) 限适应症（(.*)）使用，本次诊断均不符合$`), "$1 is restricted to the indications ($2); no diagnosis of this stay matches"},
 	{regexp.MustCompile(`^(.+?) 限 (\d+) 级及以上医院使用，本院为 (\d+) 级$`), "$1 is restricted to hospitals of level $2 and above; this hospital is level $3"},
@@ -123,7 +123,7 @@ var evidencePatterns = []struct {
 }
 
 // evidenceWords are the fixed words the patterns capture (sex, scope, age bounds).
-var evidenceWords = map[string]string{"男性": "men", "女性": "women", "未知性别": "of unknown sex", "天": "day", "次住院": "stay"}
+var evidenceWords = map[string]string{"男性": "male", "女性": "female", "未知性别": "of unknown sex", "天": "day", "次住院": "stay"}
 
 var groupRef = regexp.MustCompile(`\$\{?(\d)\}?`)
 
