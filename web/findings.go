@@ -36,6 +36,10 @@ func (s *Server) findingRow(f sqlite.FindingView, appeals map[string]sqlite.Appe
 	setLabel(r, "severity", audit.SeverityLabels)
 	setLabel(r, "status", audit.StatusLabels)
 	r["review"], r["review_zh"], r["review_en"] = "", "", ""
+	if f.ReviewedBy == "" && f.Status == audit.StatusConfirmed {
+		// Stored confirmed by the audit run itself (yibao audit --confirm-definite).
+		r["review_zh"], r["review_en"] = "审核时自动确认（明确违规）", "confirmed by the audit run (definite violation)"
+	}
 	if f.ReviewedBy != "" {
 		d := time.Unix(f.ReviewedAt, 0).In(cst).Format("2006-01-02")
 		r["review"] = f.ReviewedBy

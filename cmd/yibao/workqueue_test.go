@@ -52,7 +52,7 @@ type gridAnswer struct {
 	Columns []struct{ Key, Zh, Kind string } `json:"columns"`
 	Total   int                              `json:"total"`
 	Counts  map[string]int                   `json:"counts"`
-	Filters []struct{ Key, Label string }     `json:"filters"`
+	Filters []struct{ Key, Label string }    `json:"filters"`
 }
 
 func (a *apiClient) raw(path string) (int, []byte, http.Header) {

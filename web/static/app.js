@@ -12,7 +12,7 @@ const T = {
   "nav.simulation": ["政策模拟", "Simulation"], logout: ["退出", "Log out"], login: ["登录", "Log in"], username: ["用户名", "Username"],
   password: ["密码", "Password"], settlements: ["结算人次", "Settlements"], total: ["医疗费用总额", "Total medical cost"],
   fund: ["统筹基金支出", "Pooled fund outlay"], alerts: ["预警", "Alerts"], inpatient: ["住院", "Inpatient"], outpatient: ["门诊", "Outpatient"],
-  fundpay: ["统筹基金", "Fund"], patientpay: ["个人负担", "Patients"], spending: ["月度费用（元）", "Spending by month (yuan)"],
+  fundpay: ["统筹基金", "Fund"], patientpay: ["个人负担", "Patients"], spending: ["月度费用（元）", "Spending by month (yuan)"], spendingWan: ["月度费用（万元；* 为不完整月份）", "Spending by month (10,000 yuan; * incomplete month)"],
   cmi: ["月度 CMI", "CMI by month"], filter: ["筛选（按显示内容）", "Filter (what is shown)"], csv: ["导出 CSV", "Export CSV"], xlsx: ["导出 Excel", "Export Excel"],
   loading: ["加载中…", "Loading…"], empty: ["没有符合条件的记录", "No matching rows"], clearAll: ["清除全部筛选", "Clear all filters"],
   prev: ["上一页", "Previous"], next: ["下一页", "Next"], rowsOf: ["第 {a}–{b} 条，共 {n} 条", "Rows {a}–{b} of {n}"],
@@ -48,6 +48,8 @@ let lang = localStorage.getItem("lang") === "en" ? "en" : "zh";
 let me = null;
 let labels = null;
 const app = document.getElementById("app");
+// show replaces the page's content (absent parts skipped).
+const show = (...nodes) => app.replaceChildren(...nodes.flat().filter(x => x !== null && x !== undefined && x !== false));
 
 function t(k, vars) {
   let s = (T[k] || [k, k])[lang === "en" ? 1 : 0];
@@ -153,6 +155,7 @@ function linkFor(kind, r) {
   return null;
 }
 
+const isNum = c => ["money", "int", "num1", "num2", "num4"].includes(c.kind);
 function cell(col, r, text) {
   if (col.kind === "light") return h("td", {}, dot(r[col.key]));
   if (col.kind === "lights") {
@@ -160,9 +163,9 @@ function cell(col, r, text) {
     return h("td", {class: "lights"}, list.map(x => h("span", {class: "light " + x.light, title: lab("lights", x.light)},
       h("span", {class: "dot " + x.light, "aria-hidden": "true"}), lang === "en" ? x.en : x.zh)));
   }
-  const numeric = ["money", "int", "num1", "num2", "num4"].includes(col.kind);
+  const numeric = isNum(col);
   const l = col.link && linkFor(col.link, r);
-  const td = h("td", {class: numeric ? "num" : null, title: col.kind === "label" && r[col.key] !== text ? r[col.key] : null});
+  const td = h("td", {class: (numeric ? "num " : "") + "c-" + col.key, title: col.kind === "label" && r[col.key] !== text ? r[col.key] : null});
   if (col.kind === "coded" && r[col.key + "_name"]) {
     const inner = [h("span", {class: "code"}, r[col.key]), " ", r[col.key + "_name"]];
     td.append(l ? h("a", {href: l}, inner) : h("span", {}, inner));
@@ -173,7 +176,7 @@ function cell(col, r, text) {
 // staticTable renders a server-rendered table shown whole.
 function staticTable(id, g, opts = {}) {
   if (!g || !g.rows || !g.rows.length) return h("p", {class: "empty"}, t("empty"));
-  return h("table", {id: id}, h("thead", {}, h("tr", {}, g.columns.map(c => h("th", {}, lang === "en" ? c.en : c.zh)))),
+  return h("table", {id: id}, h("thead", {}, h("tr", {}, g.columns.map(c => h("th", {class: isNum(c) ? "num" : null}, lang === "en" ? c.en : c.zh)))),
     h("tbody", {}, g.rows.map(r => h("tr", {class: opts.rowClass ? opts.rowClass(r) : null}, g.columns.map((c, i) => cell(c, r, r.cells[i]))))));
 }
 
@@ -182,7 +185,7 @@ function staticTable(id, g, opts = {}) {
 function grid(id, endpoint, params, opts = {}) {
   const p = opts.prefix || "";
   const st = {q: params.get(p + "q") || "", sort: params.get(p + "sort") || "", dir: params.get(p + "dir") || "asc",
-    offset: +params.get(p + "offset") || 0, limit: +params.get(p + "limit") || 50};
+    offset: +params.get(p + "offset") || 0, limit: +params.get(p + "limit") || opts.limit || 50};
   const base = new URLSearchParams();
   for (const k of opts.pass || []) if (params.get(k)) base.set(k, params.get(k));
   for (const [k, v] of Object.entries(opts.fixed || {})) base.set(k, v);
@@ -193,7 +196,7 @@ function grid(id, endpoint, params, opts = {}) {
   const info = h("span", {class: "pageinfo", id: id + "-info"});
   const prev = h("button", {type: "button", id: id + "-prev"}, t("prev"));
   const next = h("button", {type: "button", id: id + "-next"}, t("next"));
-  const size = h("select", {id: id + "-size", "aria-label": "page size"}, [25, 50, 100, 500].map(n => h("option", {value: n, selected: n === st.limit}, n)));
+  const size = h("select", {id: id + "-size", "aria-label": "page size"}, [25, 50, 100, 500, 1000].map(n => h("option", {value: n, selected: n === st.limit}, n)));
   const table = h("table", {id: id, "aria-busy": "true"});
   const extra = h("div", {class: "grid-extra"});
   const wrap = h("div", {class: "grid"}, h("div", {class: "tools"}, input, csv, xlsx, extra), chips, table,
@@ -209,7 +212,7 @@ function grid(id, endpoint, params, opts = {}) {
   const remember = () => {
     const [path, qs] = location.hash.split("?");
     const q = new URLSearchParams(qs || "");
-    for (const [k, v] of Object.entries({q: st.q, sort: st.sort, dir: st.sort ? st.dir : "", offset: st.offset || "", limit: st.limit === 50 ? "" : st.limit})) {
+    for (const [k, v] of Object.entries({q: st.q, sort: st.sort, dir: st.sort ? st.dir : "", offset: st.offset || "", limit: st.limit === (opts.limit || 50) ? "" : st.limit})) {
       if (v) q.set(p + k, v); else q.delete(p + k);
     }
     const s = q.toString();
@@ -225,7 +228,7 @@ function grid(id, endpoint, params, opts = {}) {
     csv.setAttribute("download", (opts.file || id) + ".csv"); xlsx.setAttribute("download", (opts.file || id) + ".xlsx");
     const head = h("tr", {}, d.columns.map(c => {
       const sorted = st.sort === c.key;
-      return h("th", {"data-col": c.key, "aria-sort": sorted ? (st.dir === "desc" ? "descending" : "ascending") : "none", onclick: () => {
+      return h("th", {class: isNum(c) ? "num" : null, "data-col": c.key, "aria-sort": sorted ? (st.dir === "desc" ? "descending" : "ascending") : "none", onclick: () => {
         st.dir = sorted && st.dir === "asc" ? "desc" : "asc"; st.sort = c.key; st.offset = 0; remember(); load();
       }}, lang === "en" ? c.en : c.zh, sorted ? (st.dir === "desc" ? " ▼" : " ▲") : "");
     }));
@@ -312,7 +315,7 @@ function chart(el, option, onClick) {
 // dialog asks for a reason (and optionally a choice) and resolves with {why, choice} or null.
 function dialog(title, reasonLabel, choices) {
   return new Promise(resolve => {
-    const why = h("textarea", {id: "dlg-why", rows: 4, required: true, maxlength: 2000, "aria-label": reasonLabel});
+    const why = h("textarea", {id: "dlg-why", rows: 4, maxlength: 2000, "aria-label": reasonLabel});
     const msg = h("div", {class: "error", id: "dlg-msg", role: "alert"});
     const radios = (choices || []).map((c, i) => h("label", {class: "choice"}, h("input", {type: "radio", name: "dlg-choice", value: c[0], checked: i === 0 ? true : null}), c[1]));
     const dlg = h("dialog", {id: "dlg"});
@@ -361,7 +364,7 @@ const pages = {
       bureau ? selector("sel-hospital", "hospital", "hospital", params, hospitalOptions(), "allHospitals") : null);
     const per = d.period ? `${d.period.from} ~ ${d.period.to}` : "-";
     const kpi = (k, id, v, title) => h("div", {class: "card"}, h("div", {}, t(k)), h("div", {class: "v", id: id, title: title}, v));
-    app.replaceChildren(sel,
+    show(sel,
       h("p", {class: "period", id: "k-period"}, t("period"), "：", per, "（", int(m.length), lang === "en" ? " months)" : " 个月）"),
       (d.incomplete_months || []).length ? h("p", {class: "incomplete", id: "k-incomplete"}, t("incomplete"), "：", d.incomplete_months.join("、")) : null,
       h("div", {class: "cards"}, kpi("settlements", "k-settlements", int(d.totals.settlements)),
@@ -369,12 +372,13 @@ const pages = {
         kpi("fund", "k-fund", bigYuan(d.totals.fund_fen), yuan(d.totals.fund_fen) + (lang === "en" ? " yuan" : " 元"))),
       h("div", {id: "c-spend", class: "chart"}), h("div", {id: "c-cmi", class: "chart"}), h("h3", {}, t("alerts")), h("div", {id: "alerts"}));
     const faded = (x, v) => x.incomplete ? {value: v, itemStyle: {opacity: 0.35}} : v;
-    chart(document.getElementById("c-spend"), {title: {text: t("spending")}, legend: {top: 25},
+    const wan = f => +(f / 1e6).toFixed(2); // fen → 万元
+    chart(document.getElementById("c-spend"), {title: {text: t("spendingWan")}, legend: {top: 25},
       xAxis: {type: "category", data: m.map(x => x.month + (x.incomplete ? "*" : ""))}, yAxis: {type: "value"}, dataZoom: [{type: "inside"}],
-      series: [{name: t("inpatient"), type: "bar", stack: "a", data: m.map(x => faded(x, x.inpatient_total_fen / 100))},
-        {name: t("outpatient"), type: "bar", stack: "a", data: m.map(x => faded(x, x.outpatient_total_fen / 100))},
-        {name: t("fundpay"), type: "line", data: m.map(x => x.incomplete ? null : x.fund_fen / 100)},
-        {name: t("patientpay"), type: "line", data: m.map(x => x.incomplete ? null : x.patient_fen / 100)}]},
+      series: [{name: t("inpatient"), type: "bar", stack: "a", data: m.map(x => faded(x, wan(x.inpatient_total_fen)))},
+        {name: t("outpatient"), type: "bar", stack: "a", data: m.map(x => faded(x, wan(x.outpatient_total_fen)))},
+        {name: t("fundpay"), type: "line", data: m.map(x => x.incomplete ? null : wan(x.fund_fen))},
+        {name: t("patientpay"), type: "line", data: m.map(x => x.incomplete ? null : wan(x.patient_fen))}]},
       p => { location.hash = hrefQ("audit", {month: m[p.dataIndex].month, hospital: q.get("hospital")}); });
     const inc = new Set(d.incomplete_months || []);
     const cmi = (d.cmi || []).filter(x => !inc.has(x.month) && (!params.get("year") || x.month.startsWith(params.get("year"))));
@@ -388,7 +392,7 @@ const pages = {
         return h("li", {}, h("a", {href: link}, lang === "en" ? it.en : it.zh));
       });
       al.append(h("details", {class: "alert " + g.level, open: al.children.length === 0 ? true : null, "data-kind": g.kind},
-        h("summary", {}, dot(g.level), " ", lang === "en" ? g.en : g.zh, `（${int(g.count)}）`), h("ul", {}, items)));
+        h("summary", {}, h("span", {class: "dot " + g.level, "aria-hidden": "true"}), " ", lang === "en" ? g.en : g.zh, `（${int(g.count)}）`), h("ul", {}, items)));
     }
   },
 
@@ -399,7 +403,7 @@ const pages = {
         selector("sel-peer", "peer", "peer_group", params, (d.peer_groups || []).map(p => [p.id, lang === "en" ? p.en : p.zh]), "allPeers"));
       document.getElementById("h-period").textContent = d.period ? `（${d.period}）` : "";
     }});
-    app.replaceChildren(h("h2", {}, t("nav.hospitals"), h("span", {id: "h-period"})), g);
+    show(h("h2", {}, t("nav.hospitals"), h("span", {id: "h-period"})), g);
     await g.load();
   },
 
@@ -408,7 +412,7 @@ const pages = {
     const ev = d.evaluation || {};
     const s = d.settlement;
     const card = (k, v, id) => h("div", {class: "card"}, h("div", {}, k), h("div", {class: "v", id: id}, v));
-    app.replaceChildren(
+    show(
       h("h2", {id: "h-name"}, d.name || code, " ", h("small", {}, d.code), " ", h("small", {}, pair([d.level_zh, d.level_en]), " ", pair([d.type_zh, d.type_en]))),
       h("div", {class: "cards"}, card(t("score") + (d.evaluation_period ? `（${d.evaluation_period}）` : ""), ev.score != null ? ev.score.toFixed(2) : "-", "h-score"),
         card(t("grade"), pair([d.grade_zh, d.grade_en]) || "-", "h-grade"),
@@ -451,7 +455,7 @@ const pages = {
         yAxis: {type: "value"}, series: [{type: "bar", name: t("cases"), data: top.map(x => ({value: x.cases, name: dip ? x.dip_group : x.drg + " " + (x.drg_name || "")}))}]},
         dip ? null : p => { location.hash = href("drg", top[p.dataIndex].drg); });
     }});
-    app.replaceChildren(h("h2", {}, dip ? t("dip") : t("drg"), h("span", {id: "d-period"})), h("div", {id: "c-drg", class: "chart"}), g);
+    show(h("h2", {}, dip ? t("dip") : t("drg"), h("span", {id: "d-period"})), h("div", {id: "c-drg", class: "chart"}), g);
     await g.load();
   },
 
@@ -462,7 +466,7 @@ const pages = {
       document.getElementById("drg-name").textContent = d.drg_name || "";
       if (bureau) extra.append(selector("sel-hospital", "hospital", "hospital", params, hospitalOptions(), "allHospitals"));
     }});
-    app.replaceChildren(h("h2", {}, h("span", {id: "drg-code"}, code), " ", h("span", {id: "drg-name"})), g);
+    show(h("h2", {}, h("span", {id: "drg-code"}, code), " ", h("span", {id: "drg-name"})), g);
     await g.load();
   },
 
@@ -480,7 +484,7 @@ const pages = {
       selector("sel-month", "month", "month", params, months.rows.filter(x => x.key).map(x => [x.key, x.key]), "allMonths"),
       bureau ? selector("sel-hospital", "hospital", "hospital", params, hospitalOptions(), "allHospitals") : null);
     const bulk = h("div", {class: "bulk"});
-    const g = grid("findings", "/api/audit/findings", params, {pass: ["hospital", "category", "rule", "month", "status", "severity"],
+    const g = grid("findings", "/api/audit/findings", params, {limit: 25, pass: ["hospital", "category", "rule", "month", "status", "severity"],
       rowClass: r => "status-" + r.status,
       actions: r => {
         const out = [];
@@ -523,7 +527,7 @@ const pages = {
         await g.load(); refreshQueues();
       } catch (e) { showError(e); }
     }
-    app.replaceChildren(h("h2", {}, t("nav.audit")), sels, h("div", {id: "c-audit", class: "chart"}), bulk, g);
+    show(h("h2", {}, t("nav.audit")), sels, h("div", {id: "c-audit", class: "chart"}), bulk, g);
     chart(document.getElementById("c-audit"), {title: {text: t("count")}, xAxis: {type: "category", data: s.rows.map(x => lang === "en" ? x.en : x.zh), axisLabel: {rotate: 30}},
       yAxis: {type: "value"}, series: [{type: "bar", name: t("count"), data: s.rows.map(x => x.count)}]},
       p => setParam("category", s.rows[p.dataIndex].key));
@@ -538,7 +542,7 @@ const pages = {
     const rows = (list, cols, cls) => list && list.length ? h("table", {id: cls.id}, h("thead", {}, h("tr", {}, cols.map(c => h("th", {}, t(c[0]))))),
       h("tbody", {}, list.map(r => h("tr", {class: cls.row ? cls.row(r) : null}, cols.map(c => h("td", {class: c[2] ? "num" : null}, c[1](r))))))) : h("p", {class: "empty"}, t("empty"));
     const g = d.grouping || {};
-    app.replaceChildren(h("h2", {id: "s-id"}, s.ID),
+    show(h("h2", {id: "s-id"}, s.ID),
       h("p", {}, h("a", {href: href("hospital", s.Hospital)}, s.Hospital, " ", d.hospital_name || ""), " · ",
         String(s.Admission || "").slice(0, 10), " → ", String(s.Discharge || "").slice(0, 10), " · ", t("los"), " ", String(s.LOS), " · ",
         g.DRG ? h("a", {href: href("drg", g.DRG)}, g.DRG, " ", g.DRGName || "") : "", " · ", t("total"), " ", h("b", {id: "s-total"}, yuan(s.Pay.Total)), lang === "en" ? " yuan" : " 元"),
@@ -571,7 +575,7 @@ const pages = {
       } catch (e) { showError(e); }
     }
     const form = h("form", {id: "appeal-form", hidden: bureau ? true : null});
-    app.replaceChildren(h("h2", {}, t("nav.linkage")), h("h3", {}, t("adjustments")), adj, h("h3", {}, t("appeals")), counts, ap, form);
+    show(h("h2", {}, t("nav.linkage")), h("h3", {}, t("adjustments")), adj, h("h3", {}, t("appeals")), counts, ap, form);
     const [la] = await Promise.all([adj.load(), ap.load()]);
     if (!bureau) {
       const runs = (la.rows || []).filter(r => r.hospital === me.hospital);
@@ -593,7 +597,7 @@ const pages = {
     const s = await api("/api/scenarios");
     const sel = h("select", {id: "scn"}, s.scenarios.map(x => h("option", {value: x}, x)));
     const out = h("div", {id: "sim"});
-    app.replaceChildren(h("h2", {}, t("nav.simulation")), h("label", {class: "selector"}, t("scenario"), " ", sel),
+    show(h("h2", {}, t("nav.simulation")), h("label", {class: "selector"}, t("scenario"), " ", sel),
       h("button", {id: "run", type: "button", onclick: run}, t("run")), h("div", {id: "sim-total"}), h("div", {id: "c-sim", class: "chart"}), out);
     async function run() {
       const d = await api("/api/simulate?scenario=" + encodeURIComponent(sel.value));
@@ -615,7 +619,7 @@ const pages = {
 async function findingPage(id) {
   const d = await api("/api/findings/" + encodeURIComponent(id));
   const f = d.finding;
-  app.replaceChildren(h("h2", {id: "f-id"}, t("findings"), " #", String(f.id)),
+  show(h("h2", {id: "f-id"}, t("findings"), " #", String(f.id)),
     h("p", {}, h("a", {href: href("settlement", f.setl_id)}, f.setl_id), " · ", f.hospital, " ", f.hospital_name || "", " · ", pair([f.category_zh, f.category_en]),
       " · ", pair([f.status_zh, f.status_en]), " · ", yuan(f.amount_fen), lang === "en" ? " yuan" : " 元"),
     h("p", {}, lang === "en" ? f.evidence_en : f.evidence_zh),
@@ -641,7 +645,7 @@ function loginForm(msg) {
   document.getElementById("logout").hidden = true;
   document.getElementById("who").textContent = "";
   app.dataset.page = "login";
-  app.replaceChildren(form);
+  show(form);
   u.focus();
   form.addEventListener("submit", async e => {
     e.preventDefault();
@@ -693,14 +697,14 @@ async function renderRoute() {
   const page = pages[name] ? name : "overview";
   document.querySelectorAll("nav a").forEach(a => a.classList.toggle("active", a.getAttribute("href") === "#/" + page));
   app.dataset.page = "loading";
-  app.replaceChildren(h("p", {class: "loading", role: "status"}, t("loading")));
+  show(h("p", {class: "loading", role: "status"}, t("loading")));
   let shown = page;
   try {
     await pages[page](arg ? decodeURIComponent(arg) : "", new URLSearchParams(query || ""));
   } catch (e) {
     if (e.message === "login") return;
     shown = e.status === 404 ? "notfound" : "error";
-    app.replaceChildren(h("p", {class: e.status === 404 ? "error not-found" : "error"}, e.status === 404 ? t("notFound") + (arg ? decodeURIComponent(arg) : name) : e.message));
+    show(h("p", {class: e.status === 404 ? "error not-found" : "error"}, e.status === 404 ? t("notFound") + (arg ? decodeURIComponent(arg) : name) : e.message));
   }
   app.dataset.page = shown;
   refreshQueues();
