@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -243,3 +245,36 @@ func TestFindingWorkQueueAPI(t *testing.T) {
 }
 
 func urlq(s string) string { return url.QueryEscape(s) }
+
+// TestFindingsCommand: the command line reviews findings with the same state model.
+func TestFindingsCommand(t *testing.T) {
+	f := copyFixture(t, demoFixture(t))
+	cli := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+		code := run(context.Background(), e, append(args, "--db", f.db))
+		return code, out.String() + errb.String()
+	}
+	code, out := cli("findings", "list", "--status", "open", "--limit", "1", "--json")
+	var l struct {
+		Total    int
+		Findings []struct{ ID int64 }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &l) != nil || l.Total == 0 {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	id := fmt.Sprint(l.Findings[0].ID)
+	if code, out := cli("findings", "confirm", "--id", id, "--by", "li"); code != exitUsage {
+		t.Errorf("confirm without a reason: %d %s", code, out)
+	}
+	if code, out := cli("findings", "confirm", "--id", id, "--by", "li", "--why", "核实属实"); code != 0 || !strings.Contains(out, "1 finding(s) 已确认") {
+		t.Fatalf("confirm: %d %s", code, out)
+	}
+	if code, _ := cli("findings", "dismiss", "--id", id, "--by", "li", "--why", "again"); code != exitFailure {
+		t.Errorf("dismissing a confirmed finding: %d", code)
+	}
+	code, out = cli("findings", "list", "--status", "confirmed", "--limit", "0")
+	if code != 0 || !strings.Contains(out, "核实属实") {
+		t.Errorf("list confirmed: %d %s", code, out)
+	}
+}
