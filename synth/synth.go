@@ -104,17 +104,18 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 // block is the output of one block of persons, produced in parallel and written in order.
 type block struct {
-	seq     int
-	docs    []byte
-	persons []byte
-	labels  []byte
-	sum     Summary
+	seq       int
+	docs      []byte
+	persons   []byte
+	labels    []byte
+	contracts []byte
+	sum       Summary
 }
 
 func (g *gen) writeEncounters(ctx context.Context) (Summary, error) {
 	cfg := g.cfg
 	files := map[string]*os.File{}
-	for _, name := range []string{SettlementsFile, PersonsFile, LabelsFile} {
+	for _, name := range []string{SettlementsFile, PersonsFile, LabelsFile, ContractsFile} {
 		f, err := os.Create(filepath.Join(cfg.Out, name))
 		if err != nil {
 			return Summary{}, err
@@ -125,6 +126,8 @@ func (g *gen) writeEncounters(ctx context.Context) (Summary, error) {
 	docs := bufio.NewWriterSize(files[SettlementsFile], 4<<20)
 	persons := bufio.NewWriterSize(files[PersonsFile], 1<<20)
 	labels := bufio.NewWriterSize(files[LabelsFile], 1<<20)
+	contracts := bufio.NewWriterSize(files[ContractsFile], 1<<20)
+	contracts.WriteString("psn_no,institution,team,start,end\n")
 	persons.WriteString("psn_no,certno,name,sex,birth_date,insutype,region,hypertension,diabetes,copd,ckd\n")
 	labels.WriteString("kind,setl_id,feedetl_sn\n")
 
@@ -173,6 +176,7 @@ func (g *gen) writeEncounters(ctx context.Context) (Summary, error) {
 				}
 				persons.Write(x.persons)
 				labels.Write(x.labels)
+				contracts.Write(x.contracts)
 			}
 			total.Persons += x.sum.Persons
 			total.Settlements += x.sum.Settlements
@@ -197,7 +201,7 @@ func (g *gen) writeEncounters(ctx context.Context) (Summary, error) {
 	if err := ctx.Err(); err != nil && next < nblocks {
 		return total, err
 	}
-	for _, w := range []*bufio.Writer{docs, persons, labels} {
+	for _, w := range []*bufio.Writer{docs, persons, labels, contracts} {
 		if err := w.Flush(); err != nil {
 			return total, err
 		}
@@ -215,6 +219,7 @@ func (g *gen) block(b int) *block {
 	for i := b * blockSize; i < min((b+1)*blockSize, g.cfg.Persons); i++ {
 		p := makePerson(rng, i, g.cfg.Start, g.cfg.Months)
 		out.persons = appendPersonCSV(out.persons, &p)
+		out.contracts = g.appendContracts(out.contracts, &p)
 		history := g.history(rng, &p, injected)
 		for _, e := range history {
 			seq++
@@ -340,16 +345,8 @@ func (g *gen) history(rng *rand.Rand, p *person, counts map[string]int) []*encou
 	}
 	slices.SortStableFunc(out, func(a, b *encounter) int { return a.adm.Compare(b.adm) })
 	labelCrossSettlement(out)
-	// Outpatient chronic-disease visits (long prescriptions) every three to four months.
-	if p.htn || p.dm {
-		var visits []*encounter
-		for day := start.AddDate(0, 0, rng.IntN(90)); day.Before(end.AddDate(0, 0, -1)); day = day.AddDate(0, 0, 90+rng.IntN(31)) {
-			if day.Before(p.birth) {
-				continue
-			}
-			h := g.primaryCare(rng, p)
-			visits = append(visits, g.outpatient(rng, p, h, day))
-		}
+	// Outpatient chronic-disease visits, following the person's primary-care plan.
+	if visits := g.chronicVisits(p); len(visits) > 0 {
 		out = append(out, visits...)
 		slices.SortStableFunc(out, func(a, b *encounter) int { return a.adm.Compare(b.adm) })
 	}
