@@ -23,3 +23,12 @@ func PeerGroupLabel(g string) (zh, en string) {
 	}
 	return lv[0] + ty[0] + "医院", lv[1] + " " + ty[1] + " hospitals"
 }
+
+// ChargeCategoryLabels names fee-line charge categories (med_chrgitm_type, 医疗收费项目类别;
+// ../shared/formats/settlement.md).
+var ChargeCategoryLabels = map[string][2]string{
+	"01": {"床位费", "bed"}, "02": {"诊察费", "consultation"}, "03": {"检查费", "examination"}, "04": {"化验费", "laboratory"},
+	"05": {"治疗费", "treatment"}, "06": {"手术费", "surgery"}, "07": {"护理费", "nursing"}, "08": {"卫生材料费", "medical consumables"},
+	"09": {"西药费", "western drugs"}, "10": {"中药饮片费", "herbal pieces"}, "11": {"中成药费", "Chinese patent drugs"},
+	"12": {"一般诊疗费", "general diagnosis and treatment"}, "13": {"挂号费", "registration"}, "14": {"其他费", "other"},
+}

@@ -212,13 +212,47 @@ func parseGridQuery(r *http.Request, g *grid) gridQuery {
 	return gq
 }
 
-// apply filters and sorts the rows and renders their cells.
+func (g *grid) render(r row, lang string) []string {
+	cs := make([]string, len(g.Columns))
+	for i, c := range g.Columns {
+		cs[i] = cellText(c, r, lang)
+	}
+	return cs
+}
+
+// needsCells: the text filter and sorting by shown text read every row's cells; otherwise
+// only the rows sent are rendered.
+func (g *grid) needsCells(gq gridQuery) bool {
+	if gq.q != "" || gq.format != "" {
+		return true
+	}
+	if gq.sortCol < 0 {
+		return false
+	}
+	k := g.Columns[gq.sortCol].Kind
+	return !numericKinds[k] && k != "date"
+}
+
+// apply filters and sorts the rows and renders their cells (nil when not needed).
 func (g *grid) apply(gq gridQuery) (rows []row, cells [][]string) {
-	for _, r := range g.Rows {
-		cs := make([]string, len(g.Columns))
-		for i, c := range g.Columns {
-			cs[i] = cellText(c, r, gq.lang)
+	if !g.needsCells(gq) {
+		rows = g.Rows
+		if gq.sortCol >= 0 {
+			rows = append([]row(nil), g.Rows...)
+			c := g.Columns[gq.sortCol]
+			sort.SliceStable(rows, func(i, j int) bool {
+				x, _ := num(rows[i][c.Key])
+				y, _ := num(rows[j][c.Key])
+				if gq.desc {
+					return x > y
+				}
+				return x < y
+			})
 		}
+		return rows, nil
+	}
+	for _, r := range g.Rows {
+		cs := g.render(r, gq.lang)
 		if gq.q != "" && !matches(gq.q, cs, r) {
 			continue
 		}
@@ -296,7 +330,11 @@ func (s *Server) serveGrid(w http.ResponseWriter, r *http.Request, g *grid) {
 		for k, v := range rows[i] {
 			out[k] = v
 		}
-		out["cells"] = cells[i]
+		if cells != nil {
+			out["cells"] = cells[i]
+		} else {
+			out["cells"] = g.render(rows[i], gq.lang)
+		}
 		page = append(page, out)
 	}
 	sumText := map[string]string{}

@@ -92,6 +92,7 @@ func (s *Server) handleLabels(w http.ResponseWriter, r *http.Request) {
 		"categories": audit.CategoryLabels, "severities": audit.SeverityLabels, "statuses": audit.StatusLabels,
 		"rules": ruleLabels(), "kinds": payment.KindLabels, "grades": evaluate.GradeLabels, "lights": evaluate.LightLabels,
 		"appeal_states": evaluate.AppealStateLabels, "indicators": s.indicatorLabels(), "hospitals": hosp, "drgs": n.drgs,
+		"charge_categories": yibao.ChargeCategoryLabels,
 	})
 }
 

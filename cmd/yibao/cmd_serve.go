@@ -146,7 +146,11 @@ func serveOn(ctx context.Context, e *env, addr string, h http.Handler, cert, key
 	}
 	host, _, _ := net.SplitHostPort(ln.Addr().String())
 	fmt.Fprintf(e.stdout, "yibao serving on %s://%s (Ctrl-C to stop)\n", scheme, ln.Addr())
-	switch ip := net.ParseIP(host); {
+	ip := net.ParseIP(host)
+	if host == "localhost" {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	switch {
 	case cert == "" && behindProxy && (ip == nil || !ip.IsLoopback()):
 		fmt.Fprintf(e.stderr, "yibao serve: warning: --behind-proxy trusts X-Forwarded-Proto only from loopback, but %s is not a loopback address; listen on 127.0.0.1 behind the proxy\n", addr)
 	case cert == "" && !behindProxy && (ip == nil || !ip.IsLoopback()):

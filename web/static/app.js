@@ -550,7 +550,7 @@ const pages = {
       h("h3", {}, t("diagnoses")), rows(s.Diagnoses, [["code", r => r.Code], ["name", r => r.Name], ["principal", r => r.Principal ? t("yes") : t("no")]], {id: "sdx"}),
       h("h3", {}, t("procedures")), rows(s.Procedures, [["code", r => r.Code], ["name", r => r.Name], ["principal", r => r.Principal ? t("yes") : t("no")], ["operator", r => r.Operator]], {id: "spx"}),
       h("h3", {}, t("fees")), rows(s.Fees, [["serial", r => r.Serial], ["time", r => String(r.Time).slice(0, 16).replace("T", " ")], ["item", r => r.ListCode], ["name", r => r.Name],
-        ["category", r => r.Category], ["qty", r => String(r.Qty / 1e6), 1], ["price", r => (r.Price / 1e6).toFixed(2), 1], ["amount", r => yuan(r.Amount), 1]],
+        ["category", r => r.Category + " " + lab("charge_categories", r.Category)], ["qty", r => String(r.Qty / 1e6), 1], ["price", r => (r.Price / 1e6).toFixed(2), 1], ["amount", r => yuan(r.Amount), 1]],
         {id: "slines", row: r => viol.has(r.Serial) ? "violating" : rel.has(r.Serial) ? "related" : null}));
   },
 
