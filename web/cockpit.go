@@ -156,8 +156,8 @@ func (s *Server) overview(ctx context.Context, hospital, year string) (any, erro
 			pct := strconv.FormatFloat(g*100, 'f', 1, 64)
 			movers = append(movers, map[string]any{"drg": k.drg, "drg_name": names.drgs[k.drg], "month": k.month, "growth": g, "cases": v.cases,
 				"prev_cases": prev.cases, "per_case_fen": int64(v.per), "prev_per_case_fen": int64(prev.per),
-				"zh": fmt.Sprintf("%s %s：%s 次均费用同比上涨 %s%%（%d 例，上年同月 %d 例）", k.drg, names.drgs[k.drg], k.month, pct, v.cases, prev.cases),
-				"en": fmt.Sprintf("%s %s: cost per case up %s%% on the year (%d cases; %d a year before)", k.drg, k.month, pct, v.cases, prev.cases),
+				"zh":   fmt.Sprintf("%s %s：%s 次均费用同比上涨 %s%%（%d 例，上年同月 %d 例）", k.drg, names.drgs[k.drg], k.month, pct, v.cases, prev.cases),
+				"en":   fmt.Sprintf("%s %s: cost per case up %s%% on the year (%d cases; %d a year before)", k.drg, k.month, pct, v.cases, prev.cases),
 				"link": "drg", "arg": k.drg})
 		}
 	}
@@ -438,7 +438,9 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 			for d, n := range mix {
 				mx = append(mx, kv{d, names.drgs[d], n})
 			}
-			sort.Slice(mx, func(i, j int) bool { return mx[i].Cases > mx[j].Cases || mx[i].Cases == mx[j].Cases && mx[i].DRG < mx[j].DRG })
+			sort.Slice(mx, func(i, j int) bool {
+				return mx[i].Cases > mx[j].Cases || mx[i].Cases == mx[j].Cases && mx[i].DRG < mx[j].DRG
+			})
 			if len(mx) > 15 {
 				mx = mx[:15]
 			}
@@ -527,7 +529,9 @@ func (s *Server) drgs(ctx context.Context, scope string) (any, error) {
 		a.OutlierPc = 100 * float64(a.Outliers) / float64(a.Cases)
 		out = append(out, a)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Cases > out[j].Cases || out[i].Cases == out[j].Cases && out[i].DRG < out[j].DRG })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].Cases > out[j].Cases || out[i].Cases == out[j].Cases && out[i].DRG < out[j].DRG
+	})
 	return struct {
 		period string
 		rows   []*drgAgg
@@ -552,7 +556,9 @@ func (s *Server) handleDRGs(w http.ResponseWriter, r *http.Request) {
 		g.Columns = []column{{"dip_group", "DIP 病种", "DIP group", "text", ""}, {"cases", "病例数", "Cases", "int", ""},
 			{"avg_cost_fen", "次均费用（元）", "Mean cost (yuan)", "money", ""}, {"cost_fen", "费用合计（元）", "Total cost (yuan)", "money", ""},
 			{"score", "病种分值", "Score", "num2", ""}}
-		sort.Slice(rows, func(i, j int) bool { return rows[i].Cases > rows[j].Cases || rows[i].Cases == rows[j].Cases && rows[i].Group < rows[j].Group })
+		sort.Slice(rows, func(i, j int) bool {
+			return rows[i].Cases > rows[j].Cases || rows[i].Cases == rows[j].Cases && rows[i].Group < rows[j].Group
+		})
 		for _, x := range rows {
 			g.Rows = append(g.Rows, row{"dip_group": x.Group, "cases": x.Cases, "cost_fen": x.CostFen, "avg_cost_fen": x.CostFen / int64(max(1, x.Cases)), "score": x.Score})
 		}
