@@ -289,7 +289,7 @@ func (s *Server) handleHospitals(w http.ResponseWriter, r *http.Request) {
 		}
 		rw := row{"code": h.Code, "name": h.Name, "level": strconv.Itoa(h.Level), "beds": h.Beds, "type": h.Type}
 		lv := yibao.LevelLabels[h.Level]
-		rw["level_zh"], rw["level_en"] = lv[0]+h.Grade+"等", lv[1]
+		rw["level_zh"], rw["level_en"] = levelZh(h.Level, h.Grade), lv[1]
 		if ok {
 			pl := peerLabels(x.PeerGroup)
 			gl := evaluate.GradeLabels[x.Grade]
@@ -362,7 +362,7 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 				lv := yibao.LevelLabels[h.Level]
 				ty := yibao.HospitalTypeLabels[h.Type]
 				found = map[string]any{"code": h.Code, "name": h.Name, "level": h.Level, "type": h.Type, "region": h.Region, "beds": h.Beds,
-					"level_zh": lv[0] + h.Grade + "等", "level_en": lv[1], "type_zh": ty[0], "type_en": ty[1]}
+					"level_zh": levelZh(h.Level, h.Grade), "level_en": lv[1], "type_zh": ty[0], "type_en": ty[1]}
 			}
 		}
 		months, err := s.cockpit.Monthly(ctx, code)
@@ -552,7 +552,7 @@ func (s *Server) handleDRGs(w http.ResponseWriter, r *http.Request) {
 			s.internal(w, r, err)
 			return
 		}
-		g.Name, g.TitleZh, g.TitleEn, g.Period = "dip-groups", "DIP 病种", "DIP groups", filepath.Base(cat)
+		g.Name, g.TitleZh, g.TitleEn, g.Period = "dip-groups", "DIP 病种", "DIP groups", cat
 		g.Columns = []column{{"dip_group", "DIP 病种", "DIP group", "text", ""}, {"cases", "病例数", "Cases", "int", ""},
 			{"avg_cost_fen", "次均费用（元）", "Mean cost (yuan)", "money", ""}, {"cost_fen", "费用合计（元）", "Total cost (yuan)", "money", ""},
 			{"score", "病种分值", "Score", "num2", ""}}
@@ -562,7 +562,7 @@ func (s *Server) handleDRGs(w http.ResponseWriter, r *http.Request) {
 		for _, x := range rows {
 			g.Rows = append(g.Rows, row{"dip_group": x.Group, "cases": x.Cases, "cost_fen": x.CostFen, "avg_cost_fen": x.CostFen / int64(max(1, x.Cases)), "score": x.Score})
 		}
-		g.Extra = map[string]any{"scheme": "dip", "catalogue": filepath.Base(cat)}
+		g.Extra = map[string]any{"scheme": "dip", "catalogue": cat, "schemes": []string{"drg", "dip"}}
 		s.serveGrid(w, r, g)
 		return
 	}
@@ -584,7 +584,11 @@ func (s *Server) handleDRGs(w http.ResponseWriter, r *http.Request) {
 		g.Rows = append(g.Rows, row{"drg": a.DRG, "drg_name": names.drgs[a.DRG], "cases": a.Cases, "cost_fen": a.CostFen, "payment_fen": a.PayFen,
 			"avg_cost_fen": a.CostFen / int64(max(1, a.Cases)), "rw": a.RW, "outlier_pct": a.OutlierPc})
 	}
-	g.Extra = map[string]any{"scheme": "drg"}
+	schemes := []string{"drg"}
+	if cat, _, err := s.cockpit.DIPGroups(ctx, "\x00"); err == nil && cat != "" {
+		schemes = append(schemes, "dip") // DIP assignments are stored: offer them
+	}
+	g.Extra = map[string]any{"scheme": "drg", "schemes": schemes}
 	s.serveGrid(w, r, g)
 }
 
@@ -691,4 +695,16 @@ func (s *Server) handleLinkage(w http.ResponseWriter, r *http.Request) {
 			"coef_after": a.CoefAfter, "budget_after_fen": a.BudgetFen, "overridden": a.Overridden})
 	}
 	s.serveGrid(w, r, g)
+}
+
+// levelZh names a hospital's level and grade (三级甲等; 一级 without a grade).
+func levelZh(level int, grade string) string {
+	l := yibao.LevelLabels[level][0]
+	if l == "" {
+		return "未定级"
+	}
+	if grade != "" {
+		return l + grade + "等"
+	}
+	return l
 }

@@ -445,7 +445,7 @@ const pages = {
     const dip = params.get("scheme") === "dip";
     const g = grid("drgs", "/api/drgs", params, {pass: ["scheme", "hospital"], onload: (d, extra) => {
       if (!extra.childElementCount) {
-        extra.append(selector("sel-scheme", "scheme", "scheme", params, [["dip", "DIP"]], "drg"),
+        extra.append((d.schemes || []).includes("dip") ? selector("sel-scheme", "scheme", "scheme", params, [["dip", "DIP"]], "drg") : "",
           bureau ? selector("sel-hospital", "hospital", "hospital", params, hospitalOptions(), "allHospitals") : null);
         document.getElementById("d-period").textContent = d.period ? `（${d.period}）` : "";
       }
