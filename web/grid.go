@@ -235,73 +235,80 @@ func (g *grid) needsCells(gq gridQuery) bool {
 
 // apply filters and sorts the rows and renders their cells (nil when not needed).
 func (g *grid) apply(gq gridQuery) (rows []row, cells [][]string) {
-	if !g.needsCells(gq) {
+	if g.needsCells(gq) {
+		for _, r := range g.Rows {
+			cs := g.render(r, gq.lang)
+			if gq.q != "" && !g.matches(gq.q, cs, r) {
+				continue
+			}
+			rows, cells = append(rows, r), append(cells, cs)
+		}
+	} else {
 		rows = g.Rows
-		if gq.sortCol >= 0 {
-			rows = append([]row(nil), g.Rows...)
-			c := g.Columns[gq.sortCol]
-			sort.SliceStable(rows, func(i, j int) bool {
-				x, _ := num(rows[i][c.Key])
-				y, _ := num(rows[j][c.Key])
-				if gq.desc {
-					return x > y
-				}
-				return x < y
-			})
-		}
-		return rows, nil
 	}
-	for _, r := range g.Rows {
-		cs := g.render(r, gq.lang)
-		if gq.q != "" && !matches(gq.q, cs, r) {
-			continue
-		}
-		rows, cells = append(rows, r), append(cells, cs)
+	if gq.sortCol < 0 {
+		return rows, cells
 	}
-	if gq.sortCol >= 0 {
-		c := g.Columns[gq.sortCol]
-		idx := make([]int, len(rows))
-		for i := range idx {
-			idx[i] = i
+	// Sort an index by precomputed keys: numbers by value, text by what is shown.
+	c := g.Columns[gq.sortCol]
+	byNum := numericKinds[c.Kind] || c.Kind == "date"
+	nums := make([]float64, len(rows))
+	var texts []string
+	if byNum {
+		for i, r := range rows {
+			nums[i], _ = num(r[c.Key])
 		}
-		sort.SliceStable(idx, func(a, b int) bool {
-			i, j := idx[a], idx[b]
-			var less, greater bool
-			if numericKinds[c.Kind] || c.Kind == "date" {
-				x, _ := num(rows[i][c.Key])
-				y, _ := num(rows[j][c.Key])
-				less, greater = x < y, x > y
-			} else {
-				less, greater = cells[i][gq.sortCol] < cells[j][gq.sortCol], cells[i][gq.sortCol] > cells[j][gq.sortCol]
-			}
-			if gq.desc {
-				return greater
-			}
-			return less
-		})
-		r2, c2 := make([]row, len(rows)), make([][]string, len(rows))
-		for k, i := range idx {
-			r2[k], c2[k] = rows[i], cells[i]
+	} else {
+		texts = make([]string, len(rows))
+		for i := range rows {
+			texts[i] = cells[i][gq.sortCol]
 		}
-		rows, cells = r2, c2
 	}
-	return rows, cells
+	idx := make([]int, len(rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		i, j := idx[a], idx[b]
+		if gq.desc {
+			i, j = j, i
+		}
+		if byNum {
+			return nums[i] < nums[j]
+		}
+		return texts[i] < texts[j]
+	})
+	r2 := make([]row, len(rows))
+	var c2 [][]string
+	if cells != nil {
+		c2 = make([][]string, len(rows))
+	}
+	for k, i := range idx {
+		r2[k] = rows[i]
+		if cells != nil {
+			c2[k] = cells[i]
+		}
+	}
+	return r2, c2
 }
 
-// matches: the filter finds what is shown (labels, names, formatted amounts) and the raw
-// ids behind it.
-func matches(q string, cells []string, r row) bool {
-	for _, c := range cells {
-		if strings.Contains(strings.ToLower(c), q) || strings.Contains(strings.ToLower(strings.ReplaceAll(c, ",", "")), q) {
-			return true
+// matches: the filter finds what is shown (labels, names, formatted amounts, with or
+// without thousands separators) and the raw ids behind labelled columns.
+func (g *grid) matches(q string, cells []string, r row) bool {
+	var b strings.Builder
+	for i, c := range cells {
+		b.WriteString(c)
+		b.WriteByte(0)
+		switch g.Columns[i].Kind {
+		case "label", "coded", "light":
+			if s, ok := r[g.Columns[i].Key].(string); ok {
+				b.WriteString(s)
+				b.WriteByte(0)
+			}
 		}
 	}
-	for _, v := range r {
-		if s, ok := v.(string); ok && strings.Contains(strings.ToLower(s), q) {
-			return true
-		}
-	}
-	return false
+	s := strings.ToLower(b.String())
+	return strings.Contains(s, q) || strings.Contains(s, ",") && strings.Contains(strings.ReplaceAll(s, ",", ""), q)
 }
 
 // serveGrid answers a grid request: a page as JSON, or every row as CSV or .xlsx.
