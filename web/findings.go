@@ -115,8 +115,16 @@ func (s *Server) findingsGrid(r *http.Request) (*grid, bool, error) {
 	}
 	n := s.names(r.Context())
 	g := &grid{Name: "findings", TitleZh: "智能审核问题", TitleEn: "Audit findings", Columns: findingColumns, Filters: chips}
+	onlyAppealable := r.URL.Query().Get("appealable") == "1"
+	if onlyAppealable {
+		g.Filters = append(g.Filters, activeFilter{"appealable", "1", pick(langOf(r), "仅可申诉（未驳回、期限内、无待决申诉）", "appealable only (not dismissed, in time, no pending appeal)")})
+	}
 	for _, x := range fs {
-		g.Rows = append(g.Rows, s.findingRow(x, appeals, n))
+		fr := s.findingRow(x, appeals, n)
+		if onlyAppealable && fr["appealable"] != true {
+			continue
+		}
+		g.Rows = append(g.Rows, fr)
 	}
 	if len(fs) > 0 {
 		g.Period = fs[0].Month

@@ -41,7 +41,7 @@ const T = {
   locked: ["登录失败次数过多，账户已暂时锁定，请 {t} 后再试", "Too many failed logins: the account is locked; try again in {t}"],
   expired: ["账户或密码已过期，请联系管理员", "The account or password has expired; ask an administrator"],
   sessionEnded: ["会话已结束，请重新登录", "Your session has ended; please log in again"], minutes: ["{n} 分钟", "{n} min"], seconds: ["{n} 秒", "{n} s"],
-  done: ["已完成：{n} 条", "Done: {n}"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
+  done: ["已完成：{n} 条", "Done: {n}"], onlyAppealable: ["只看可申诉的问题", "Only findings I can appeal"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
   target: ["申诉对象", "Target"], dip: ["DIP 病种", "DIP groups"], drg: ["DRG 病组", "DRG groups"], report404: ["（无报告）", "(no report)"],
 };
 let lang = localStorage.getItem("lang") === "en" ? "en" : "zh";
@@ -484,7 +484,8 @@ const pages = {
       selector("sel-month", "month", "month", params, months.rows.filter(x => x.key).map(x => [x.key, x.key]), "allMonths"),
       bureau ? selector("sel-hospital", "hospital", "hospital", params, hospitalOptions(), "allHospitals") : null);
     const bulk = h("div", {class: "bulk"});
-    const g = grid("findings", "/api/audit/findings", params, {limit: 25, pass: ["hospital", "category", "rule", "month", "status", "severity"],
+    if (!bureau) sels.append(h("a", {href: hrefQ("audit", {appealable: "1"}), id: "only-appealable"}, t("onlyAppealable")));
+    const g = grid("findings", "/api/audit/findings", params, {limit: 25, pass: ["hospital", "category", "rule", "month", "status", "severity", "appealable"],
       rowClass: r => "status-" + r.status,
       actions: r => {
         const out = [];
