@@ -71,6 +71,10 @@ func TestCockpitXSSInBrowser(t *testing.T) {
 	exec(`UPDATE groupings SET drg = ?, drg_name = ? WHERE settlement_row = ?`, evilDRG, xssScript+"病组", row)
 	exec(`INSERT INTO appeals (hospital, target, reason, published_at, filed_at, state, decide_by, filed_by) VALUES (?, ?, ?, ?, ?, 'filed', ?, 'x')`,
 		f.hospital, "finding:"+xssImg, xssScript+xssFormula, time.Now().Unix(), time.Now().Unix(), time.Now().AddDate(0, 0, 20).Unix())
+	// Evaluation results: a hostile peer group, indicator id and light (JSON inside the store).
+	jsonSafe := strings.NewReplacer(`"`, `\"`).Replace
+	exec(`UPDATE evaluation_runs SET results = replace(replace(replace(results, '"peer_group":"1级-general"', ?), '"id":"drug_share"', ?), '"light":"red"', ?)`,
+		`"peer_group":"`+jsonSafe(xssImg)+`"`, `"id":"`+jsonSafe(xssSVG)+`"`, `"light":"`+jsonSafe(xssScript)+`"`)
 	// Paging past 500: move 620 priced cases of the latest run into one DRG.
 	var big string
 	if err := db.QueryRow(`SELECT drg FROM case_payments WHERE run_id = (SELECT max(id) FROM payment_runs WHERE kind = 'settle') AND drg != ? GROUP BY drg ORDER BY count(*) DESC LIMIT 1`, evilDRG).Scan(&big); err != nil {
@@ -105,6 +109,11 @@ func TestCockpitXSSInBrowser(t *testing.T) {
 	b.open(href("hospital", f.hospital), "hospital")
 	if name := b.eval(`document.getElementById("h-name").textContent`); !strings.Contains(name, xssScript+xssImg) {
 		t.Fatalf("hostile hospital name not shown as text: %q", name)
+	}
+	b.open("#/hospitals", "hospitals")
+	b.must(chromedp.WaitVisible(`#hospitals[aria-busy="false"]`))
+	if txt := b.eval(`document.getElementById("hospitals").textContent`); !strings.Contains(txt, xssImg) || !strings.Contains(txt, xssSVG) {
+		t.Fatal("hostile peer group or indicator id not shown as text on the hospitals page")
 	}
 	b.open("#/audit?q="+url.QueryEscape("HYPERLINK"), "audit")
 	b.must(chromedp.WaitVisible(`#findings tbody tr[data-id]`))
