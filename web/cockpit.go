@@ -634,13 +634,22 @@ func (s *Server) handleDRGCases(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleAuditSummary(w http.ResponseWriter, r *http.Request) {
 	by := r.URL.Query().Get("by")
+	switch by {
+	case "category", "rule", "hospital", "month":
+	default:
+		by = "category" // cache keys stay bounded
+	}
 	h := hospitalParam(r)
+	if h != "" && !s.knownHospital(r.Context(), h) {
+		notFound(w)
+		return
+	}
 	s.serveJSON(w, r, "audit:"+by+":"+h, func() (any, error) {
 		rows, err := s.cockpit.FindingSummary(r.Context(), by, h)
 		out := []map[string]any{}
 		for _, x := range rows {
 			m := map[string]any{"key": x.Key, "count": x.Count, "amount_fen": x.AmountFen, "zh": x.Key, "en": x.Key}
-			if by == "" || by == "category" {
+			if by == "category" {
 				if l, ok := audit.CategoryLabels[x.Key]; ok {
 					m["zh"], m["en"] = l[0], l[1]
 				}
