@@ -42,6 +42,10 @@ const incompleteShare = 0.5
 
 func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request) {
 	h, year := hospitalParam(r), r.URL.Query().Get("year")
+	if _, err := strconv.Atoi(year); year != "" && (len(year) != 4 || err != nil) {
+		apiError(w, http.StatusBadRequest, "年份应为四位数字", "year must be YYYY")
+		return
+	}
 	if h != "" && !s.knownHospital(r.Context(), h) {
 		notFound(w)
 		return
