@@ -85,8 +85,8 @@ func (b *browser) shot(name string) {
 	os.MkdirAll(screenshotDir, 0o755)
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
-	if buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
-		os.WriteFile(filepath.Join(screenshotDir, name+".jpg"), buf, 0o644) // FullScreenshot encodes JPEG
+	if buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		os.WriteFile(filepath.Join(screenshotDir, name+".png"), buf, 0o644) // quality 100: PNG, viewable anywhere
 	}
 }
 

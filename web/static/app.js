@@ -41,7 +41,7 @@ const T = {
   locked: ["登录失败次数过多，账户已暂时锁定，请 {t} 后再试", "Too many failed logins: the account is locked; try again in {t}"],
   expired: ["账户或密码已过期，请联系管理员", "The account or password has expired; ask an administrator"],
   sessionEnded: ["会话已结束，请重新登录", "Your session has ended; please log in again"], minutes: ["{n} 分钟", "{n} min"], seconds: ["{n} 秒", "{n} s"],
-  done: ["已完成：{n} 条", "Done: {n}"], onlyAppealable: ["只看可申诉的问题", "Only findings I can appeal"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
+  done: ["已完成：{n} 条", "Done: {n}"], onlyAppealable: ["只看可申诉的问题", "Only findings I can appeal"], noData: ["暂无数据", "No data"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
   target: ["申诉对象", "Target"], dip: ["DIP 病种", "DIP groups"], drg: ["DRG 病组", "DRG groups"], report404: ["（无报告）", "(no report)"],
 };
 let lang = localStorage.getItem("lang") === "en" ? "en" : "zh";
@@ -303,6 +303,12 @@ function hospitalOptions() {
 
 function chart(el, option, onClick) {
   if (!window.echarts) { el.textContent = "(charts unavailable: run make vendor)"; return null; }
+  if ((option.series || []).every(s => !s.data || !s.data.length)) {
+    // Empty state: say so instead of drawing empty axes.
+    el.classList.add("chart-empty");
+    el.replaceChildren(h("h4", {}, option.title ? option.title.text : ""), h("p", {class: "empty"}, t("noData")));
+    return null;
+  }
   const c = echarts.init(el);
   option.tooltip = option.tooltip || {trigger: "axis"};
   option.toolbox = {feature: {dataZoom: {}, restore: {}, saveAsImage: {}}};
