@@ -319,7 +319,7 @@ function chart(el, option, onClick) {
 }
 
 // dialog asks for a reason (and optionally a choice) and resolves with {why, choice} or null.
-function dialog(title, reasonLabel, choices) {
+function dialog(title, reasonLabel, choices, detail) {
   return new Promise(resolve => {
     const why = h("textarea", {id: "dlg-why", rows: 4, maxlength: 2000, "aria-label": reasonLabel});
     const msg = h("div", {class: "error", id: "dlg-msg", role: "alert"});
@@ -331,7 +331,7 @@ function dialog(title, reasonLabel, choices) {
       if (!why.value.trim()) { msg.textContent = reasonLabel; why.focus(); return; }
       const ch = dlg.querySelector('input[name="dlg-choice"]:checked');
       close({why: why.value.trim(), choice: ch ? ch.value : ""});
-    }}, h("h3", {}, title), radios.length ? h("div", {class: "choices"}, radios) : null, h("label", {}, reasonLabel, why), msg,
+    }}, h("h3", {}, title), detail ? h("p", {class: "detail", id: "dlg-detail"}, detail) : null, radios.length ? h("div", {class: "choices"}, radios) : null, h("label", {}, reasonLabel, why), msg,
       h("div", {class: "buttons"}, h("button", {type: "submit", id: "dlg-ok"}, t("ok")), h("button", {type: "button", id: "dlg-cancel", onclick: () => close(null)}, t("cancel"))));
     dlg.append(form);
     dlg.addEventListener("cancel", () => close(null));
@@ -574,7 +574,8 @@ const pages = {
         counts.replaceChildren(tab("", t("all")), tab("pending", t("pending")), ...["upheld", "rejected", "expired"].map(s => tab(s, lab("appeal_states", s))));
       }});
     async function decide(r) {
-      const v = await dialog(t("decideTitle", {id: r.id}) + "：" + (lang === "en" ? r.target_en : r.target_zh), t("reason"), [["uphold", t("uphold")], ["reject", t("reject")]]);
+      const v = await dialog(t("decideTitle", {id: r.id}) + "：" + (lang === "en" ? r.target_en : r.target_zh), t("reason"), [["uphold", t("uphold")], ["reject", t("reject")]],
+        `${r.hospital} ${r.hospital_name || ""}：${r.reason}`);
       if (!v) return;
       try {
         await api(`/api/appeals/${encodeURIComponent(r.id)}/decision`, {method: "POST", body: JSON.stringify({uphold: v.choice === "uphold", why: v.why})});
