@@ -41,7 +41,8 @@ const T = {
   locked: ["登录失败次数过多，账户已暂时锁定，请 {t} 后再试", "Too many failed logins: the account is locked; try again in {t}"],
   expired: ["账户或密码已过期，请联系管理员", "The account or password has expired; ask an administrator"],
   sessionEnded: ["会话已结束，请重新登录", "Your session has ended; please log in again"], minutes: ["{n} 分钟", "{n} min"], seconds: ["{n} 秒", "{n} s"],
-  done: ["已完成：{n} 条", "Done: {n}"], onlyAppealable: ["只看可申诉的问题", "Only findings I can appeal"], noData: ["暂无数据", "No data"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
+  done: ["已完成：{n} 条", "Done: {n}"], onlyAppealable: ["只看可申诉的问题", "Only findings I can appeal"], noData: ["暂无数据", "No data"], baseCol: ["基线基金支出（元）", "Baseline fund outlay (yuan)"],
+  scenCol: ["方案基金支出（元）", "Scenario fund outlay (yuan)"], diffCol: ["差额（元）", "Difference (yuan)"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
   target: ["申诉对象", "Target"], dip: ["DIP 病种", "DIP groups"], drg: ["DRG 病组", "DRG groups"], report404: ["（无报告）", "(no report)"],
 };
 let lang = localStorage.getItem("lang") === "en" ? "en" : "zh";
@@ -615,7 +616,7 @@ const pages = {
       chart(document.getElementById("c-sim"), {tooltip: {trigger: "item"}, xAxis: {type: "category", data: hs.map(x => x.key), axisLabel: {rotate: 45}}, yAxis: {type: "value"},
         series: [{type: "bar", name: t("diff"), data: hs.map(x => ({value: (x.fund_outlay_diff_fen || 0) / 100, name: name(x.key)}))}]},
         p => { location.hash = href("hospital", hs[p.dataIndex].key); });
-      out.replaceChildren(h("table", {id: "simhosp"}, h("thead", {}, h("tr", {}, [t("hospital"), t("payment") + " · baseline", t("scenario"), t("diff")].map(x => h("th", {}, x)))),
+      out.replaceChildren(h("table", {id: "simhosp"}, h("thead", {}, h("tr", {}, [t("hospital"), t("baseCol"), t("scenCol"), t("diffCol")].map((x, i) => h("th", {class: i ? "num" : null}, x)))),
         h("tbody", {}, hs.map(x => h("tr", {}, h("td", {}, h("a", {href: href("hospital", x.key)}, name(x.key))),
           h("td", {class: "num"}, yuan(x.baseline_fund_outlay_fen || 0)), h("td", {class: "num"}, yuan(x.scenario_fund_outlay_fen || 0)),
           h("td", {class: "num"}, yuan(x.fund_outlay_diff_fen || 0)))))));
