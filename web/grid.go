@@ -31,6 +31,10 @@ type column struct {
 // Kinds whose cells are numbers: sorted by value, exported as numbers, never neutralised.
 var numericKinds = map[string]bool{"money": true, "int": true, "num1": true, "num2": true, "num4": true}
 
+// averages are money columns that are not summed in the totals row (a sum of means is
+// meaningless).
+var averages = map[string]bool{"avg_cost_fen": true}
+
 // row is one record: raw values by key; label columns read key+"_zh"/key+"_en", coded
 // columns key+"_name".
 type row map[string]any
@@ -318,7 +322,7 @@ func (s *Server) serveGrid(w http.ResponseWriter, r *http.Request, g *grid) {
 	sums := map[string]int64{}
 	for _, rw := range rows {
 		for _, c := range g.Columns {
-			if c.Kind == "money" {
+			if c.Kind == "money" && !averages[c.Key] {
 				f, _ := num(rw[c.Key])
 				sums[c.Key] += int64(f)
 			}
@@ -374,7 +378,7 @@ func neutralise(s string) string {
 func exportValue(c column, r row, text string) (string, float64, bool) {
 	if numericKinds[c.Kind] {
 		if f, ok := num(r[c.Key]); ok {
-			if c.Kind == "money" {
+			if c.Kind == "money" && !averages[c.Key] {
 				return strconv.FormatFloat(f/100, 'f', 2, 64), f / 100, true
 			}
 			return strings.ReplaceAll(text, ",", ""), f, true
