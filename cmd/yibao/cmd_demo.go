@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -21,11 +22,12 @@ import (
 
 // runDemo builds a synthetic region and runs the pipeline on it stage by stage.
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "demo [--out DIR] [--db DIR] [--persons N] [--seed N] [--addr HOST:PORT] [--no-serve]")
+	fs := newFlags(e, "demo", "demo [--out DIR] [--db DIR] [--persons N] [--seed N] [--addr HOST:PORT] [--no-serve] [--force]")
 	cfg := synthFlags(fs)
 	db := fs.String("db", "", "data directory (default $YIBAO_DB or ./yibao-data)")
 	addr := fs.String("addr", "127.0.0.1:8080", "where the cockpit listens at the end")
 	noServe := fs.Bool("no-serve", false, "stop after the pipeline instead of serving the cockpit")
+	force := fs.Bool("force", false, "replace --out and --db even when a demo did not create them (deletes their contents)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,9 +38,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		cfg.Persons = 120000 // the demo's default region: a few hundred thousand settlements
 	}
 	dir := dataDir(e, *db)
-	// A demo starts from scratch: the region and store of a previous demo are replaced.
+	// A demo starts from scratch: the region and store of a previous demo are replaced — but
+	// only directories a demo made (they carry a marker); anything else is refused unless
+	// --force says the user means it.
 	for _, d := range []string{cfg.Out, dir} {
-		if err := os.RemoveAll(d); err != nil {
+		if err := claimDemoDir(d, *force); err != nil {
 			return err
 		}
 	}
@@ -137,10 +141,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *noServe {
 		return nil
 	}
-	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", log.New(e.stderr, "yibao serve: ", log.LstdFlags))
+	l := log.New(e.stderr, "yibao serve: ", log.LstdFlags)
+	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", l)
 	if err != nil {
 		return err
 	}
+	go keepCheckpointing(ctx, st, 30*time.Second, l)
 	return listen(ctx, e, *addr, srv.Handler())
 }
 
@@ -182,8 +188,6 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 		{"settle", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params},
 		{"simulate", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params,
 			"--scenario", filepath.Join(dir, "scenario-outlier-2x.json"), "--out", filepath.Join(dir, "impact-outlier-2x.csv")},
-		{"dip", "build", "--db", db, "--from", "2024-01", "--to", "2024-12", "--out", filepath.Join(dir, "dip-2024.json")},
-		{"dip", "settle", "--db", db, "--catalogue", filepath.Join(dir, "dip-2024.json"), "--period", "2025", "--params", params},
 	}
 	for _, args := range steps {
 		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
@@ -191,7 +195,7 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 			return fmt.Errorf("demo step yibao %s failed (exit %d)", args[0], code)
 		}
 	}
-	return nil
+	return demoDIP(ctx, e, st, dir)
 }
 
 // headWriter passes through the first lines of a step's report, so that the demo's
@@ -217,4 +221,40 @@ func (h *headWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// demoMarker marks a directory the demo created, so that a later demo may replace it.
+const demoMarker = ".yibao-demo"
+
+// claimDemoDir empties d for a new demo if a demo made it (or it is empty or missing, or
+// force is set) and marks it; a directory of the user's is refused.
+func claimDemoDir(d string, force bool) error {
+	abs, err := filepath.Abs(d)
+	if err != nil {
+		return err
+	}
+	if cwd, err := os.Getwd(); err == nil && (abs == cwd || strings.HasPrefix(cwd, abs+string(filepath.Separator))) {
+		return fmt.Errorf("%s is the working directory or contains it: give the demo a directory of its own", d)
+	}
+	if abs == filepath.Dir(abs) {
+		return fmt.Errorf("%s is the root directory", d)
+	}
+	entries, err := os.ReadDir(d)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return err
+	case len(entries) == 0:
+	default:
+		if _, merr := os.Stat(filepath.Join(d, demoMarker)); merr != nil && !force {
+			return fmt.Errorf("%s exists and was not made by a demo (no %s in it): choose another directory, or add --force to delete its contents", d, demoMarker)
+		}
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d, demoMarker), []byte("made by yibao demo; a later demo may replace this directory\n"), 0o600)
 }

@@ -8,30 +8,58 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
-// newFlags returns a FlagSet that reports errors through usageError.
+// newFlags returns a FlagSet that reports errors through usageError. Its usage goes to
+// standard error after a mistake and to standard output when asked for (--help).
 func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(flagOutput{stdout: e.stdout, stderr: e.stderr})
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: yibao %s\n\nFlags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: yibao %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
+// flagOutput writes to standard error; parseFlags switches a FlagSet to standard output
+// when help was asked for.
+type flagOutput struct{ stdout, stderr io.Writer }
+
+func (o flagOutput) Write(p []byte) (int, error) { return o.stderr.Write(p) }
+
+// helpRequested makes run exit 0 after --help printed the usage.
+type helpRequested struct{}
+
+func (helpRequested) Error() string { return "help requested" }
+
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help", "--h":
+			return true
+		}
+	}
+	return false
+}
+
 // parseFlags accepts flags before, between and after positional arguments (yibao ingest
 // a.json --allow-rejects), which the flag package alone does not; "--" ends flags.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if o, ok := fs.Output().(flagOutput); ok && wantsHelp(args) {
+		fs.SetOutput(o.stdout)
+	}
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				return usageError{}
+				return helpRequested{}
 			}
 			return usageError{msg: err.Error()}
 		}
@@ -101,7 +129,7 @@ func ingestPaths(ctx context.Context, e *env, dir, rejectsPath string, workers i
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	prog := newProgress(e.stderr, "ingest: records", quiet)
 	sum, err := ingest.Run(ctx, st, paths, ingest.Options{
-		Pseudonymiser: ps, Rejects: rf, Workers: workers,
+		Pseudonymiser: ps, Rejects: rf, Workers: workers, Operator: operator(e),
 		Progress: func(p ingest.Progress) {
 			frac := 0.0
 			if p.BytesTotal > 0 {
@@ -166,28 +194,14 @@ func abbreviate(xs []string, n int) string {
 	return fmt.Sprintf("%v … (+%d)", xs[:n], len(xs)-n)
 }
 
-func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "status", "status [--db DIR] [--json]")
-	db := fs.String("db", "", "data directory")
-	asJSON := fs.Bool("json", false, "JSON output")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	st, err := sqlite.Open(dataDir(e, *db))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	c, err := st.Counts(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return json.NewEncoder(e.stdout).Encode(c)
-	}
-	fmt.Fprintf(e.stdout, "settlements %d (inpatient %d, versions %d)  fee lines %d  persons %d  hospitals %d (unregistered %d)\n",
-		c.Settlements, c.Inpatient, c.Versions, c.FeeLines, c.Persons, c.Hospitals, c.Unregistered)
-	return nil
-}
-
 var _ io.Writer = (*os.File)(nil)
+
+// operator names who ran a command, for lineage: $YIBAO_OPERATOR, else the login name.
+func operator(e *env) string {
+	for _, k := range []string{"YIBAO_OPERATOR", "USER", "LOGNAME"} {
+		if v := strings.TrimSpace(e.getenv(k)); v != "" {
+			return v
+		}
+	}
+	return "unknown"
+}

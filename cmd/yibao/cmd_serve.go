@@ -44,10 +44,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := newWebServerWith(st, dir, *kbDir, *region, *period, log.New(e.stderr, "yibao serve: ", log.LstdFlags), *proxy)
+	l := log.New(e.stderr, "yibao serve: ", log.LstdFlags)
+	srv, err := newWebServerWith(st, dir, *kbDir, *region, *period, l, *proxy)
 	if err != nil {
 		return err
 	}
+	go keepCheckpointing(ctx, st, 30*time.Second, l)
 	return serveOn(ctx, e, *addr, srv.Handler(), *cert, *key, *proxy)
 }
 

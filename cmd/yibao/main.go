@@ -55,7 +55,7 @@ func commands() []command {
 		{"synth", "write a deterministic synthetic region (hospitals, settlements, labels, knowledge base)", runSynth},
 		{"ingest", "validate, pseudonymise and store settlement documents and the hospital registry", runIngest},
 		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
-		{"dip", "build a DIP catalogue from stored settlements, or assign settlements to its groups", runDIP},
+		{"dip", "DIP (按病种分值付费): build a catalogue, pay cases by points, assign and settle stored stays", runDIP},
 		{"weights", "derive relative weights (RW) from a reference period and write them as a versioned table", runWeights},
 		{"cmi", "case-mix index by hospital, department, doctor or month", runCMI},
 		{"settle", "price a period's cases (RW × base rate × coefficient, outliers, rules) and settle each hospital", runSettle},
@@ -68,6 +68,9 @@ func commands() []command {
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
 		{"user", "cockpit accounts: add, passwd, list", runUser},
+		{"verify", "check the tamper-evident ledger (防篡改留痕): every checkpoint and every row", runVerify},
+		{"proof", "inclusion proof of a settlement, finding, run or appeal; consistency proof between checkpoints; check a proof", runProof},
+		{"ledger", "the ledger's public key, checkpoints, an object's history, a settlement's lineage (血缘)", runLedger},
 		{"value", "value-based chronic care (价值医疗): quality measures, care gaps, capitation with withhold, shared savings", runValue},
 	}
 }
@@ -107,11 +110,21 @@ func run(ctx context.Context, e *env, args []string) int {
 		if c.name != name {
 			continue
 		}
+		if len(args) == 2 && wantsHelp(args[1:]) {
+			// `yibao CMD --help`: the usage is the answer, on standard output, exit 0 — also
+			// for command groups (dip, appeal, user…) that print their usage on a bad call.
+			he := *e
+			he.stderr = e.stdout
+			if err := c.run(ctx, &he, args[1:]); err == nil || errors.As(err, new(helpRequested)) || errors.As(err, new(usageError)) {
+				return exitOK
+			}
+			return exitUsage
+		}
 		err := c.run(ctx, e, args[1:])
 		var ue usageError
 		var ee exitError
 		switch {
-		case err == nil:
+		case err == nil, errors.As(err, new(helpRequested)):
 			return exitOK
 		case errors.As(err, &ue):
 			if ue.msg != "" {

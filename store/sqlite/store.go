@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yibao-dev/yibao"
@@ -29,8 +30,12 @@ const DBFile = "yibao.db"
 
 // Store is a data directory's database.
 type Store struct {
-	db  *sql.DB
-	dir string
+	db       *sql.DB
+	dir      string
+	readOnly bool
+
+	batchMu sync.Mutex
+	batches map[string]int64 // ingest batch of each file being read (lineage)
 }
 
 // Open opens (creating if needed) the store in dir and brings its schema up to date.
@@ -46,16 +51,45 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, dir: dir}
+	s := &Store{db: db, dir: dir, batches: map[string]int64{}}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if err := s.ensureLedger(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: ledger: %w", path, err)
+	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// OpenReadOnly opens an existing store without creating, migrating or writing anything
+// (yibao status): it fails when dir holds no store.
+func OpenReadOnly(dir string) (*Store, error) {
+	path := filepath.Join(dir, DBFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no store in %s", dir)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(20000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(2)
+	return &Store{db: db, dir: dir, readOnly: true, batches: map[string]int64{}}, nil
+}
+
+// Close signs a ledger checkpoint when the command changed anything, then closes the
+// database: every command that changes state ends with a checkpoint.
+func (s *Store) Close() error {
+	if s.readOnly {
+		return s.db.Close()
+	}
+	_, _, err := s.Checkpoint(context.Background())
+	if err != nil {
+		err = fmt.Errorf("ledger checkpoint: %w", err)
+	}
+	return errors.Join(err, s.db.Close())
+}
 
 // Dir is the data directory.
 func (s *Store) Dir() string { return s.dir }
@@ -175,7 +209,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 	defer retire.Close()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO settlements (setl_id, version, current, content_hash, mdtrt_id, hospital, psn, sex, age,
 		insutype, med_type, inpatient, adm_time, dscg_time, los, dscg_dept, disposition, principal_dx, total_fen, fund_fen, fee_count,
-		detail, ingested_at, doctor) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		detail, ingested_at, doctor, batch_id, record_no) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, err
 	}
@@ -187,6 +221,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 	defer hosp.Close()
 	seenHosp := map[string]bool{}
 	now := time.Now().Unix()
+	var entries settlementEntries
 	out := make([]ingest.Outcome, len(ss))
 	var buf []byte
 	var enc settlementEncoder
@@ -210,12 +245,16 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 				return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 			}
 		}
-		if _, err := ins.ExecContext(ctx, st.ID, version+1, sum[:], st.EncounterID, st.Hospital, st.Patient.Pseudonym,
+		batch, record := s.batchOf(st.Origin.File), recordOf(st)
+		res, err := ins.ExecContext(ctx, st.ID, version+1, sum[:], st.EncounterID, st.Hospital, st.Patient.Pseudonym,
 			int(st.Patient.Sex), st.Patient.Age, st.InsuranceType, st.MedType, st.Inpatient, unixOrNull(st.Admission),
 			unixOrNull(st.Discharge), st.LOS, st.DischargeDept, st.Disposition, st.PrincipalDiagnosis(),
-			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now, attendingDoctor(st)); err != nil {
+			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now, attendingDoctor(st), batch, record)
+		if err != nil {
 			return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 		}
+		rowID, _ := res.LastInsertId()
+		entries.add(rowID, st.ID, version+1, st.Hospital, sum[:], int64(st.Pay.Fund), batch, record)
 		if !seenHosp[st.Hospital] {
 			seenHosp[st.Hospital] = true
 			if _, err := hosp.ExecContext(ctx, st.Hospital); err != nil {
@@ -223,7 +262,17 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 			}
 		}
 	}
+	if err := entries.append(ctx, tx); err != nil {
+		return nil, err
+	}
 	return out, tx.Commit()
+}
+
+func recordOf(st *yibao.Settlement) any {
+	if st.Origin.Record == 0 {
+		return nil
+	}
+	return st.Origin.Record
 }
 
 func unixOrNull(t time.Time) any {
