@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -556,6 +557,10 @@ func (s *Server) handleDRGs(w http.ResponseWriter, r *http.Request) {
 			s.internal(w, r, err)
 			return
 		}
+		if cat == "" {
+			s.dipSettlementGrid(w, r, g, h)
+			return
+		}
 		g.Name, g.TitleZh, g.TitleEn, g.Period = "dip-groups", "DIP 病种", "DIP groups", cat
 		g.Columns = []column{{"dip_group", "DIP 病种", "DIP group", "text", ""}, {"cases", "病例数", "Cases", "int", ""},
 			{"avg_cost_fen", "次均费用（元）", "Mean cost (yuan)", "money", ""}, {"cost_fen", "费用合计（元）", "Total cost (yuan)", "money", ""},
@@ -591,6 +596,8 @@ func (s *Server) handleDRGs(w http.ResponseWriter, r *http.Request) {
 	schemes := []string{"drg"}
 	if cat, _, err := s.cockpit.DIPGroups(ctx, "\x00"); err == nil && cat != "" {
 		schemes = append(schemes, "dip") // DIP assignments are stored: offer them
+	} else if _, err := s.cockpit.LatestDIPRun(ctx, ""); err == nil {
+		schemes = append(schemes, "dip") // a DIP settlement is stored
 	}
 	g.Extra = map[string]any{"scheme": "drg", "schemes": schemes}
 	s.serveGrid(w, r, g)
@@ -720,4 +727,30 @@ func levelZh(level int, grade string) string {
 		return l + grade + "等"
 	}
 	return l
+}
+
+// dipSettlementGrid shows the latest DIP settlement by hospital (yibao dip settle) when no
+// per-case DIP assignments are stored.
+func (s *Server) dipSettlementGrid(w http.ResponseWriter, r *http.Request, g *grid, h string) {
+	run, err := s.cockpit.LatestDIPRun(r.Context(), "")
+	if errors.Is(err, sqlite.ErrNoDIPRun) {
+		g.Rows = nil
+	} else if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	names := s.names(r.Context())
+	g.Name, g.TitleZh, g.TitleEn, g.Period = "dip-settlement", "DIP 结算（按医院）", "DIP settlement by hospital", run.Period
+	g.Columns = []column{{"hospital", "医院", "Hospital", "coded", "hospital"}, {"cases", "病例数", "Cases", "int", ""}, {"points", "总分值", "Points", "text", ""},
+		{"amount_fen", "DIP 支付（元）", "DIP amount (yuan)", "money", ""}, {"deduction_fen", "扣减（元）", "Deductions (yuan)", "money", ""},
+		{"fund_paid_fen", "基金支付（元）", "Fund pays (yuan)", "money", ""}, {"clearing_due_fen", "清算应付（元）", "Due at clearing (yuan)", "money", ""}}
+	for _, x := range run.Hospitals {
+		if h != "" && x.Hospital != h {
+			continue
+		}
+		g.Rows = append(g.Rows, row{"hospital": x.Hospital, "hospital_name": names.hospitals[x.Hospital], "cases": x.Cases, "points": x.Points,
+			"amount_fen": x.Amount, "deduction_fen": x.Deduction, "fund_paid_fen": x.FundPaid, "clearing_due_fen": x.Due})
+	}
+	g.Extra = map[string]any{"scheme": "dip", "catalogue": run.Catalogue, "point_value": run.PointValue, "schemes": []string{"drg", "dip"}}
+	s.serveGrid(w, r, g)
 }

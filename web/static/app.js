@@ -457,9 +457,11 @@ const pages = {
         document.getElementById("d-period").textContent = d.period ? `（${d.period}）` : "";
       }
       const top = d.rows.slice(0, 25);
+      const key = x => dip ? (x.dip_group || x.hospital) : x.drg;
+      const nm = x => dip ? (x.dip_group || x.hospital + " " + (x.hospital_name || "")) : x.drg + " " + (x.drg_name || "");
       chart(document.getElementById("c-drg"), {title: {text: t("cases")}, tooltip: {trigger: "item"},
-        xAxis: {type: "category", data: top.map(x => dip ? x.dip_group : x.drg), axisLabel: {rotate: 30}},
-        yAxis: {type: "value"}, series: [{type: "bar", name: t("cases"), data: top.map(x => ({value: x.cases, name: dip ? x.dip_group : x.drg + " " + (x.drg_name || "")}))}]},
+        xAxis: {type: "category", data: top.map(key), axisLabel: {rotate: 30}},
+        yAxis: {type: "value"}, series: [{type: "bar", name: t("cases"), data: top.map(x => ({value: x.cases, name: nm(x)}))}]},
         dip ? null : p => { location.hash = href("drg", top[p.dataIndex].drg); });
     }});
     show(h("h2", {}, dip ? t("dip") : t("drg"), h("span", {id: "d-period"})), h("div", {id: "c-drg", class: "chart"}), g);
