@@ -43,7 +43,7 @@ const T = {
   sessionEnded: ["会话已结束，请重新登录", "Your session has ended; please log in again"], minutes: ["{n} 分钟", "{n} min"], seconds: ["{n} 秒", "{n} s"],
   done: ["已完成：{n} 条", "Done: {n}"], onlyAppealable: ["只看可申诉的问题", "Only findings I can appeal"], noData: ["暂无数据", "No data"], baseCol: ["基线基金支出（元）", "Baseline fund outlay (yuan)"],
   scenCol: ["方案基金支出（元）", "Scenario fund outlay (yuan)"], diffCol: ["差额（元）", "Difference (yuan)"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
-  target: ["申诉对象", "Target"], dip: ["DIP 病种", "DIP groups"], drg: ["DRG 病组", "DRG groups"], report404: ["（无报告）", "(no report)"],
+  target: ["申诉对象", "Target"], dip: ["DIP（按病种分值付费）", "DIP (diagnosis-intervention packets)"], drg: ["DRG 病组", "DRG groups"], report404: ["（无报告）", "(no report)"],
 };
 let lang = localStorage.getItem("lang") === "en" ? "en" : "zh";
 let me = null;
