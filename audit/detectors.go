@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -10,6 +11,14 @@ import (
 // CrossSettlement runs the detectors that need a person's history: split admission,
 // overlapping stays and frequent admission. stays may come in any order and mix persons.
 func (kb *KB) CrossSettlement(stays []Stay) []Finding {
+	out, _ := kb.CrossSettlementContext(context.Background(), stays)
+	return out
+}
+
+// CrossSettlementContext is CrossSettlement that stops when ctx ends. Each person's stays
+// are sorted once and swept once (O(n log n) per person, not O(n²)), so that a request
+// carrying one person's whole history stays cheap.
+func (kb *KB) CrossSettlementContext(ctx context.Context, stays []Stay) ([]Finding, error) {
 	by := map[string][]Stay{}
 	for _, s := range stays {
 		if s.Person != "" {
@@ -21,43 +30,55 @@ func (kb *KB) CrossSettlement(stays []Stay) []Finding {
 		persons = append(persons, p)
 	}
 	sort.Strings(persons)
-	d := kb.Detectors
 	var out []Finding
 	for _, p := range persons {
-		h := by[p]
-		sort.SliceStable(h, func(i, j int) bool {
-			if !h[i].Admission.Equal(h[j].Admission) {
-				return h[i].Admission.Before(h[j].Admission)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		out = kb.personHistory(by[p], out)
+	}
+	return out, nil
+}
+
+// personHistory sorts one person's stays once and sweeps them: overlap against the earlier
+// stay discharged last, split admission against the previous stay, frequent admission with a
+// sliding window.
+func (kb *KB) personHistory(h []Stay, out []Finding) []Finding {
+	d := kb.Detectors
+	sort.SliceStable(h, func(i, j int) bool {
+		if !h[i].Admission.Equal(h[j].Admission) {
+			return h[i].Admission.Before(h[j].Admission)
+		}
+		return h[i].SetlID < h[j].SetlID
+	})
+	window := time.Duration(d.FrequentWindowDays) * 24 * time.Hour
+	latest := -1        // the earlier stay discharged last: b overlaps some earlier stay iff it overlaps this one
+	var unplanned []int // unplanned stays admitted within the window before the current one
+	head := 0           // first live entry of unplanned
+	for i, b := range h {
+		if latest >= 0 && b.Admission.Before(h[latest].Discharge) {
+			a := h[latest]
+			out = append(out, stayFinding(b, "OVL-001", fmt.Sprintf("入院时间 %s 早于同一参保人在 %s 的住院（%s）出院时间 %s，住院期间重叠",
+				b.Admission.Format("2006-01-02 15:04"), a.Hospital, a.SetlID, a.Discharge.Format("2006-01-02 15:04")), a.SetlID))
+		}
+		if latest < 0 || b.Discharge.After(h[latest].Discharge) {
+			latest = i
+		}
+		if i > 0 {
+			a := h[i-1]
+			gap := calendarDays(a.Discharge, b.Admission)
+			if !b.Planned && !b.Admission.Before(a.Discharge) && gap <= d.SplitAdmissionDays && a.Category == b.Category && a.Category != "" {
+				out = append(out, stayFinding(b, "SPL-001", fmt.Sprintf("出院后 %d 天内（%s 出院）因同一主要诊断类目 %s 再次入院，非计划再入院，疑似分解住院",
+					gap, a.Discharge.Format("2006-01-02"), b.Category), a.SetlID))
 			}
-			return h[i].SetlID < h[j].SetlID
-		})
-		for i, b := range h {
-			for _, a := range h[:i] {
-				if b.Admission.Before(a.Discharge) {
-					out = append(out, stayFinding(b, "OVL-001", fmt.Sprintf("入院时间 %s 早于同一参保人在 %s 的住院（%s）出院时间 %s，住院期间重叠",
-						b.Admission.Format("2006-01-02 15:04"), a.Hospital, a.SetlID, a.Discharge.Format("2006-01-02 15:04")), a.SetlID))
-					break
-				}
+		}
+		if !b.Planned {
+			unplanned = append(unplanned, i)
+			for head < len(unplanned) && b.Admission.Sub(h[unplanned[head]].Admission) >= window {
+				head++
 			}
-			if i > 0 {
-				a := h[i-1]
-				gap := calendarDays(a.Discharge, b.Admission)
-				if !b.Planned && !b.Admission.Before(a.Discharge) && gap <= d.SplitAdmissionDays && a.Category == b.Category && a.Category != "" {
-					out = append(out, stayFinding(b, "SPL-001", fmt.Sprintf("出院后 %d 天内（%s 出院）因同一主要诊断类目 %s 再次入院，非计划再入院，疑似分解住院",
-						gap, a.Discharge.Format("2006-01-02"), b.Category), a.SetlID))
-				}
-			}
-			if !b.Planned {
-				n := 0
-				window := time.Duration(d.FrequentWindowDays) * 24 * time.Hour
-				for _, a := range h[:i+1] {
-					if !a.Planned && !a.Admission.After(b.Admission) && b.Admission.Sub(a.Admission) < window {
-						n++
-					}
-				}
-				if n > d.FrequentMax {
-					out = append(out, stayFinding(b, "FRQ-001", fmt.Sprintf("%d 天内第 %d 次非计划住院，超过 %d 次", d.FrequentWindowDays, n, d.FrequentMax)))
-				}
+			if n := len(unplanned) - head; n > d.FrequentMax {
+				out = append(out, stayFinding(b, "FRQ-001", fmt.Sprintf("%d 天内第 %d 次非计划住院，超过 %d 次", d.FrequentWindowDays, n, d.FrequentMax)))
 			}
 		}
 	}

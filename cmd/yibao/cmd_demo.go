@@ -14,6 +14,8 @@ import (
 
 	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/grouper"
+	"github.com/yibao-dev/yibao/hisauth"
+	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/schemes"
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/synth"
@@ -125,7 +127,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	for _, a := range []struct{ name, role, hospital string }{{"admin", "admin", ""}, {"analyst", "analyst", ""}, {"hospital1", "hospital", hs[0].Code}} {
 		pw, _, _ := password(false)
-		hash, err := web.HashPassword(pw)
+		hash, err := web.HashPassword(pw, a.name)
 		if err != nil {
 			return err
 		}
@@ -138,6 +140,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	url := "http://" + *addr
 	fmt.Fprintf(e.stdout, "\n== cockpit (驾驶舱): %s\ndemo accounts (also in %s):\n%s", url, filepath.Join(cfg.Out, "accounts.txt"), accounts.String())
 	fmt.Fprintf(e.stdout, "online audit for HIS systems: POST %s/nhsa/3101, /nhsa/3102, /nhsa/3103\n", url)
+	if err := demoHISCredential(ctx, e, st, hs[0].Code, cfg.Out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "pseudonymisation key (化名密钥): %s — keep it out of backups of the data directory; $%s places it elsewhere\n",
+		ingest.KeyPath(st.Dir()), ingest.KeyFileEnv)
 	if *noServe {
 		return nil
 	}
@@ -177,7 +184,7 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 `,
 	}
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			return err
 		}
 	}
@@ -221,6 +228,28 @@ func (h *headWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// demoHISCredential registers a HIS credential for the demo hospital and writes it beside
+// the accounts (mode 0600), so that 3101 calls can be signed (docs/security.md).
+func demoHISCredential(ctx context.Context, e *env, st *sqlite.Store, hospital, out string) error {
+	sealer, err := hisSealer(st.Dir())
+	if err != nil {
+		return err
+	}
+	c := sqlite.HISCredential{KeyID: hisauth.NewKeyID(), Hospital: hospital, RatePerMin: 6000, Note: "demo"}
+	secret := hisauth.NewSecret()
+	c.Sealed = sealer.Seal(c.KeyID, secret)
+	if err := st.AddHISCredential(ctx, c, "demo"); err != nil {
+		return err
+	}
+	path := filepath.Join(out, "his-credential.txt")
+	body := fmt.Sprintf("hospital %s\nkey_id %s\nsecret %s\nsigntype %s\n", hospital, c.KeyID, secret, hisauth.SignType)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "HIS credential for %s (接口凭证): key_id %s, secret in %s; sign as docs/security.md says\n", hospital, c.KeyID, path)
+	return nil
 }
 
 // demoMarker marks a directory the demo created, so that a later demo may replace it.

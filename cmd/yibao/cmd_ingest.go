@@ -118,7 +118,12 @@ func ingestPaths(ctx context.Context, e *env, dir, rejectsPath string, workers i
 	if rejectsPath == "" {
 		rejectsPath = dir + "/rejects.ndjson"
 	}
-	rf, err := os.Create(rejectsPath)
+	// The rejects file holds masked records and hashes of unparseable ones: still the
+	// owner's only (0600).
+	rf, err := os.OpenFile(rejectsPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err == nil {
+		err = rf.Chmod(0o600)
+	}
 	if err != nil {
 		st.Close()
 		return ingest.Summary{}, nil, fmt.Errorf("rejects file: %w", err)
@@ -174,6 +179,9 @@ func reportIngest(ctx context.Context, e *env, st *sqlite.Store, sum ingest.Summ
 	} else {
 		fmt.Fprintf(e.stdout, "read %d  loaded %d  new versions %d  duplicate %d  rejected %d  (hospitals %d, rejected %d)\n",
 			sum.Read, sum.Loaded, sum.NewVersions, sum.Duplicates, sum.Rejected, sum.Hospitals, sum.HospitalsRejected)
+		if sum.Refused > 0 {
+			fmt.Fprintf(e.stdout, "refused %d versions (another institution's setl_id, or older than the current version; 未作为当前版本): %s\n", sum.Refused, rejectsPath)
+		}
 		if len(unregistered) > 0 {
 			fmt.Fprintf(e.stdout, "warning: %d hospitals not in the registry (未备案机构): %s\n", len(unregistered), abbreviate(unregistered, 10))
 		}
@@ -181,8 +189,8 @@ func reportIngest(ctx context.Context, e *env, st *sqlite.Store, sum ingest.Summ
 			fmt.Fprintf(e.stdout, "rejected records and their reasons: %s\n", rejectsPath)
 		}
 	}
-	if sum.Rejected+sum.HospitalsRejected > 0 && !allow {
-		return exitError{code: exitRejected, msg: fmt.Sprintf("%d records rejected (see %s; --allow-rejects to exit 0)", sum.Rejected+sum.HospitalsRejected, rejectsPath)}
+	if sum.Rejected+sum.HospitalsRejected+sum.Refused > 0 && !allow {
+		return exitError{code: exitRejected, msg: fmt.Sprintf("%d records rejected (see %s; --allow-rejects to exit 0)", sum.Rejected+sum.HospitalsRejected+sum.Refused, rejectsPath)}
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/yibao-dev/yibao/payment"
 
 	"github.com/yibao-dev/yibao/audit"
+	"github.com/yibao-dev/yibao/hisauth"
 	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/web"
@@ -73,7 +74,11 @@ func newWebServerWith(st *sqlite.Store, dir, kbDir, region, period string, l *lo
 	if err != nil {
 		return nil, err
 	}
-	cfg := web.Config{Store: st, KB: kb, Pseudonymise: ps.Person, Log: l, Cockpit: st, Scheme: demoSchemeID, BehindProxy: behindProxy}
+	sealer, err := hisauth.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	cfg := web.Config{Store: st, KB: kb, Pseudonymise: ps.Person, HISSealer: sealer, Log: l, Cockpit: st, Scheme: demoSchemeID, BehindProxy: behindProxy}
 	if region != "" {
 		params := filepath.Join(region, "params.json")
 		cfg.Reports, cfg.Scenarios = filepath.Join(region, "reports"), region

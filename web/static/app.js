@@ -40,6 +40,8 @@ const T = {
   los: ["住院天数", "LOS"], noneAlerts: ["无预警", "No alerts"], wrong: ["用户名或密码错误", "Wrong username or password"],
   locked: ["登录失败次数过多，账户已暂时锁定，请 {t} 后再试", "Too many failed logins: the account is locked; try again in {t}"],
   expired: ["账户或密码已过期，请联系管理员", "The account or password has expired; ask an administrator"],
+  disabled: ["账户已停用，请联系管理员", "The account is disabled; ask an administrator"],
+  tooMany: ["此地址登录失败次数过多，请 {t} 后再试", "Too many failed logins from this address; try again in {t}"],
   sessionEnded: ["会话已结束，请重新登录", "Your session has ended; please log in again"], minutes: ["{n} 分钟", "{n} min"], seconds: ["{n} 秒", "{n} s"],
   done: ["已完成：{n} 条", "Done: {n}"], onlyAppealable: ["只看可申诉的问题", "Only findings I can appeal"], noData: ["暂无数据", "No data"], baseCol: ["基线基金支出（元）", "Baseline fund outlay (yuan)"],
   scenCol: ["方案基金支出（元）", "Scenario fund outlay (yuan)"], diffCol: ["差额（元）", "Difference (yuan)"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
@@ -681,6 +683,8 @@ function loginMessage(x) {
     case "wrong_credentials": return t("wrong");
     case "locked": return t("locked", {t: wait(x.retryAfter || 300)});
     case "expired": return t("expired");
+    case "disabled": return t("disabled");
+    case "too_many_attempts": return t("tooMany", {t: wait(x.retryAfter || 900)});
   }
   return x.message;
 }
