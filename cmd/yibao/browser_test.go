@@ -121,7 +121,7 @@ func (b *browser) visitAll(user, hospital string, bureau bool) {
 // key figures on screen equal the API's, a chart click drills down to a settlement, and an
 // appeal is filed by a hospital and decided by the bureau.
 func TestCockpitInBrowser(t *testing.T) {
-	f := demoFixture(t)
+	f := copyFixture(t, demoFixture(t)) // it files and decides appeals: keep the shared store as the demo left it
 	hs := cockpitServer(t, f, false)
 	api := login(t, hs, "analyst", f.passwords["analyst"])
 	var ov struct {
