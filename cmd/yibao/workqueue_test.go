@@ -34,8 +34,24 @@ func copyFixture(t *testing.T, f cockpitFixture) cockpitFixture {
 	if _, err := st.DB().Exec(`VACUUM INTO ?`, filepath.Join(dir, sqlite.DBFile)); err != nil {
 		t.Fatal(err)
 	}
-	if key, err := os.ReadFile(filepath.Join(f.db, "pseudonym.key")); err == nil {
-		os.WriteFile(filepath.Join(dir, "pseudonym.key"), key, 0o600)
+	// Other tests lock accounts on purpose (the lockout test); a copy starts unlocked.
+	cp, err := sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cp.DB().Exec(`UPDATE users SET failed_count = 0, locked_until = 0`); err != nil {
+		t.Fatal(err)
+	}
+	cp.Close()
+	// Keys and other files of the data directory come along (not the database files).
+	entries, _ := os.ReadDir(f.db)
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), sqlite.DBFile) {
+			continue
+		}
+		if b, err := os.ReadFile(filepath.Join(f.db, e.Name())); err == nil {
+			os.WriteFile(filepath.Join(dir, e.Name()), b, 0o600)
+		}
 	}
 	c := f
 	c.db = dir
