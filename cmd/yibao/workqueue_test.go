@@ -204,6 +204,17 @@ func TestFindingWorkQueueAPI(t *testing.T) {
 		}
 	}
 
+	// The reviews are in the tamper-evident ledger, which still verifies.
+	var vout, verr bytes.Buffer
+	if code := run(context.Background(), &env{stdout: &vout, stderr: &verr, getenv: func(string) string { return "" }}, []string{"verify", "--db", f.db}); code != 0 {
+		t.Errorf("verify after reviews: %d %s %s", code, vout.String(), verr.String())
+	}
+	var inLedger int
+	st.DB().QueryRow(`SELECT count(*) FROM ledger WHERE kind = 'finding_review'`).Scan(&inLedger)
+	if inLedger == 0 {
+		t.Error("finding reviews are not in the ledger")
+	}
+
 	// Exports: every filtered row (not one page), yuan and labels as shown, the filter in
 	// the file, formulas neutralised.
 	var shown gridAnswer
