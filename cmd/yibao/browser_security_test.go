@@ -97,6 +97,7 @@ func TestCockpitXSSInBrowser(t *testing.T) {
 		if n := b.eval(`String(document.querySelectorAll("#app img, #app script, #app svg, #app iframe, #app [onerror], #app [onload], #app a[href^='javascript']").length)`); n != "0" {
 			t.Fatalf("%s: %s elements from data in the page", where, n)
 		}
+		b.noCSPViolations(where)
 	}
 	for _, p := range [][2]string{{"#/overview", "overview"}, {"#/hospitals", "hospitals"}, {href("hospital", f.hospital), "hospital"},
 		{href("hospital", evilHosp), "hospital"}, {"#/drgs", "drgs"}, {href("drg", evilDRG), "drg"}, {"#/audit", "audit"},
@@ -143,6 +144,13 @@ func TestCockpitXSSInBrowser(t *testing.T) {
 		t.Fatalf("second page of %s: %q, want %q", big, info, want)
 	}
 	b.shot("drg-page-2")
+	// Control: the policy is enforced and the counter sees it — markup with an inline
+	// handler, as the old page would have built it, is blocked and reported.
+	b.eval(`(() => { const d = document.createElement("div"); d.innerHTML = '<img src="data:," onerror="window.__xss=1">'; document.body.append(d); return ""; })()`)
+	b.must(chromedp.Sleep(300 * time.Millisecond))
+	if v, ran := b.eval(`window.__cspViolations.join("; ")`), b.eval(`String(window.__xss || "")`); !strings.Contains(v, "script-src") || ran != "" {
+		t.Fatalf("CSP control: violations %q, script ran %q", v, ran)
+	}
 	// Exports: formulas neutralised in CSV and .xlsx.
 	code, body, _ := api.raw("/api/audit/findings?format=csv&q=HYPERLINK")
 	if code != 200 || !strings.Contains(string(body), `'=HYPERLINK`) || strings.Contains(strings.ReplaceAll(string(body), `'=HYPERLINK`, ""), `=HYPERLINK`) {

@@ -75,6 +75,16 @@ func (b *browser) open(hash, page string) {
 	b.must(chromedp.Navigate(b.base+"/"+hash), chromedp.WaitVisible(fmt.Sprintf(`#app[data-page="%s"]`, page)))
 }
 
+// noCSPViolations: the page broke none of its Content-Security-Policy (no inline script or
+// style, nothing from elsewhere), counted by app.js since the page loaded.
+func (b *browser) noCSPViolations(where string) {
+	b.t.Helper()
+	b.must(chromedp.Sleep(200 * time.Millisecond)) // charts draw after the data arrives
+	if v := b.eval(`(window.__cspViolations || ["app.js not loaded"]).join("; ")`); v != "" {
+		b.t.Fatalf("%s: Content-Security-Policy violations: %s", where, v)
+	}
+}
+
 // jsClick clicks in the page itself: for controls that re-render the page they sit on.
 func (b *browser) jsClick(sel string) {
 	b.t.Helper()
@@ -113,6 +123,7 @@ func (b *browser) visitAll(user, hospital string, bureau bool) {
 		if msg := b.eval(`(document.querySelector("#app .error") || {}).textContent || ""`); msg != "" {
 			b.t.Fatalf("%s: %s shows an error: %s", user, p[0], msg)
 		}
+		b.noCSPViolations(user + " " + p[0])
 		b.shot(p[1] + "-" + user)
 	}
 }

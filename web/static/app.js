@@ -5,6 +5,10 @@
 // Content-Security-Policy allows no inline script. Tables are rendered by the server (labels,
 // yuan, paging, sorting, filtering, export), so what is exported is what is shown.
 "use strict";
+// Count Content-Security-Policy violations: the page itself should cause none (the browser
+// tests read this counter).
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", e => window.__cspViolations.push(e.violatedDirective + " " + e.blockedURI));
 
 const T = {
   brand: ["医保基金驾驶舱", "Fund cockpit"], "nav.overview": ["总览", "Overview"], "nav.hospitals": ["医院", "Hospitals"],
@@ -314,6 +318,9 @@ function chart(el, option, onClick) {
   }
   const c = echarts.init(el);
   option.tooltip = option.tooltip || {trigger: "axis"};
+  // Tooltips drawn as rich text, not HTML: names from data never become markup, and the
+  // page needs no inline styles.
+  option.tooltip.renderMode = "richText";
   option.toolbox = {feature: {dataZoom: {}, restore: {}, saveAsImage: {}}};
   option.animation = false; // figures appear at once; a click lands on the bar it aims at
   c.setOption(option);
