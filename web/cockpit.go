@@ -129,7 +129,7 @@ func (s *Server) overview(ctx context.Context, hospital, year string) (any, erro
 	}
 	// A DRG's per-case cost up more than 20% against the same month of the year before
 	// (both months complete, at least 5 cases in each).
-	drgMonths, err := s.cockpit.DRGMonthly(ctx, s.scheme)
+	drgMonths, err := s.cockpit.DRGMonthlyOf(ctx, s.scheme, hospital) // a hospital sees its own DRGs only
 	if err != nil {
 		return nil, err
 	}

@@ -120,3 +120,16 @@ func (s *Store) DIPGroups(ctx context.Context, hospital string) (string, []DIPGr
 	out, err := collectRows(rows, err, func(r *DIPGroupRow) []any { return []any{&r.Group, &r.Cases, &r.CostFen, &r.Score} })
 	return cat, out, err
 }
+
+// DRGMonthlyOf is DRGMonthly for one hospital ("" for the region).
+func (s *Store) DRGMonthlyOf(ctx context.Context, scheme, hospital string) ([]DRGMonthRow, error) {
+	if hospital == "" {
+		return s.DRGMonthly(ctx, scheme)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT g.drg, strftime('%Y-%m', s.dscg_time, 'unixepoch'), count(*), sum(s.total_fen)
+		FROM settlements s JOIN groupings g ON g.settlement_row = s.id AND g.scheme = ?
+		WHERE s.current = 1 AND g.outcome = 'drg' AND s.hospital = ? GROUP BY 1, 2`, scheme, hospital)
+	return collectRows(rows, err, func(r *DRGMonthRow) []any {
+		return []any{&r.DRG, &r.Month, &r.Cases, &r.CostFen}
+	})
+}
