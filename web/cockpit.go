@@ -692,7 +692,7 @@ func (s *Server) handleSettlement(w http.ResponseWriter, r *http.Request) {
 	}
 	var frows []row
 	for _, f := range fs {
-		frows = append(frows, s.findingRow(f, nil, names{}))
+		frows = append(frows, s.findingRow(f, nil, s.names(r.Context())))
 	}
 	lang := langOf(r)
 	g, _ := s.cockpit.GroupingOf(r.Context(), id, s.scheme)

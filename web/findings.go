@@ -23,7 +23,7 @@ var findingColumns = []column{{"id", "问题编号", "Finding", "int", "finding"
 	{"hospital", "医院", "Hospital", "coded", "hospital"}, {"month", "出院月份", "Month", "text", ""}, {"category", "类别", "Category", "label", ""},
 	{"rule_id", "规则", "Rule", "label", ""}, {"severity", "严重程度", "Severity", "label", ""}, {"amount_fen", "金额（元）", "Amount (yuan)", "money", ""},
 	{"evidence", "依据", "Evidence", "label", ""}, {"status", "状态", "Status", "label", ""}, {"review", "复核（人、时间、理由）", "Review (who, when, why)", "label", ""},
-	{"appeal", "申诉", "Appeal", "label", ""}, {"appeal_by", "申诉期限", "Appeal by", "date", ""}}
+	{"appeal", "申诉", "Appeal", "label", ""}, {"appeal_by", "申诉期限", "Appeal by", "text", ""}}
 
 // findingRow labels a stored finding; appeals maps finding targets to their latest appeal.
 func (s *Server) findingRow(f sqlite.FindingView, appeals map[string]sqlite.AppealRow, n names) row {
@@ -32,7 +32,7 @@ func (s *Server) findingRow(f sqlite.FindingView, appeals map[string]sqlite.Appe
 		"related": f.Related, "status": f.Status, "evidence": f.Evidence, "evidence_zh": f.Evidence, "evidence_en": evidenceEn(f.Evidence),
 		"reviewed_by": f.ReviewedBy, "reviewed_at": f.ReviewedAt, "review_why": f.ReviewWhy, "created_at": f.Created}
 	setLabel(r, "category", audit.CategoryLabels)
-	setLabel(r, "rule_id", ruleLabels())
+	setLabel(r, "rule_id", n.rules)
 	setLabel(r, "severity", audit.SeverityLabels)
 	setLabel(r, "status", audit.StatusLabels)
 	r["review"], r["review_zh"], r["review_en"] = "", "", ""
@@ -46,8 +46,10 @@ func (s *Server) findingRow(f sqlite.FindingView, appeals map[string]sqlite.Appe
 		r["review_zh"] = f.ReviewedBy + "，" + d + "：" + f.ReviewWhy
 		r["review_en"] = f.ReviewedBy + ", " + d + ": " + f.ReviewWhy
 	}
-	deadline := s.calendar.AddWorkdays(time.Unix(f.Created, 0).In(cst), evaluate.FileWithin)
-	r["appeal_by"] = deadline.Unix()
+	// The deadline as FileAppeal computes it (from the publication time in UTC), so that
+	// what the row offers is what the server accepts.
+	deadline := s.calendar.AddWorkdays(time.Unix(f.Created, 0).UTC(), evaluate.FileWithin)
+	r["appeal_by"] = deadline.Format("2006-01-02")
 	r["appeal"], r["appeal_zh"], r["appeal_en"] = "", "", ""
 	if a, ok := appeals["finding:"+strconv.FormatInt(f.ID, 10)]; ok {
 		st := s.calendar.Expire(evaluate.Appeal{State: a.State, DecideBy: a.DecideBy}, time.Now()).State
@@ -92,7 +94,7 @@ func (s *Server) findingFilter(r *http.Request) (sqlite.FindingFilter, []activeF
 		chips = append(chips, s.hospitalFilter(r, f.Hospital)...)
 	}
 	add("category", f.Category, "类别：", "category: ", audit.CategoryLabels)
-	add("rule", f.RuleID, "规则：", "rule: ", ruleLabels())
+	add("rule", f.RuleID, "规则：", "rule: ", s.names(r.Context()).rules)
 	add("month", f.Month, "月份：", "month: ", nil)
 	add("status", f.Status, "状态：", "status: ", audit.StatusLabels)
 	add("severity", f.Severity, "严重程度：", "severity: ", audit.SeverityLabels)

@@ -21,11 +21,12 @@ import (
 type names struct {
 	hospitals map[string]string
 	drgs      map[string]string
+	rules     map[string][2]string
 }
 
 func (s *Server) names(ctx context.Context) names {
 	v, err := s.cache.get("names|", func() (any, error) {
-		n := names{hospitals: map[string]string{}, drgs: map[string]string{}}
+		n := names{hospitals: map[string]string{}, drgs: map[string]string{}, rules: ruleLabels()}
 		hs, err := s.cockpit.Hospitals(ctx)
 		if err != nil {
 			return nil, err
@@ -40,7 +41,7 @@ func (s *Server) names(ctx context.Context) names {
 	})
 	if err != nil {
 		s.log.Printf("names: %v", err)
-		return names{hospitals: map[string]string{}, drgs: map[string]string{}}
+		return names{hospitals: map[string]string{}, drgs: map[string]string{}, rules: ruleLabels()}
 	}
 	return v.(names)
 }
