@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -311,8 +312,20 @@ func (g *grid) matches(q string, cells []string, r row) bool {
 			}
 		}
 	}
-	s := strings.ToLower(b.String())
+	s := b.String()
+	if hasCase(q) { // a query without cased letters (Chinese, digits) matches without folding
+		s = strings.ToLower(s)
+	}
 	return strings.Contains(s, q) || strings.Contains(s, ",") && strings.Contains(strings.ReplaceAll(s, ",", ""), q)
+}
+
+func hasCase(s string) bool {
+	for _, r := range s {
+		if unicode.IsUpper(r) || unicode.IsLower(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // serveGrid answers a grid request: a page as JSON, or every row as CSV or .xlsx.
