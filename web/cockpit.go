@@ -479,11 +479,12 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("code")
-	if !visible(r, code) || s.reports == "" || strings.ContainsAny(code, "/\\.") || code == "" {
+	file, err := yibao.FileName(code, ".html") // the name the report writer used
+	if !visible(r, code) || s.reports == "" || err != nil {
 		notFound(w)
 		return
 	}
-	b, err := os.ReadFile(filepath.Join(s.reports, code+".html"))
+	b, err := os.ReadFile(filepath.Join(s.reports, file))
 	if err != nil {
 		notFound(w)
 		return
