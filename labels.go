@@ -1,6 +1,7 @@
 package yibao
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -11,14 +12,35 @@ var HospitalTypeLabels = map[string][2]string{"general": {"综合", "general"}, 
 // LevelLabels names hospital levels (医院等级).
 var LevelLabels = map[int][2]string{1: {"一级", "level 1"}, 2: {"二级", "level 2"}, 3: {"三级", "level 3"}}
 
-// PeerGroupLabel names an evaluation peer group "<level>级-<type>" (as the evaluation forms
-// them: hospitals of one level and type) for people; other groups are returned as they are.
+// PeerGroupLabel names an evaluation peer group for people: "<level>级-<type>" (hospitals
+// of one level and type), and the merged groups the evaluation forms when a group is too
+// small ("<level>级-合并", "<lo>-<hi>级-合并"); other groups are returned as they are.
 func PeerGroupLabel(g string) (zh, en string) {
 	l, t, ok := strings.Cut(g, "级-")
+	if !ok {
+		return g, g
+	}
+	if t == "合并" {
+		lo, hi, span := strings.Cut(l, "-")
+		a, errA := strconv.Atoi(lo)
+		if !span {
+			hi = lo
+		}
+		b, errB := strconv.Atoi(hi)
+		la, okA := LevelLabels[a]
+		lb, okB := LevelLabels[b]
+		if errA != nil || errB != nil || !okA || !okB {
+			return g, g
+		}
+		if a == b {
+			return la[0] + "医院（合并组）", la[1] + " hospitals (merged group)"
+		}
+		return strings.TrimSuffix(la[0], "级") + "至" + lb[0] + "医院（合并组）", fmt.Sprintf("level %d–%d hospitals (merged group)", a, b)
+	}
 	n, err := strconv.Atoi(l)
 	lv, okL := LevelLabels[n]
 	ty, okT := HospitalTypeLabels[t]
-	if !ok || err != nil || !okL || !okT {
+	if err != nil || !okL || !okT {
 		return g, g
 	}
 	return lv[0] + ty[0] + "医院", lv[1] + " " + ty[1] + " hospitals"

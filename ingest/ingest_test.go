@@ -166,6 +166,7 @@ func TestEachValidationRuleRejectsWithFieldAndReason(t *testing.T) {
 		{"missing quantity", `"cnt":5,`, ``, "feedetl[0].cnt", "missing"},
 		{"10 MB code", `"setl_id":"S1"`, `"setl_id":"` + strings.Repeat("x", 10<<20) + `"`, "setlinfo.setl_id", "too_long"},
 		{"fund above total", `"hifp_payamt":300.00`, `"hifp_payamt":900.00`, "setlinfo.hifp_payamt", "exceeds_total"},
+		{"other funds above total", `"oprninfo":`, `"payinfo":[{"fund_pay_type":"310100","fund_payamt":300},{"fund_pay_type":"390200","fund_payamt":200}],"oprninfo":`, "payinfo.fund_payamt", "exceeds_total"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

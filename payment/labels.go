@@ -1,13 +1,11 @@
 package payment
 
-// KindLabels names payment kinds for people (Chinese, English).
+// KindLabels names the case kinds of DRG payment for people (Chinese, English).
 var KindLabels = map[string][2]string{
-	KindStandard:    {"正常病例", "standard"},
-	KindHighOutlier: {"高倍率病例", "high outlier"},
-	KindLowOutlier:  {"低倍率病例", "low outlier"},
-	KindDeath:       {"死亡病例", "death"},
-	KindTransfer:    {"转院病例", "transfer"},
-	KindShortStay:   {"短住院病例", "short stay"},
-	KindUngroupable: {"未入组病例", "ungroupable"},
-	KindNoWeight:    {"无权重病例（按项目）", "no weight (fee-for-service)"},
+	KindNormal:        {"正常病例", "normal"},
+	KindHigh:          {"高倍率病例", "high outlier"},
+	KindLow:           {"低倍率病例", "low outlier"},
+	KindIncomplete:    {"未完整治疗病例", "incomplete treatment (transfer, against advice, ≤ 1 day)"},
+	KindPerDiem:       {"床日付费病例", "per diem"},
+	KindSpecialReview: {"特例单议病例", "special review"},
 }

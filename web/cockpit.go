@@ -326,11 +326,6 @@ func (s *Server) handleHospitals(w http.ResponseWriter, r *http.Request) {
 	s.serveGrid(w, r, g)
 }
 
-func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Printf("api %s: %v", r.URL.Path, err)
-	apiError(w, http.StatusInternalServerError, "服务内部错误", "internal error")
-}
-
 // static renders a small table with the grid's cells, for tables shown whole.
 func static(cols []column, rows []row, lang string) map[string]any {
 	out := make([]row, 0, len(rows))
@@ -384,6 +379,7 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 				pl, gl := peerLabels(x.PeerGroup), evaluate.GradeLabels[x.Grade]
 				found["evaluation"], found["evaluation_period"] = x, period
 				found["peer_group_zh"], found["peer_group_en"], found["grade_zh"], found["grade_en"] = pl[0], pl[1], gl[0], gl[1]
+				found["peer_note"] = x.PeerNote // how a too-small group was merged (Chinese)
 				var rows []row
 				for _, iv := range x.Indicators {
 					rw := row{"id": iv.ID, "value": iv.Value, "peer_median": iv.PeerMedian, "score": iv.Score, "weight": iv.Weight, "light": iv.Light}
@@ -409,7 +405,7 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 			}
 			for _, x := range rs {
 				if x.Hospital == code {
-					values := map[string]float64{}
+					values := map[string]*float64{}
 					for _, iv := range x.Indicators {
 						values[iv.ID] = iv.Value
 					}
@@ -528,7 +524,7 @@ func (s *Server) drgs(ctx context.Context, scope string) (any, error) {
 		a.Cases++
 		a.CostFen += c.CostFen
 		a.PayFen += c.PaymentFen
-		if c.Kind == payment.KindHighOutlier || c.Kind == payment.KindLowOutlier {
+		if c.Kind == payment.KindHigh || c.Kind == payment.KindLow {
 			a.Outliers++
 		}
 	}

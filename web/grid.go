@@ -90,6 +90,10 @@ func num(v any) (float64, bool) {
 		return float64(x), true
 	case float64:
 		return x, true
+	case *float64: // nullable indicator values: nil has no number
+		if x != nil {
+			return *x, true
+		}
 	}
 	return 0, false
 }
@@ -136,6 +140,9 @@ func fixed(f float64, d int) string {
 // cellText renders one cell as shown.
 func cellText(c column, r row, lang string) string {
 	v := r[c.Key]
+	if p, ok := v.(*float64); ok && p == nil {
+		return pick(lang, "无数据", "no data")
+	}
 	if v == nil {
 		return ""
 	}

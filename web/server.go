@@ -58,7 +58,8 @@ type Server struct {
 	cache         *cache
 	system        *evaluate.System // names of the indicators
 	behindProxy   bool             // trust X-Forwarded-Proto from a loopback proxy
-	dummyHash     []byte // compared against when the user does not exist, so that timing says nothing
+	dummyHash     []byte           // compared against when the user does not exist, so that timing says nothing
+	evalMu        sync.Mutex       // one evaluation computes at a time (api_evaluate.go)
 }
 
 // Config wires a Server.
@@ -147,6 +148,7 @@ func (s *Server) Handler() http.Handler {
 		for path, h := range s.userRoutes() {
 			mux.HandleFunc(path, s.authed(adminOnly(h)))
 		}
+		s.evaluateRoutes(mux)
 		mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 		mux.Handle("/", staticHandler())
 	}

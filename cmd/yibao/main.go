@@ -55,11 +55,14 @@ func commands() []command {
 		{"synth", "write a deterministic synthetic region (hospitals, settlements, labels, knowledge base)", runSynth},
 		{"ingest", "validate, pseudonymise and store settlement documents and the hospital registry", runIngest},
 		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
+		{"scheme", "show a DRG scheme, or diff two versions (groups added, removed, changed)", runScheme},
 		{"dip", "DIP (按病种分值付费): build a catalogue, pay cases by points, assign and settle stored stays", runDIP},
 		{"weights", "derive relative weights (RW) from a reference period and write them as a versioned table", runWeights},
 		{"cmi", "case-mix index by hospital, department, doctor or month", runCMI},
-		{"settle", "price a period's cases (RW × base rate × coefficient, outliers, rules) and settle each hospital", runSettle},
+		{"settle", "DRG point method: price a period's cases by the policy, point value, deductions, special review, prepayment and clearing", runSettle},
 		{"price", "same as settle: pricing is always stored with the settlement it leads to", runSettle},
+		{"pay", "DRG payment from files: weights.csv and cases.csv to payments.csv and hospitals.csv (the calculation contract)", runPay},
+		{"review", "special review (特例单议): list the queue, decide a case (who, when, why)", runReview},
 		{"simulate", "re-run pricing and settlement under a scenario and report the fund impact, storing nothing", runSimulate},
 		{"audit", "smart audit (智能审核): knowledge base, rules and detectors over files or the store", runAudit},
 		{"evaluate", "performance evaluation: TOPSIS and AHP on files, or the indicator system on the store", runEvaluate},
@@ -116,7 +119,12 @@ func run(ctx context.Context, e *env, args []string) int {
 			// for command groups (dip, appeal, user…) that print their usage on a bad call.
 			he := *e
 			he.stderr = e.stdout
-			if err := c.run(ctx, &he, args[1:]); err == nil || errors.As(err, new(helpRequested)) || errors.As(err, new(usageError)) {
+			err := c.run(ctx, &he, args[1:])
+			var ue usageError
+			if errors.As(err, &ue) && ue.msg != "" {
+				fmt.Fprintln(e.stdout, "Usage: "+strings.TrimPrefix(ue.msg, "usage: "))
+			}
+			if err == nil || errors.As(err, new(helpRequested)) || errors.As(err, &ue) {
 				return exitOK
 			}
 			return exitUsage
