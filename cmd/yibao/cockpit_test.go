@@ -258,7 +258,7 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 	var ownF struct {
 		Findings []struct {
 			ID int64 `json:"id"`
-		} `json:"findings"`
+		} `json:"rows"`
 	}
 	hosp.do("GET", "/api/audit/findings", nil, &ownF)
 	if len(ownF.Findings) == 0 {
