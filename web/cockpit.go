@@ -296,9 +296,10 @@ func (s *Server) handleHospitals(w http.ResponseWriter, r *http.Request) {
 		lv := yibao.LevelLabels[h.Level]
 		rw["level_zh"], rw["level_en"] = levelZh(h.Level, h.Grade), lv[1]
 		if ok {
-			pl := peerLabels(x.PeerGroup)
+			pl := mergedPeerLabels(x)
 			gl := evaluate.GradeLabels[x.Grade]
 			zh, en, list := s.lightsText(x)
+			rw["peer_note"] = x.PeerNote
 			rw["peer_group"], rw["peer_group_zh"], rw["peer_group_en"] = x.PeerGroup, pl[0], pl[1]
 			rw["score"], rw["rank"], rw["peer_size"], rw["closeness"] = x.Score, x.Rank, x.PeerSize, x.Closeness
 			rw["grade"], rw["grade_zh"], rw["grade_en"] = x.Grade, gl[0], gl[1]
@@ -376,7 +377,7 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 				if x.Hospital != code {
 					continue
 				}
-				pl, gl := peerLabels(x.PeerGroup), evaluate.GradeLabels[x.Grade]
+				pl, gl := mergedPeerLabels(x), evaluate.GradeLabels[x.Grade]
 				found["evaluation"], found["evaluation_period"] = x, period
 				found["peer_group_zh"], found["peer_group_en"], found["grade_zh"], found["grade_en"] = pl[0], pl[1], gl[0], gl[1]
 				found["peer_note"] = x.PeerNote // how a too-small group was merged (Chinese)
@@ -752,4 +753,15 @@ func (s *Server) dipSettlementGrid(w http.ResponseWriter, r *http.Request, g *gr
 	}
 	g.Extra = map[string]any{"scheme": "dip", "catalogue": run.Catalogue, "point_value": run.PointValue, "schemes": []string{"drg", "dip"}}
 	s.serveGrid(w, r, g)
+}
+
+// mergedPeerLabels names a result's peer group, saying so when the evaluation merged
+// too-small groups into it (its id then names only one of the groups it holds).
+func mergedPeerLabels(x evaluate.Result) [2]string {
+	l := peerLabels(x.PeerGroup)
+	if x.PeerNote != "" && !strings.Contains(l[0], "合并") {
+		l[0] += "（含并入的组）"
+		l[1] += " (with merged groups)"
+	}
+	return l
 }

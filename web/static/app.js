@@ -435,6 +435,7 @@ const pages = {
         card(t("rank"), `${ev.rank || "-"} / ${ev.peer_size || "-"}`, "h-rank"), card(t("peer"), pair([d.peer_group_zh, d.peer_group_en]) || "-", "h-peer"),
         s ? h("div", {class: "card"}, h("div", {}, t("payment"), " / ", t("cost")), h("div", {class: "v", id: "h-pay"}, bigYuan(s.payment_fen), " / ", bigYuan(s.cost_fen)),
           h("div", {}, t("settled"), " ", bigYuan(s.settled_fen))) : null),
+      d.peer_note ? h("p", {class: "incomplete", id: "h-peer-note"}, t("peer"), "：", d.peer_note) : null,
       h("p", {}, h("a", {href: "/api/hospitals/" + encodeURIComponent(d.code) + "/report", target: "_blank", rel: "noopener"}, t("report")), " · ",
         h("a", {href: hrefQ("audit", {hospital: d.code})}, t("findings")), " · ", h("a", {href: hrefQ("drgs", {hospital: d.code})}, t("drg"))),
       h("div", {id: "c-trend", class: "chart"}), h("div", {id: "c-ind", class: "chart"}), h("div", {id: "c-mix", class: "chart"}),
