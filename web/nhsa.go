@@ -383,12 +383,13 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, p patientDTO, f
 				cat = cat[:3]
 			}
 			stays = append(stays, audit.Stay{SetlID: h.SetlID, Hospital: h.Hospital, Person: current.Patient.Pseudonym,
-				Admission: h.Admission, Discharge: h.Discharge, Category: cat, Planned: h.Planned, LOS: h.LOS})
+				Admission: h.Admission, Discharge: h.Discharge, Category: cat, Planned: h.Planned, Disposition: h.Disposition, LOS: h.LOS})
 		}
 	}
 	findings := s.kb.AuditSettlement(current, level)
 	for _, f := range s.kb.CrossSettlement(stays) {
-		if f.SetlID == current.ID {
+		// A split admission lands on the earlier stay and names the readmission as Other.
+		if f.SetlID == current.ID || f.Other == current.ID {
 			findings = append(findings, f)
 		}
 	}

@@ -27,7 +27,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "findings CSV (default: standard output in file mode)")
 	db := fs.String("db", "", "audit the settlements in this data directory")
 	labels := fs.String("evaluate", "", "labels.csv of a synthetic region: print precision and recall per category")
-	confirm := fs.Bool("confirm-definite", false, "store definite violations as confirmed (they then leave overspend sharing)")
+	confirm := fs.Bool("confirm-definite", false, "store the definite violations of auto-confirmable rules (docs/knowledge-base.md, confirmation policy) as confirmed; all others stay open for review")
 	scheme := fs.String("scheme", demoSchemeID, "scheme whose DRGs group stays for the excessive-stay detector (store mode)")
 	asJSON := fs.Bool("json", false, "JSON summary")
 	if err := parseFlags(fs, args); err != nil {
@@ -167,7 +167,7 @@ func auditStore(ctx context.Context, e *env, kb *audit.KB, dir, scheme string, c
 	for i, f := range fs {
 		rows[i] = sqlite.FindingRow{Row: f.Row, SetlID: f.SetlID, Hospital: f.Hospital, Serial: f.Serial, Category: f.Category, RuleID: f.RuleID,
 			Severity: f.Severity, Evidence: f.Evidence, KBVersion: kb.Version, Related: f.Related, Amount: int64(f.Amount)}
-		if confirm && f.Severity == audit.Definite {
+		if confirm && audit.AutoConfirmable(f) {
 			rows[i].Status = "confirmed"
 		}
 	}

@@ -289,12 +289,12 @@ func decodeSettlement(b []byte, s *yibao.Settlement) error {
 	return d.err
 }
 
-// decodedPlanned reports the planned-readmission flag of an encoded settlement (false when
-// the value cannot be decoded).
-func decodedPlanned(b []byte) bool {
+// decodedStay reports the planned-readmission flag and the discharge disposition of an
+// encoded settlement (false and "" when the value cannot be decoded).
+func decodedStay(b []byte) (planned bool, disposition string) {
 	var s yibao.Settlement
 	if decodeSettlement(b, &s) != nil {
-		return false
+		return false, ""
 	}
-	return s.PlannedReadmission
+	return s.PlannedReadmission, s.Disposition
 }
