@@ -105,7 +105,7 @@ type KB struct {
 	// DxProcedure lists diagnosis–procedure consistency rules (dx_procedure.csv).
 	DxProcedure []DxProcedure
 	Detectors   Detectors
-	Custom    []*CustomRule
+	Custom      []*CustomRule
 
 	exclByA   map[string][]int
 	bundlesBy map[string][]int // component → bundles
