@@ -20,6 +20,30 @@ var (
 	icd9Syntax = regexp.MustCompile(`^[0-9]{2}(?:\.[0-9x]{1,4}(?:x[0-9]{3})?)?$`)
 )
 
+// TCM code syntax of GB/T 15657 (中医病证分类与代码), in both editions still in use: the
+// 1995 edition's six-character codes (disease B + department + class + three digits, e.g.
+// BNG010; syndrome Z + class letters + up to three characters, e.g. ZBRJ20) and the 2021
+// edition's dotted hierarchies (disease A04.03.01, syndrome B02.01.01.03, a trailing dot
+// marking a category). Regional extensions append .NN.
+var (
+	tcmDiseaseSyntax  = regexp.MustCompile(`^(?:B[A-Z]{2}[0-9]{3}|A[0-9]{2}(?:\.[0-9]{2}){0,4}\.?)(?:\.[0-9]{1,2})?$`)
+	tcmSyndromeSyntax = regexp.MustCompile(`^(?:Z[A-Z]{2}[A-Z0-9]{1,3}|B[0-9]{2}(?:\.[0-9]{2}){0,5}\.?)(?:\.[0-9]{1,2})?$`)
+	// Morphology of neoplasms (ICD-O, M8000/0–M9989/9): an additional code only.
+	morphologySyntax = regexp.MustCompile(`^M[0-9]{4}/[0-9]`)
+)
+
+// ValidTCMDisease reports whether code has the syntax of a GB/T 15657 TCM disease (diag_type 2).
+func ValidTCMDisease(code string) bool { return tcmDiseaseSyntax.MatchString(code) }
+
+// ValidTCMSyndrome reports whether code has the syntax of a GB/T 15657 TCM syndrome (diag_type 3).
+func ValidTCMSyndrome(code string) bool { return tcmSyndromeSyntax.MatchString(code) }
+
+// externalCause reports an ICD-10 chapter XX code (V01–Y98): the circumstances of an
+// injury, never a principal diagnosis.
+func externalCause(code string) bool {
+	return len(code) >= 3 && (code[0] == 'V' || code[0] == 'W' || code[0] == 'X' || code[0] == 'Y')
+}
+
 // ValidICD10 reports whether code has the syntax of a 医保版 ICD-10 code.
 func ValidICD10(code string) bool { return icd10Syntax.MatchString(code) }
 
@@ -176,19 +200,52 @@ func validatePatient(d *parsedDoc) {
 func validateCodes(d *parsedDoc) {
 	s := &d.s
 	ps := &d.ps
-	principals := 0
+	// Principal diagnoses are counted per kind: one western (ICD-10) principal diagnosis,
+	// and at most one TCM principal disease (主病) and one principal syndrome (主证), which
+	// the settlement list records beside it.
+	var principals, tcmDisease, tcmSyndrome int
 	for i, dx := range s.Diagnoses {
 		field := "diseinfo[" + strconv.Itoa(i) + "].diag_code"
+		switch dx.Type {
+		case "", "1", "2", "3":
+		default:
+			ps.add("diseinfo["+strconv.Itoa(i)+"].diag_type", "bad_diag_type", "diagnosis type %q is not 1 (western), 2 (TCM disease) or 3 (TCM syndrome)",
+				"诊断类别 %q 不是 1（西医）、2（中医病名）或 3（中医证候）", truncate(dx.Type))
+			continue
+		}
 		if dx.Principal {
-			principals++
+			switch dx.Type {
+			case "2":
+				tcmDisease++
+			case "3":
+				tcmSyndrome++
+			default:
+				principals++
+			}
 		}
 		switch {
 		case dx.Code == "":
 			if !hasProblem(ps, field) {
 				ps.missing(field)
 			}
+		case dx.Type == "2":
+			if !ValidTCMDisease(dx.Code) {
+				ps.add(field, "bad_tcm_code", "%q is not a GB/T 15657 TCM disease code", "%q 不是 GB/T 15657 中医病名编码", truncate(dx.Code))
+			}
+		case dx.Type == "3":
+			if !ValidTCMSyndrome(dx.Code) {
+				ps.add(field, "bad_tcm_code", "%q is not a GB/T 15657 TCM syndrome code", "%q 不是 GB/T 15657 中医证候编码", truncate(dx.Code))
+			}
 		case !ValidICD10(dx.Code):
 			ps.add(field, "bad_icd10", "%q is not a 医保版 ICD-10 code", "%q 不是医保版 ICD-10 编码", truncate(dx.Code))
+		case dx.Principal && externalCause(dx.Code):
+			// 医疗保障基金结算清单填写规范: external causes (V01–Y98) are never the principal diagnosis.
+			ps.add(field, "principal_external_cause", "external-cause code "+dx.Code+" cannot be the principal diagnosis (settlement-list filling standard)",
+				"损伤中毒外部原因编码 "+dx.Code+" 不能作为主要诊断（医疗保障基金结算清单填写规范）")
+		case dx.Principal && morphologySyntax.MatchString(dx.Code):
+			// ... nor a neoplasm morphology code (M8000/0–M9989/9), which only qualifies a C/D code.
+			ps.add(field, "principal_morphology", "morphology code "+dx.Code+" cannot be the principal diagnosis (settlement-list filling standard)",
+				"肿瘤形态学编码 "+dx.Code+" 不能作为主要诊断（医疗保障基金结算清单填写规范）")
 		default:
 			if want := yibao.DiagnosisSex(dx.Code); want != yibao.SexUnknown && (s.Patient.Sex == yibao.Male || s.Patient.Sex == yibao.Female) && want != s.Patient.Sex {
 				ps.add(field, "sex_specific_diagnosis", "diagnosis "+dx.Code+" applies only to "+sexWord(want, false)+" patients",
@@ -197,11 +254,15 @@ func validateCodes(d *parsedDoc) {
 		}
 	}
 	if s.Inpatient && principals != 1 {
-		ps.add("diseinfo", "principal_count", "an inpatient settlement needs exactly one principal diagnosis, found %d",
-			"住院结算须有且仅有一个主要诊断，实际 %d 个", principals)
+		ps.add("diseinfo", "principal_count", "an inpatient settlement needs exactly one principal western diagnosis, found %d",
+			"住院结算须有且仅有一个西医主要诊断，实际 %d 个", principals)
 	}
 	if !s.Inpatient && principals > 1 {
 		ps.add("diseinfo", "principal_count", "at most one principal diagnosis, found %d", "主要诊断至多一个，实际 %d 个", principals)
+	}
+	if tcmDisease > 1 || tcmSyndrome > 1 {
+		ps.add("diseinfo", "principal_count", "at most one principal TCM disease and one principal TCM syndrome, found %d and %d",
+			"中医主病、主证各至多一个，实际 %d 个、%d 个", tcmDisease, tcmSyndrome)
 	}
 	for i, p := range s.Procedures {
 		field := "oprninfo[" + strconv.Itoa(i) + "].oprn_oprt_code"
@@ -213,7 +274,8 @@ func validateCodes(d *parsedDoc) {
 			ps.add(field, "bad_icd9cm3", "%q is not a 医保版 ICD-9-CM-3 code", "%q 不是医保版 ICD-9-CM-3 编码", truncate(p.Code))
 		}
 	}
-	moveFirst(s.Diagnoses, func(x yibao.Diagnosis) bool { return x.Principal })
+	// The western principal diagnosis goes first; TCM diagnoses keep their order after it.
+	moveFirst(s.Diagnoses, func(x yibao.Diagnosis) bool { return x.Principal && !x.TCM() })
 	moveFirst(s.Procedures, func(x yibao.Procedure) bool { return x.Principal })
 }
 
