@@ -82,6 +82,9 @@ type Detectors struct {
 	// (0 disables); DrugShareMinTotalYuan skips small stays.
 	DrugShareMax          float64 `json:"drug_share_max"`
 	DrugShareMinTotalYuan float64 `json:"drug_share_min_total_yuan"`
+	// DrugShareExemptDx are principal-diagnosis prefixes the drug-share rule skips (e.g.
+	// Z51 chemotherapy sessions, whose drugs are the treatment). Default none.
+	DrugShareExemptDx []string `json:"drug_share_exempt_dx"`
 	// SingleChargeMaxYuan is the net amount of one fee line above which HIGH-001 fires (0 disables).
 	SingleChargeMaxYuan float64 `json:"single_charge_max_yuan"`
 }

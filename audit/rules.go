@@ -368,6 +368,12 @@ func (kb *KB) drugShare(s *yibao.Settlement, lines []yibao.FeeLine, nt *netted) 
 	if share <= 0 {
 		return nil
 	}
+	pdx := s.PrincipalDiagnosis()
+	for _, p := range kb.Detectors.DrugShareExemptDx {
+		if strings.HasPrefix(pdx, p) {
+			return nil
+		}
+	}
 	var drugs, total yibao.Fen
 	for k := range nt.lines {
 		n := &nt.lines[k]
