@@ -113,6 +113,7 @@ type KB struct {
 	exclByA   map[string][]int
 	bundlesBy map[string][]int // component → bundles
 	careCats  map[string]bool
+	watched   map[string]bool // item codes the exclusive, bundle and evidence rules look for
 }
 
 // csvRows reads a CSV with a header and returns rows as maps, naming file and line on error.
@@ -334,6 +335,18 @@ func (kb *KB) index() {
 	kb.bundlesBy = map[string][]int{}
 	for i, b := range kb.Bundles {
 		kb.bundlesBy[b.Component] = append(kb.bundlesBy[b.Component], i)
+	}
+	kb.watched = map[string]bool{}
+	for _, x := range kb.Exclusive {
+		kb.watched[x.A], kb.watched[x.B] = true, true
+	}
+	for _, b := range kb.Bundles {
+		kb.watched[b.Package], kb.watched[b.Component] = true, true
+	}
+	for _, e := range kb.Evidence {
+		for _, c := range e.Codes {
+			kb.watched[c] = true
+		}
 	}
 	kb.careCats = map[string]bool{}
 	for _, c := range kb.Detectors.BedHangingCareCategories {

@@ -2,7 +2,7 @@ package audit
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/yibao-dev/yibao"
@@ -36,10 +36,16 @@ type netted struct {
 // Whatever matches nothing stays unmatched and only lowers the item's stay total.
 func net(fees []yibao.FeeLine) netted {
 	order := make([]int, len(fees))
+	sorted := true
 	for i := range order {
 		order[i] = i
+		if i > 0 && fees[i].Time.Before(fees[i-1].Time) {
+			sorted = false
+		}
 	}
-	sort.SliceStable(order, func(a, b int) bool { return fees[order[a]].Time.Before(fees[order[b]].Time) })
+	if !sorted { // HIS uploads are usually in time order already
+		slices.SortStableFunc(order, func(a, b int) int { return fees[a].Time.Compare(fees[b].Time) })
+	}
 	var n netted
 	left := make([]yibao.Dec6, len(fees)) // quantity not yet refunded, for charges
 	var refunds []int

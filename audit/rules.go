@@ -148,38 +148,48 @@ func (kb *KB) AuditSettlement(s *yibao.Settlement, hospitalLevel int) []Finding 
 	lines := s.Fees
 	nt := net(lines)
 
-	type key struct {
-		code, order string
-		t           int64
-		qty, price  yibao.Dec6
-	}
-	seen := make(map[key]int, len(nt.lines))
-	perDay := map[codeDay]yibao.Dec6{}
-	perStay := map[string]yibao.Dec6{}
-	billed := make(map[string][]int, len(nt.lines)) // item → indexes into nt.lines
+	// Lines are in time order, so a repeat is among the lines of the same instant and a
+	// day's quantities are complete when the day changes: no map over the whole stay.
+	perDay := map[string]yibao.Dec6{}
+	var curDay int64 = -1 << 62
+	var perStay map[string]yibao.Dec6
+	var billed map[string][]int // watched item (exclusive, bundle, evidence) → indexes into nt.lines
+	runStart := 0               // first line of the current instant
 	for k := range nt.lines {
 		n := &nt.lines[k]
 		l := &lines[n.i]
-		billed[l.ListCode] = append(billed[l.ListCode], k)
+		if kb.watched[l.ListCode] {
+			if billed == nil {
+				billed = map[string][]int{}
+			}
+			billed[l.ListCode] = append(billed[l.ListCode], k)
+		}
+		if k > 0 && !l.Time.Equal(lines[nt.lines[k-1].i].Time) {
+			runStart = k
+		}
 		// Two lines with different order numbers are two orders, not a repeat.
-		dk := key{l.ListCode, l.Order, l.Time.Unix(), n.qty, l.Price}
-		if first, dup := seen[dk]; dup {
-			fl := &lines[nt.lines[first].i]
-			f := kb.finding(s, "DUP-001", l.Serial, n.amount, "%s（%s）在 %s 以相同数量 %s、单价 %s 重复计费（与第 %s 条相同）%s",
-				l.Name, l.ListCode, l.Time.Format("2006-01-02 15:04:05"), n.qty, l.Price.String(), fl.Serial, nettingNote(lines, n))
-			f.Related = []string{fl.Serial}
-			out = append(out, f)
-		} else {
-			seen[dk] = k
+		for j := runStart; j < k; j++ {
+			fn := &nt.lines[j]
+			fl := &lines[fn.i]
+			if fl.ListCode == l.ListCode && fl.Order == l.Order && fn.qty == n.qty && fl.Price == l.Price {
+				f := kb.finding(s, "DUP-001", l.Serial, n.amount, "%s（%s）在 %s 以相同数量 %s、单价 %s 重复计费（与第 %s 条相同）%s",
+					l.Name, l.ListCode, l.Time.Format("2006-01-02 15:04:05"), n.qty, l.Price.String(), fl.Serial, nettingNote(lines, n))
+				f.Related = []string{fl.Serial}
+				out = append(out, f)
+				break
+			}
 		}
 		it := kb.Items[l.ListCode]
 		if it == nil {
 			continue
 		}
 		if it.MaxQtyPerDay > 0 {
-			cd := codeDay{l.ListCode, dayOf(l.Time)}
-			total := perDay[cd] + n.qty
-			perDay[cd] = total
+			if d := dayOf(l.Time); d != curDay {
+				clear(perDay)
+				curDay = d
+			}
+			total := perDay[l.ListCode] + n.qty
+			perDay[l.ListCode] = total
 			if total > it.MaxQtyPerDay {
 				excess := min(n.qty, total-it.MaxQtyPerDay)
 				out = append(out, kb.finding(s, "QTY-DAY", l.Serial, yibao.MulFen(excess, l.Price),
@@ -187,6 +197,9 @@ func (kb *KB) AuditSettlement(s *yibao.Settlement, hospitalLevel int) []Finding 
 			}
 		}
 		if it.MaxQtyPerStay > 0 {
+			if perStay == nil {
+				perStay = map[string]yibao.Dec6{}
+			}
 			if _, seenItem := perStay[l.ListCode]; !seenItem {
 				perStay[l.ListCode] = -nt.unmatchedQty[l.ListCode] // unmatched refunds of the item lower its stay total
 			}

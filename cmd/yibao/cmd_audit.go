@@ -154,10 +154,12 @@ func auditStore(ctx context.Context, e *env, kb *audit.KB, dir, scheme string, c
 	}
 	n := 0
 	fs, err := kb.AuditAll(ctx, 0, func(yield func(audit.Input) error) error {
-		return st.EachCurrent(ctx, sqlite.Filter{}, func(ss sqlite.StoredSettlement) error {
+		// The detail is decoded on the audit workers: one SQLite reader feeds them raw rows.
+		return st.EachCurrentDetail(ctx, sqlite.Filter{}, func(row int64, detail string) error {
 			n++
-			c := *ss.Settlement // the store reuses its struct; the slices are fresh per row
-			return yield(audit.Input{Settlement: &c, Row: ss.Row, Level: levels[c.Hospital], Group: drgs[ss.Row]})
+			return yield(audit.Input{Row: row, Group: drgs[row], Levels: levels, Decode: func(s *yibao.Settlement) error {
+				return sqlite.DecodeDetail(detail, s)
+			}})
 		})
 	})
 	if err != nil {
