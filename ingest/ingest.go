@@ -71,6 +71,8 @@ type Summary struct {
 	Rejected          int `json:"rejected"`
 	Hospitals         int `json:"hospitals"`
 	HospitalsRejected int `json:"hospitals_rejected"`
+	Contracts         int `json:"contracts"`
+	ContractsRejected int `json:"contracts_rejected"`
 }
 
 // Reject is one line of the rejects file.
@@ -133,6 +135,8 @@ func Run(ctx context.Context, sink Sink, paths []string, opt Options) (Summary, 
 			err = r.jsonFile(f.path)
 		case kindSettlementCSV:
 			err = r.csvPair(f.path, f.fees)
+		case kindContracts:
+			err = r.contracts(f.path)
 		}
 		if err != nil {
 			return r.sum, err
@@ -151,6 +155,7 @@ const (
 	kindJSON fileKind = iota
 	kindHospitals
 	kindSettlementCSV
+	kindContracts
 )
 
 type inputFile struct {
@@ -201,11 +206,13 @@ func classify(paths []string) ([]inputFile, error) {
 				settlementCSVs = append(settlementCSVs, p)
 			case header["code"] && header["level"]:
 				hosp = append(hosp, inputFile{path: p, kind: kindHospitals})
+			case header["psn_no"] && header["institution"] && header["start"]:
+				out = append(out, inputFile{path: p, kind: kindContracts})
 			default:
 				// Other CSVs (labels, knowledge-base tables) are not ingest input; skip them
 				// when a directory was given, refuse them when named.
 				if contains(paths, p) {
-					return nil, fmt.Errorf("ingest %s: not a settlements, fees or hospital registry CSV (want setl_id+psn_no, setl_id+feedetl_sn+med_list_codg, or code+level)", p)
+					return nil, fmt.Errorf("ingest %s: not a settlements, fees or hospital registry CSV (want setl_id+psn_no, setl_id+feedetl_sn+med_list_codg, code+level, or psn_no+institution+start for contracts)", p)
 				}
 			}
 		default:

@@ -503,33 +503,6 @@ func sameDay(a, b time.Time) bool {
 	return ay == by && am == bm && ad == bd
 }
 
-// outpatient generates a chronic-disease visit (门慢特, med_type 14) with its readings.
-func (g *gen) outpatient(rng *rand.Rand, p *person, h *hospital, day time.Time) *encounter {
-	e := &encounter{p: p, h: h, medType: "14", dept: "A03", disposition: "", slots: map[int]int{}, ageDays: -1}
-	e.doctor = fmt.Sprintf("D%sA03%02d", h.code[1:], rng.IntN(h.doctors)+1)
-	e.adm = time.Date(day.Year(), day.Month(), day.Day(), 8+rng.IntN(9), rng.IntN(60), 0, 0, time.UTC)
-	e.dscg = e.adm.Add(time.Duration(20+rng.IntN(90)) * time.Minute)
-	e.los = 1
-	age := ageYears(p.birth, e.adm)
-	g.add(e, 0, "001301000010000", 1)
-	g.add(e, 0, "001103000010000", 1)
-	if p.htn {
-		e.dx = append(e.dx, "I10.x00")
-		g.add(e, 0, "XC08CAA001", 60)
-		sbp := 128 + rng.IntN(30) + age/8
-		e.meas = append(e.meas, measurement{"SBP", fmt.Sprint(sbp)}, measurement{"DBP", fmt.Sprint(70 + rng.IntN(25))})
-	}
-	if p.dm {
-		e.dx = append(e.dx, "E11.900")
-		g.add(e, 0, "XA10BAA001", 120)
-		if rng.IntN(3) == 0 {
-			g.add(e, 0, "002503000090000", 1)
-			e.meas = append(e.meas, measurement{"HBA1C", fmt.Sprintf("%.1f", 6.2+rng.Float64()*3)})
-		}
-	}
-	return e
-}
-
 // sortFees orders lines by time (serial numbers follow that order when written).
 func (e *encounter) sortFees() {
 	slices.SortStableFunc(e.fees, func(a, b fee) int { return a.t.Compare(b.t) })

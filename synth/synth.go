@@ -124,14 +124,16 @@ const (
 	outPersons
 	outLabels
 	outNear
+	outContracts
 	numOutputs
 )
 
 var blockOutputs = [numOutputs]struct{ name, header string }{
-	outDocs:    {SettlementsFile, ""},
-	outPersons: {PersonsFile, "psn_no,certno,name,sex,birth_date,insutype,region,hypertension,diabetes,copd,ckd\n"},
-	outLabels:  {LabelsFile, "kind,setl_id,feedetl_sn,why\n"},
-	outNear:    {NearMissFile, "kind,setl_id,feedetl_sn,why\n"},
+	outDocs:      {SettlementsFile, ""},
+	outPersons:   {PersonsFile, "psn_no,certno,name,sex,birth_date,insutype,region,hypertension,diabetes,copd,ckd\n"},
+	outLabels:    {LabelsFile, "kind,setl_id,feedetl_sn,why\n"},
+	outNear:      {NearMissFile, "kind,setl_id,feedetl_sn,why\n"},
+	outContracts: {ContractsFile, "psn_no,institution,team,start,end\n"},
 }
 
 // block is the output of one block of persons, produced in parallel and written in order.
@@ -248,6 +250,7 @@ func (g *gen) block(b int) *block {
 	for i := b * blockSize; i < min((b+1)*blockSize, g.cfg.Persons); i++ {
 		p := makePerson(rng, i, g.cfg.Start, g.cfg.Months)
 		out.out[outPersons] = appendPersonCSV(out.out[outPersons], &p)
+		out.out[outContracts] = g.appendContracts(out.out[outContracts], &p)
 		history := g.history(rng, &p, injected)
 		for _, e := range history {
 			seq++
@@ -409,16 +412,10 @@ func (g *gen) history(rng *rand.Rand, p *person, counts map[string]int) []*encou
 	}
 	out = slices.DeleteFunc(out, func(e *encounter) bool { return e.adm.After(death) })
 	labelCrossSettlement(out)
-	// Outpatient chronic-disease visits (long prescriptions) every three to four months.
-	if p.htn || p.dm {
-		var visits []*encounter
-		for day := start.AddDate(0, 0, rng.IntN(90)); day.Before(end.AddDate(0, 0, -1)) && day.Before(death); day = day.AddDate(0, 0, 90+rng.IntN(31)) {
-			if day.Before(p.birth) {
-				continue
-			}
-			h := g.primaryCare(rng, p)
-			visits = append(visits, g.outpatient(rng, p, h, day))
-		}
+	// Outpatient chronic-disease visits, following the person's primary-care plan; none
+	// after death.
+	if visits := g.chronicVisits(p); len(visits) > 0 {
+		visits = slices.DeleteFunc(visits, func(e *encounter) bool { return !e.adm.Before(death) })
 		out = append(out, visits...)
 		slices.SortStableFunc(out, func(a, b *encounter) int { return a.adm.Compare(b.adm) })
 	}

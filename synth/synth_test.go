@@ -269,7 +269,7 @@ func TestRegionStatisticalFacts(t *testing.T) {
 			if i+1 < len(h) {
 				next = &h[i+1]
 			}
-			if s.way == "5" && next != nil {
+			if s.way == "5" && next != nil && next.adm.After(s.dis) {
 				t.Errorf("%s admitted after death", s.person)
 			}
 			if s.flag == "2" {

@@ -103,6 +103,8 @@ func (s *Server) Handler() http.Handler {
 			"POST /api/appeals/{id}/decision":  s.handleDecideAppeal,
 			"GET /api/scenarios":               s.handleScenarios,
 			"GET /api/simulate":                s.handleSimulate,
+			"GET /api/value":                   s.handleValue,
+			"GET /api/value/gaps":              s.handleValueGaps,
 		} {
 			mux.HandleFunc(path, s.authed(h))
 		}

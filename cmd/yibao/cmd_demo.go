@@ -51,7 +51,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 
 	fmt.Fprintf(e.stdout, "== 2/6 ingest (采集入库) into %s\n", dir)
 	isum, st, err := ingestPaths(ctx, e, dir, "", 0, false, []string{
-		filepath.Join(cfg.Out, synth.HospitalsFile), filepath.Join(cfg.Out, synth.SettlementsFile)})
+		filepath.Join(cfg.Out, synth.HospitalsFile), filepath.Join(cfg.Out, synth.SettlementsFile), filepath.Join(cfg.Out, synth.ContractsFile)})
 	if err != nil {
 		return err
 	}
@@ -105,6 +105,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 5}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
 			return fmt.Errorf("demo step yibao %s failed (exit %d)", strings.Join(args[:2], " "), code)
 		}
+	}
+	fmt.Fprintln(e.stdout, "== value-based chronic care (价值医疗): 2025 quality measures of the family-doctor institutions, capitation with withhold, outcome payments, shared savings")
+	valueArgs := []string{"value", "settle", "--db", st.Dir(), "--period", "2025"}
+	fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(valueArgs, " "))
+	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 10}, stderr: e.stderr, getenv: e.getenv}, valueArgs); code != exitOK {
+		return fmt.Errorf("demo value settlement failed (exit %d)", code)
 	}
 	// Accounts for the cockpit: a bureau administrator, an analyst and the insurance office of
 	// the first hospital; passwords are generated and written beside the region.

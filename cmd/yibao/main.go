@@ -67,6 +67,7 @@ func commands() []command {
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
 		{"user", "cockpit accounts: add, passwd, list", runUser},
+		{"value", "value-based chronic care (价值医疗): quality measures, care gaps, capitation with withhold, shared savings", runValue},
 	}
 }
 
