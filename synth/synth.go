@@ -273,7 +273,10 @@ func (g *gen) block(b int) *block {
 					out.sum.Labels[kind]++
 				}
 			}
-			for _, n := range e.near {
+			for i, n := range e.near {
+				if n == e.label || slices.Contains(e.cross, n) || slices.Contains(e.near[:i], n) {
+					continue // injected after all: a label, not a look-alike
+				}
 				out.out[outNear] = fmt.Appendf(out.out[outNear], "%s,%s,,%s\n", n, e.setlID, csvField(nearWhy[n]))
 				out.sum.NearMisses[n]++
 			}
