@@ -147,6 +147,20 @@ func (g *gen) billUpTo(e *encounter, d int, code string, qty int) *fee {
 // drug for the whole course, unique within the settlement.
 func orderNo(k int) string { return "YZ" + strconv.Itoa(k+1) }
 
+// ungroupableDx is a valid but unspecific principal diagnosis (疾病原因不明).
+const ungroupableDx = "R69.x00"
+
+// restricted reports whether a pathway bills a drug restricted to indications (which a
+// vague principal diagnosis would not satisfy).
+func (g *gen) restricted(c *Condition) bool {
+	for _, l := range c.drugs {
+		if g.w.items[l.code].Indications != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // basicCourse is the drug course of a pathway that names none: 0.9% saline by infusion.
 var basicCourse = []lineSpec{{code: "XB05BBA001", qty: 1, days: 1}}
 
@@ -219,6 +233,11 @@ func (g *gen) inpatientAt(rng *rand.Rand, p *person, h *hospital, c *Condition, 
 		}
 	}
 	e.dx = append(e.dx, c.Dx[rng.IntN(len(c.Dx))])
+	// A few medical stays are coded with a vague principal diagnosis that no DRG scheme
+	// places in an MDC: the ungroupable cases (0000组) payment has to handle.
+	if r := rng.Float64(); r < 0.004 && len(c.Proc) == 0 && c.MDC != "MDCP" && !g.restricted(c) {
+		e.dx[0] = ungroupableDx
+	}
 	e.stepDown = los >= 4 && rng.Float64() < 0.5
 	if h.typ == "tcm" {
 		t, ok := g.w.TCM[c.MDC]
