@@ -47,6 +47,15 @@ type Settlement struct {
 	// Measurements are outpatient chronic-disease readings (blood pressure, HbA1c) carried
 	// as an extension of the national shape.
 	Measurements []Measurement
+
+	// Origin is where ingest read the document (lineage, 血缘): file and 1-based record.
+	Origin Origin
+}
+
+// Origin is the file and record a settlement was read from.
+type Origin struct {
+	File   string
+	Record int
 }
 
 // Patient is the pseudonymous view of the insured person.

@@ -6,6 +6,8 @@ package ingest
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +43,22 @@ type Sink interface {
 	PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]Outcome, error)
 }
 
+// FileSink is a Sink that records the files settlements come from (lineage): BeginFile
+// before the first settlement of a file reaches PutSettlements, EndFile after the last.
+type FileSink interface {
+	BeginFile(ctx context.Context, path, operator string) error
+	EndFile(ctx context.Context, path string, f FileSummary) error
+}
+
+// FileSummary is what one file brought.
+type FileSummary struct {
+	SHA256   string `json:"sha256"`
+	Bytes    int64  `json:"bytes"`
+	Read     int    `json:"read"`
+	Loaded   int    `json:"loaded"` // new settlements and new versions
+	Rejected int    `json:"rejected"`
+}
+
 // Options tune a run. Zero values pick sensible defaults.
 type Options struct {
 	Pseudonymiser *Pseudonymiser // required
@@ -51,6 +69,8 @@ type Options struct {
 	// Tolerate lists problem codes that do not reject a record. The stateless audit
 	// tolerates sex_specific_diagnosis, which it reports as a finding instead.
 	Tolerate map[string]bool
+	// Operator names who loaded the files, for the lineage of a FileSink.
+	Operator string
 }
 
 // Progress is a snapshot of a running ingest.
@@ -94,6 +114,7 @@ type run struct {
 	total    int64
 	doneBase int64
 	lastProg time.Time
+	fileSHA  string // of the JSON file just read, hashed as it streamed
 }
 
 // Run ingests every path (files, or directories whose files are taken in name order with
@@ -127,6 +148,16 @@ func Run(ctx context.Context, sink Sink, paths []string, opt Options) (Summary, 
 			return r.sum, err
 		}
 		r.sum.Files++
+		fs, lineage := r.sink.(FileSink)
+		before := r.sum
+		if lineage && (f.kind == kindJSON || f.kind == kindSettlementCSV) {
+			if err := fs.BeginFile(ctx, f.path, r.opt.Operator); err != nil {
+				return r.sum, fmt.Errorf("ingest %s: lineage: %w", f.path, err)
+			}
+		} else {
+			lineage = false
+		}
+		r.fileSHA = ""
 		var err error
 		switch f.kind {
 		case kindHospitals:
@@ -141,8 +172,22 @@ func Run(ctx context.Context, sink Sink, paths []string, opt Options) (Summary, 
 		if err != nil {
 			return r.sum, err
 		}
+		var size int64
 		if st, err := os.Stat(f.path); err == nil {
-			r.doneBase += st.Size()
+			size = st.Size()
+			r.doneBase += size
+		}
+		if lineage {
+			if r.fileSHA == "" {
+				if r.fileSHA, err = fileSHA256(f.path); err != nil {
+					return r.sum, fmt.Errorf("ingest %s: lineage: %w", f.path, err)
+				}
+			}
+			sum := FileSummary{SHA256: r.fileSHA, Bytes: size, Read: r.sum.Read - before.Read, Rejected: r.sum.Rejected - before.Rejected,
+				Loaded: r.sum.Loaded + r.sum.NewVersions - before.Loaded - before.NewVersions}
+			if err := fs.EndFile(ctx, f.path, sum); err != nil {
+				return r.sum, fmt.Errorf("ingest %s: lineage: %w", f.path, err)
+			}
 		}
 	}
 	r.progress(0, true)
@@ -411,7 +456,8 @@ func (r *run) jsonFile(path string) error {
 		return fmt.Errorf("ingest %s: %w", path, err)
 	}
 	defer f.Close()
-	sp := newRecordSplitter(f)
+	h := sha256.New()
+	sp := newRecordSplitter(io.TeeReader(f, h))
 	var consumed atomic.Int64
 	in := make(chan *work, r.opt.Workers*4)
 	done := make(chan *work, r.opt.Workers*4)
@@ -514,6 +560,7 @@ func (r *run) jsonFile(path string) error {
 					}
 					continue
 				}
+				res.s.Origin = yibao.Origin{File: path, Record: j.first + i}
 				if storeErr == nil {
 					if err := out.add(res.s); err != nil {
 						fail(fmt.Errorf("ingest %s: store: %w", path, err))
@@ -532,7 +579,22 @@ func (r *run) jsonFile(path string) error {
 	if err := <-readErr; err != nil {
 		return err
 	}
+	r.fileSHA = hex.EncodeToString(h.Sum(nil))
 	return r.ctx.Err()
+}
+
+// fileSHA256 hashes a whole file (the CSV pair is read in pieces, not streamed once).
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // worker holds per-goroutine state: a parser and an HMAC are not safe to share.
@@ -736,6 +798,7 @@ func (r *run) csvPair(path, feesPath string) error {
 			}
 			continue
 		}
+		res.s.Origin = yibao.Origin{File: path, Record: n}
 		if err := out.add(res.s); err != nil {
 			return fmt.Errorf("ingest %s: store: %w", path, err)
 		}

@@ -30,7 +30,9 @@ func (m *memSink) PutHospitals(_ context.Context, hs []yibao.Hospital) error {
 func (m *memSink) PutSettlements(_ context.Context, ss []*yibao.Settlement) ([]Outcome, error) {
 	out := make([]Outcome, len(ss))
 	for i, s := range ss {
-		b, _ := json.Marshal(s)
+		c := *s
+		c.Origin = yibao.Origin{} // where a document came from is not its content
+		b, _ := json.Marshal(c)
 		switch cur, ok := m.current[s.ID]; {
 		case !ok:
 			out[i] = Loaded

@@ -147,8 +147,9 @@ func (g *gen) billUpTo(e *encounter, d int, code string, qty int) *fee {
 // drug for the whole course, unique within the settlement.
 func orderNo(k int) string { return "YZ" + strconv.Itoa(k+1) }
 
-// ungroupableDx is a valid but unspecific principal diagnosis (疾病原因不明).
-const ungroupableDx = "R69.x00"
+// UngroupableDx is a valid but unspecific principal diagnosis (疾病原因不明) that the region
+// codes on a few medical stays: no DRG scheme places it in an MDC.
+const UngroupableDx = "R69.x00"
 
 // restricted reports whether a pathway bills a drug restricted to indications (which a
 // vague principal diagnosis would not satisfy).
@@ -236,7 +237,7 @@ func (g *gen) inpatientAt(rng *rand.Rand, p *person, h *hospital, c *Condition, 
 	// A few medical stays are coded with a vague principal diagnosis that no DRG scheme
 	// places in an MDC: the ungroupable cases (0000组) payment has to handle.
 	if r := rng.Float64(); r < 0.004 && len(c.Proc) == 0 && c.MDC != "MDCP" && !g.restricted(c) {
-		e.dx[0] = ungroupableDx
+		e.dx[0] = UngroupableDx
 	}
 	e.stepDown = los >= 4 && rng.Float64() < 0.5
 	if h.typ == "tcm" {

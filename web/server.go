@@ -103,8 +103,10 @@ func (s *Server) Handler() http.Handler {
 			"POST /api/appeals/{id}/decision":  s.handleDecideAppeal,
 			"GET /api/scenarios":               s.handleScenarios,
 			"GET /api/simulate":                s.handleSimulate,
+			"GET /api/dip":                     s.handleDIP,
 			"GET /api/value":                   s.handleValue,
 			"GET /api/value/gaps":              s.handleValueGaps,
+			"GET /api/ledger":                  s.handleLedger,
 		} {
 			mux.HandleFunc(path, s.authed(h))
 		}

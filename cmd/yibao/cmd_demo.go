@@ -137,10 +137,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *noServe {
 		return nil
 	}
-	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", log.New(e.stderr, "yibao serve: ", log.LstdFlags))
+	l := log.New(e.stderr, "yibao serve: ", log.LstdFlags)
+	srv, err := newWebServer(st, st.Dir(), kbDir, cfg.Out, "2025", l)
 	if err != nil {
 		return err
 	}
+	go keepCheckpointing(ctx, st, 30*time.Second, l)
 	return listen(ctx, e, *addr, srv.Handler())
 }
 
@@ -182,8 +184,6 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 		{"settle", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params},
 		{"simulate", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params,
 			"--scenario", filepath.Join(dir, "scenario-outlier-2x.json"), "--out", filepath.Join(dir, "impact-outlier-2x.csv")},
-		{"dip", "build", "--db", db, "--from", "2024-01", "--to", "2024-12", "--out", filepath.Join(dir, "dip-2024.json")},
-		{"dip", "settle", "--db", db, "--catalogue", filepath.Join(dir, "dip-2024.json"), "--period", "2025", "--params", params},
 	}
 	for _, args := range steps {
 		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
@@ -191,7 +191,7 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 			return fmt.Errorf("demo step yibao %s failed (exit %d)", args[0], code)
 		}
 	}
-	return nil
+	return demoDIP(ctx, e, st, dir)
 }
 
 // headWriter passes through the first lines of a step's report, so that the demo's

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/store/sqlite"
@@ -101,7 +102,7 @@ func ingestPaths(ctx context.Context, e *env, dir, rejectsPath string, workers i
 	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	prog := newProgress(e.stderr, "ingest: records", quiet)
 	sum, err := ingest.Run(ctx, st, paths, ingest.Options{
-		Pseudonymiser: ps, Rejects: rf, Workers: workers,
+		Pseudonymiser: ps, Rejects: rf, Workers: workers, Operator: operator(e),
 		Progress: func(p ingest.Progress) {
 			frac := 0.0
 			if p.BytesTotal > 0 {
@@ -191,3 +192,13 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 }
 
 var _ io.Writer = (*os.File)(nil)
+
+// operator names who ran a command, for lineage: $YIBAO_OPERATOR, else the login name.
+func operator(e *env) string {
+	for _, k := range []string{"YIBAO_OPERATOR", "USER", "LOGNAME"} {
+		if v := strings.TrimSpace(e.getenv(k)); v != "" {
+			return v
+		}
+	}
+	return "unknown"
+}

@@ -33,10 +33,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := newWebServer(st, dir, *kbDir, *region, *period, log.New(e.stderr, "yibao serve: ", log.LstdFlags))
+	l := log.New(e.stderr, "yibao serve: ", log.LstdFlags)
+	srv, err := newWebServer(st, dir, *kbDir, *region, *period, l)
 	if err != nil {
 		return err
 	}
+	go keepCheckpointing(ctx, st, 30*time.Second, l)
 	return listen(ctx, e, *addr, srv.Handler())
 }
 

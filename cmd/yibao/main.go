@@ -55,7 +55,7 @@ func commands() []command {
 		{"synth", "write a deterministic synthetic region (hospitals, settlements, labels, knowledge base)", runSynth},
 		{"ingest", "validate, pseudonymise and store settlement documents and the hospital registry", runIngest},
 		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
-		{"dip", "build a DIP catalogue from stored settlements, or assign settlements to its groups", runDIP},
+		{"dip", "DIP (按病种分值付费): build a catalogue, pay cases by points, assign and settle stored stays", runDIP},
 		{"weights", "derive relative weights (RW) from a reference period and write them as a versioned table", runWeights},
 		{"cmi", "case-mix index by hospital, department, doctor or month", runCMI},
 		{"settle", "price a period's cases (RW × base rate × coefficient, outliers, rules) and settle each hospital", runSettle},
@@ -67,6 +67,9 @@ func commands() []command {
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
 		{"user", "cockpit accounts: add, passwd, list", runUser},
+		{"verify", "check the tamper-evident ledger (防篡改留痕): every checkpoint and every row", runVerify},
+		{"proof", "inclusion proof of a settlement, finding, run or appeal; consistency proof between checkpoints; check a proof", runProof},
+		{"ledger", "the ledger's public key, checkpoints, an object's history, a settlement's lineage (血缘)", runLedger},
 		{"value", "value-based chronic care (价值医疗): quality measures, care gaps, capitation with withhold, shared savings", runValue},
 	}
 }

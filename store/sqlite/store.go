@@ -33,6 +33,9 @@ const DBFile = "yibao.db"
 type Store struct {
 	db  *sql.DB
 	dir string
+
+	batchMu sync.Mutex
+	batches map[string]int64 // ingest batch of each file being read (lineage)
 }
 
 // Open opens (creating if needed) the store in dir and brings its schema up to date.
@@ -48,16 +51,27 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, dir: dir}
+	s := &Store{db: db, dir: dir, batches: map[string]int64{}}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if err := s.ensureLedger(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: ledger: %w", path, err)
+	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close signs a ledger checkpoint when the command changed anything, then closes the
+// database: every command that changes state ends with a checkpoint.
+func (s *Store) Close() error {
+	_, _, err := s.Checkpoint(context.Background())
+	if err != nil {
+		err = fmt.Errorf("ledger checkpoint: %w", err)
+	}
+	return errors.Join(err, s.db.Close())
+}
 
 // Dir is the data directory.
 func (s *Store) Dir() string { return s.dir }
@@ -178,7 +192,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 	defer retire.Close()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO settlements (setl_id, version, current, content_hash, mdtrt_id, hospital, psn, sex, age,
 		insutype, med_type, inpatient, adm_time, dscg_time, los, dscg_dept, disposition, principal_dx, total_fen, fund_fen, fee_count,
-		detail, ingested_at, doctor) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		detail, ingested_at, doctor, batch_id, record_no) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +204,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 	defer hosp.Close()
 	seenHosp := map[string]bool{}
 	now := time.Now().Unix()
+	var entries settlementEntries
 	out := make([]ingest.Outcome, len(ss))
 	for i, st := range ss {
 		buf, sum := bufs[i], sums[i]
@@ -210,18 +225,25 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 				return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 			}
 		}
-		if _, err := ins.ExecContext(ctx, st.ID, version+1, sum[:], st.EncounterID, st.Hospital, st.Patient.Pseudonym,
+		batch, record := s.batchOf(st.Origin.File), recordOf(st)
+		res, err := ins.ExecContext(ctx, st.ID, version+1, sum[:], st.EncounterID, st.Hospital, st.Patient.Pseudonym,
 			int(st.Patient.Sex), st.Patient.Age, st.InsuranceType, st.MedType, st.Inpatient, unixOrNull(st.Admission),
 			unixOrNull(st.Discharge), st.LOS, st.DischargeDept, st.Disposition, st.PrincipalDiagnosis(),
-			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now, attendingDoctor(st)); err != nil {
+			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now, attendingDoctor(st), batch, record)
+		if err != nil {
 			return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 		}
+		rowID, _ := res.LastInsertId()
+		entries.add(rowID, st.ID, version+1, st.Hospital, sum[:], int64(st.Pay.Fund), batch, record)
 		if !seenHosp[st.Hospital] {
 			seenHosp[st.Hospital] = true
 			if _, err := hosp.ExecContext(ctx, st.Hospital); err != nil {
 				return nil, fmt.Errorf("settlement %s hospital: %w", st.ID, err)
 			}
 		}
+	}
+	if err := entries.append(ctx, tx); err != nil {
+		return nil, err
 	}
 	return out, tx.Commit()
 }
@@ -246,6 +268,13 @@ func encodeAll(ss []*yibao.Settlement) ([][]byte, [][32]byte) {
 	}
 	wg.Wait()
 	return bufs, sums
+}
+
+func recordOf(st *yibao.Settlement) any {
+	if st.Origin.Record == 0 {
+		return nil
+	}
+	return st.Origin.Record
 }
 
 func unixOrNull(t time.Time) any {
