@@ -11,7 +11,9 @@ import (
 )
 
 // Input is one settlement to audit in a batch: the settlement itself, or a function that
-// decodes it (run on a worker, so that decoding is parallel too).
+// decodes it (run on a worker, so that decoding is parallel too). Decode writes into a
+// value the worker reuses for every settlement it decodes: it may reuse its slices, and
+// nothing of it is kept after the audit but strings.
 type Input struct {
 	Settlement *yibao.Settlement // owned by the batch once yielded
 	Decode     func(*yibao.Settlement) error
@@ -43,12 +45,13 @@ func (kb *KB) AuditAll(ctx context.Context, workers int, source func(yield func(
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var scratch yibao.Settlement
 			for batch := range in {
 				var r batchResult
 				for _, x := range batch {
 					s := x.Settlement
 					if s == nil {
-						s = new(yibao.Settlement)
+						s = &scratch
 						if err := x.Decode(s); err != nil {
 							if r.err == nil {
 								r.err = fmt.Errorf("settlement row %d: %w", x.Row, err)

@@ -98,7 +98,7 @@ func BenchmarkAuditStore(b *testing.B) {
 		_, err := kb.AuditAll(context.Background(), 0, func(yield func(audit.Input) error) error {
 			return st.EachCurrentDetail(context.Background(), sqlite.Filter{}, func(row int64, detail string) error {
 				n++
-				return yield(audit.Input{Row: row, Levels: levels, Decode: func(s *yibao.Settlement) error { return sqlite.DecodeDetail(detail, s) }})
+				return yield(audit.Input{Row: row, Levels: levels, Decode: func(s *yibao.Settlement) error { return sqlite.DecodeDetailReuse(detail, s) }})
 			})
 		})
 		if err != nil {

@@ -158,7 +158,7 @@ func auditStore(ctx context.Context, e *env, kb *audit.KB, dir, scheme string, c
 		return st.EachCurrentDetail(ctx, sqlite.Filter{}, func(row int64, detail string) error {
 			n++
 			return yield(audit.Input{Row: row, Group: drgs[row], Levels: levels, Decode: func(s *yibao.Settlement) error {
-				return sqlite.DecodeDetail(detail, s)
+				return sqlite.DecodeDetailReuse(detail, s)
 			}})
 		})
 	})

@@ -231,9 +231,26 @@ func decodeSettlement(b []byte, s *yibao.Settlement) error {
 	return DecodeDetail(string(b), s)
 }
 
-// DecodeDetail decodes a settlement's stored detail (EachCurrentDetail). The settlement's
-// strings share src's memory.
-func DecodeDetail(src string, s *yibao.Settlement) error {
+// DecodeDetail decodes a settlement's stored detail (EachCurrentDetail) into fresh slices.
+// The settlement's strings share src's memory.
+func DecodeDetail(src string, s *yibao.Settlement) error { return decodeDetail(src, s, false) }
+
+// DecodeDetailReuse is DecodeDetail reusing the diagnosis, procedure and fee slices s
+// already has: for a worker that decodes settlement after settlement into one scratch
+// value and keeps nothing of it but strings.
+func DecodeDetailReuse(src string, s *yibao.Settlement) error { return decodeDetail(src, s, true) }
+
+// sized returns a slice of n elements, reusing xs when reuse is set and it is big enough.
+func sized[T any](xs []T, n int, reuse bool) []T {
+	if reuse && cap(xs) >= n {
+		xs = xs[:n]
+		clear(xs)
+		return xs
+	}
+	return make([]T, n)
+}
+
+func decodeDetail(src string, s *yibao.Settlement, reuse bool) error {
 	if len(src) == 0 || src[0] != codecVersion {
 		return fmt.Errorf("%w: unknown codec version", errCorrupt)
 	}
@@ -268,17 +285,17 @@ func DecodeDetail(src string, s *yibao.Settlement) error {
 	for _, m := range []*yibao.Fen{&s.Pay.Total, &s.Pay.Fund, &s.Pay.SelfPay, &s.Pay.OwnPay, &s.Pay.Account, &s.Pay.Cash} {
 		*m = yibao.Fen(d.int())
 	}
-	s.Diagnoses = make([]yibao.Diagnosis, d.count())
+	s.Diagnoses = sized(s.Diagnoses, d.count(), reuse)
 	for i := range s.Diagnoses {
 		x := &s.Diagnoses[i]
 		x.Code, x.Name, x.Principal, x.Type, x.AdmCond = d.str(), d.str(), d.bool(), d.str(), d.str()
 	}
-	s.Procedures = make([]yibao.Procedure, d.count())
+	s.Procedures = sized(s.Procedures, d.count(), reuse)
 	for i := range s.Procedures {
 		x := &s.Procedures[i]
 		x.Code, x.Name, x.Principal, x.Date, x.Operator, x.Anaesthesia = d.str(), d.str(), d.bool(), d.time(), d.str(), d.str()
 	}
-	s.Fees = make([]yibao.FeeLine, d.count())
+	s.Fees = sized(s.Fees, d.count(), reuse)
 	for i := range s.Fees {
 		l := &s.Fees[i]
 		l.Serial = d.str()
@@ -288,7 +305,7 @@ func DecodeDetail(src string, s *yibao.Settlement) error {
 		l.Dept, l.Doctor, l.Order = d.str(), d.str(), d.str()
 	}
 	if n := d.count(); n > 0 {
-		s.Measurements = make([]yibao.Measurement, n)
+		s.Measurements = sized(s.Measurements, n, reuse)
 		for i := range s.Measurements {
 			s.Measurements[i] = yibao.Measurement{Item: d.str(), Value: yibao.Dec6(d.int())}
 		}
