@@ -66,7 +66,10 @@ var kindWhy = map[string]string{
 // preferring the kinds injected least so far (counts), so that every kind gets enough
 // examples; it returns the kind applied or "".
 func (g *gen) injectStay(rng *rand.Rand, e *encounter, counts map[string]int) string {
-	order := slices.Clone(stayKinds)
+	// Ties (every kind at zero in a new block) start from a random kind, so that the kinds at
+	// the end of the list are not starved in small blocks.
+	off := rng.IntN(len(stayKinds))
+	order := append(slices.Clone(stayKinds[off:]), stayKinds[:off]...)
 	slices.SortStableFunc(order, func(a, b string) int { return counts[a] - counts[b] })
 	for _, k := range order {
 		if g.tryInject(rng, e, k) {

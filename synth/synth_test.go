@@ -32,7 +32,7 @@ func region(t *testing.T, workers int) (string, synth.Summary) {
 func TestSameSeedSameBytesWhateverTheWorkers(t *testing.T) {
 	a, sa := region(t, 1)
 	b, sb := region(t, 3)
-	for _, f := range []string{synth.SettlementsFile, synth.LabelsFile, synth.HospitalsFile, synth.PersonsFile, "kb/items.csv"} {
+	for _, f := range []string{synth.SettlementsFile, synth.LabelsFile, synth.NearMissFile, synth.HospitalsFile, synth.PersonsFile, "kb/items.csv", "kb/dx_procedure.csv"} {
 		x, _ := os.ReadFile(filepath.Join(a, f))
 		y, _ := os.ReadFile(filepath.Join(b, f))
 		if len(x) == 0 || !bytes.Equal(x, y) {
@@ -122,7 +122,7 @@ func TestRegionIsConsistentAndLabelled(t *testing.T) {
 	}
 	for _, k := range []string{"duplicate_charge", "over_quantity", "sex_restriction", "age_restriction", "indication_restriction",
 		"hosp_level_restriction", "price_over_cap", "exclusive_items", "unbundling", "upcoding", "split_admission",
-		"bed_hanging", "overlapping_stay", "frequent_admission", "excessive_los"} {
+		"bed_hanging", "overlapping_stay", "frequent_admission", "excessive_los", "drug_share", "high_single_charge", "dx_procedure_mismatch"} {
 		if kinds[k] == 0 {
 			t.Errorf("no %s labelled in a 3,000-person region", k)
 		}
