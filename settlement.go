@@ -31,6 +31,7 @@ type Settlement struct {
 
 	Admission          time.Time
 	Discharge          time.Time
+	SettledTo          time.Time // setl_end_date, zero when absent: versions only move forward
 	AdmissionDept      string
 	DischargeDept      string
 	LOS                int    // act_ipt_days; a same-day stay counts 1

@@ -114,7 +114,11 @@ func (kb *KB) AuditAll(ctx context.Context, workers int, source func(yield func(
 	if err != nil {
 		return nil, err
 	}
-	findings = append(findings, kb.CrossSettlement(stays)...)
+	cross, err := kb.CrossSettlementContext(ctx, stays)
+	if err != nil {
+		return nil, err
+	}
+	findings = append(findings, cross...)
 	findings = append(findings, kb.ExcessiveLOS(stays)...)
 	SortFindings(findings)
 	return findings, nil

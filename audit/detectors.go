@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sort"
@@ -20,6 +21,14 @@ import (
 //
 // Neither is ever a split admission or counts as a new admission for frequent admission.
 func (kb *KB) CrossSettlement(stays []Stay) []Finding {
+	out, _ := kb.CrossSettlementContext(context.Background(), stays)
+	return out
+}
+
+// CrossSettlementContext is CrossSettlement that stops when ctx ends. Each person's stays
+// are sorted once and swept once (O(n log n) per person, not O(n²)), so that a request
+// carrying one person's whole history stays cheap.
+func (kb *KB) CrossSettlementContext(ctx context.Context, stays []Stay) ([]Finding, error) {
 	by := map[string][]Stay{}
 	for _, s := range stays {
 		if s.Person != "" {
@@ -33,9 +42,12 @@ func (kb *KB) CrossSettlement(stays []Stay) []Finding {
 	sort.Strings(persons)
 	var out []Finding
 	for _, p := range persons {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		out = kb.personHistory(by[p], out)
 	}
-	return out
+	return out, nil
 }
 
 // Readmission tells how stay b follows stay a, the person's previous stay.
@@ -51,6 +63,9 @@ func (kb *KB) transferAfter(a, b *Stay) bool {
 	return gap >= 0 && gap <= time.Duration(kb.Detectors.TransferWindowHours)*time.Hour
 }
 
+// personHistory sorts one person's stays once and sweeps them: overlap against the earlier
+// stay discharged last, split admission against the previous stay, frequent admission with a
+// sliding window over new admissions.
 func (kb *KB) personHistory(h []Stay, out []Finding) []Finding {
 	d := kb.Detectors
 	sort.SliceStable(h, func(i, j int) bool {

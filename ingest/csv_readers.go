@@ -265,9 +265,16 @@ func parseHospitalRow(row map[string]string) (yibao.Hospital, problems) {
 	}
 	if h.Code == "" {
 		ps.missing("code")
+	} else if !yibao.ValidID(h.Code) {
+		ps.add("code", "bad_id", "%q is not an identifier: 1–%d characters of %s, not starting with a dot",
+			"%q 不是合法标识：须为 1–%d 个字符（%s），且不以点开头", truncate(h.Code), yibao.MaxIDLen, yibao.IDCharset)
 	}
 	if h.Name == "" {
 		ps.missing("name")
+	}
+	if h.Region != "" && !yibao.ValidID(h.Region) {
+		ps.add("region", "bad_id", "%q is not an identifier: 1–%d characters of %s, not starting with a dot",
+			"%q 不是合法标识：须为 1–%d 个字符（%s），且不以点开头", truncate(h.Region), yibao.MaxIDLen, yibao.IDCharset)
 	}
 	lv := strings.TrimSpace(row["level"])
 	if h.Level = ParseLevel(lv); h.Level == 0 {

@@ -3,9 +3,11 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -28,7 +30,7 @@ func FuzzJSONDocuments(f *testing.F) {
 			if err != nil && err != errTruncated {
 				return
 			}
-			res := w.processJSON(rec, err == errTruncated)
+			res := w.processJSON(rec, 0, err == errTruncated)
 			if res.s == nil && len(res.reasons) == 0 {
 				t.Fatalf("record %q neither loaded nor given a reason", rec)
 			}
@@ -55,6 +57,26 @@ func FuzzCSVPair(f *testing.F) {
 		}
 		if stored := sum.Loaded + sum.Duplicates + sum.NewVersions; stored > sum.Read || stored+sum.Rejected < sum.Read {
 			t.Fatalf("records lost: %+v", sum)
+		}
+	})
+}
+
+// FuzzMaskJSON: whatever a rejected record holds, what the rejects file keeps is valid JSON,
+// and a personal number planted in the record never comes out in clear.
+func FuzzMaskJSON(f *testing.F) {
+	for _, s := range []string{goodDoc, `{"setlinfo":[1]}`, `{"setlinfo":{"psn\u005fno":"X"}}`, `{"psn_no":"`, `[]`, `"x"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		const secret = "SECRETPSN4711"
+		for _, raw := range []string{doc, strings.Replace(doc, `"psn_no":"`, `"psn_no":"`+secret, 1)} {
+			out := maskJSON([]byte(raw), 0)
+			if !json.Valid(out) {
+				t.Fatalf("invalid JSON %q from %q", out, raw)
+			}
+			if strings.Contains(raw, `"psn_no":"`+secret) && strings.Contains(string(out), secret) {
+				t.Fatalf("personal number kept: %s", out)
+			}
 		}
 	})
 }

@@ -5,6 +5,7 @@ package ingest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,7 +16,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -33,7 +33,31 @@ const (
 	Loaded     Outcome = iota // first version of this setl_id
 	NewVersion                // same setl_id, changed content: stored as the new current version
 	Duplicate                 // identical to the current version: nothing written
+	// RefusedOtherHospital: the setl_id belongs to another hospital's settlement; the
+	// document is recorded, not stored as a version (identity includes the hospital).
+	RefusedOtherHospital
+	// RefusedOlder: the document repeats an earlier version or was settled before the
+	// current one; versions only move forward.
+	RefusedOlder
+	outcomes // number of outcomes
 )
+
+// String is the outcome's stable code.
+func (o Outcome) String() string {
+	switch o {
+	case Loaded:
+		return "loaded"
+	case NewVersion:
+		return "new_version"
+	case Duplicate:
+		return "duplicate"
+	case RefusedOtherHospital:
+		return "other_hospital"
+	case RefusedOlder:
+		return "older_version"
+	}
+	return fmt.Sprintf("outcome(%d)", uint8(o))
+}
 
 // Sink stores what ingest produced. PutSettlements must treat the slice in order (a later
 // element with the same setl_id is a later version) and store each settlement whole or not
@@ -88,6 +112,7 @@ type Summary struct {
 	Loaded            int `json:"loaded"`
 	NewVersions       int `json:"new_versions"`
 	Duplicates        int `json:"duplicates"`
+	Refused           int `json:"refused"` // versions refused: another hospital's setl_id, or older than the current
 	Rejected          int `json:"rejected"`
 	Hospitals         int `json:"hospitals"`
 	HospitalsRejected int `json:"hospitals_rejected"`
@@ -406,31 +431,71 @@ func maskRow(row map[string]string) {
 	}
 }
 
-var personalJSON = regexp.MustCompile(`"(psn_name|psn_no|certno)"\s*:\s*("(?:[^"\\]|\\.)*"|[0-9]+)`)
+// personalKeys are the fields of a settlement document that identify a person
+// (../shared/formats/settlement.md): never written anywhere in clear.
+var personalKeys = map[string]bool{"psn_no": true, "certno": true, "psn_name": true}
 
-// maskJSON returns the document with personal identifiers masked. An unparseable record is
-// returned as a JSON string, masked by pattern and capped at 64 KiB.
-func maskJSON(p *fastjson.Parser, raw []byte) json.RawMessage {
-	v, err := p.ParseBytes(raw)
-	if err == nil && v.Type() == fastjson.TypeObject {
-		if s := v.Get("setlinfo"); s != nil && s.Type() == fastjson.TypeObject {
-			o, _ := s.Object()
-			o.Del("psn_name")
-			var a fastjson.Arena
-			for _, k := range []string{"psn_no", "certno"} {
-				if o.Get(k) != nil {
-					o.Set(k, a.NewString("***"))
+// Unparsed stands in the rejects file for a record that could not be read as a settlement
+// document: where it is and a hash to find it by, but none of its bytes, which may hold
+// personal data in a shape the masking cannot see (issue 10 finding 7).
+type Unparsed struct {
+	Unparsed bool     `json:"unparsed"`
+	Bytes    [2]int64 `json:"bytes"` // [start, end) offsets in the file
+	SHA256   string   `json:"sha256"`
+}
+
+// maskJSON returns what the rejects file keeps of a rejected record. A document of the
+// expected shape (an object whose setlinfo is an object) is kept with every personal field
+// masked, at any depth, whatever escapes spell its key (a duplicate key decodes to one
+// masked value). Anything else keeps only its byte range and SHA-256.
+func maskJSON(raw []byte, offset int64) json.RawMessage {
+	unparsed := func() json.RawMessage {
+		sum := sha256.Sum256(raw)
+		b, _ := json.Marshal(Unparsed{Unparsed: true, Bytes: [2]int64{offset, offset + int64(len(raw))}, SHA256: hex.EncodeToString(sum[:])})
+		return b
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return unparsed()
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		return unparsed()
+	}
+	if _, ok := doc["setlinfo"].(map[string]any); !ok {
+		return unparsed()
+	}
+	maskValue(v)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return unparsed()
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+func maskValue(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if personalKeys[strings.ToLower(strings.TrimSpace(k))] {
+				if k == "psn_name" {
+					delete(x, k)
+				} else {
+					x[k] = "***"
 				}
+				continue
 			}
+			maskValue(e)
 		}
-		return v.MarshalTo(nil)
+	case []any:
+		for _, e := range x {
+			maskValue(e)
+		}
 	}
-	text := personalJSON.ReplaceAll(raw, []byte(`"$1":"***"`))
-	if len(text) > 64<<10 {
-		text = append(text[:64<<10], "…"...)
-	}
-	b, _ := json.Marshal(strings.ToValidUTF8(string(text), "\uFFFD"))
-	return b
 }
 
 // work is a chunk of records for the parallel workers, tagged for reordering.
@@ -438,7 +503,8 @@ type work struct {
 	seq   int
 	first int // record number of recs[0]
 	recs  [][]byte
-	trunc bool // the last record was cut off by the end of the file
+	offs  []int64 // stream offset of each record
+	trunc bool    // the last record was cut off by the end of the file
 	slab  []byte
 	out   []result
 }
@@ -470,7 +536,7 @@ func (r *run) jsonFile(path string) error {
 			for job := range in {
 				job.out = make([]result, len(job.recs))
 				for i, rec := range job.recs {
-					job.out[i] = w.processJSON(rec, job.trunc && i == len(job.recs)-1)
+					job.out[i] = w.processJSON(rec, job.offs[i], job.trunc && i == len(job.recs)-1)
 				}
 				done <- job
 			}
@@ -518,6 +584,7 @@ func (r *run) jsonFile(path string) error {
 			start := len(job.slab)
 			job.slab = append(job.slab, rec...)
 			job.recs = append(job.recs, job.slab[start:len(job.slab):len(job.slab)])
+			job.offs = append(job.offs, sp.RecordStart())
 			if errors.Is(err, errTruncated) {
 				job.trunc = true
 				break
@@ -534,7 +601,7 @@ func (r *run) jsonFile(path string) error {
 
 	pending := map[int]*work{}
 	next := 0
-	out := newSettlementSink(r)
+	out := newSettlementSink(r, path)
 	var storeErr error
 	fail := func(err error) {
 		if storeErr == nil {
@@ -602,7 +669,6 @@ type worker struct {
 	parser   fastjson.Parser
 	scratch  *parseScratch
 	tolerate map[string]bool
-	mask     fastjson.Parser
 	ps       *Pseudonymiser
 	h        hash.Hash
 }
@@ -611,12 +677,12 @@ func newWorker(p *Pseudonymiser, tolerate map[string]bool) *worker {
 	return &worker{ps: p, h: p.hasher(), scratch: &parseScratch{}, tolerate: tolerate}
 }
 
-func (w *worker) processJSON(raw []byte, truncated bool) result {
+func (w *worker) processJSON(raw []byte, offset int64, truncated bool) result {
 	d := parseJSONDocument(&w.parser, w.scratch, raw)
 	if truncated {
 		d.ps = problems{{Field: "", Code: "truncated", EN: errTruncated.Error(), ZH: "输入意外结束：文档被截断"}}
 	}
-	return w.finish(d, func() json.RawMessage { return maskJSON(&w.mask, raw) })
+	return w.finish(d, func() json.RawMessage { return maskJSON(raw, offset) })
 }
 
 // finish validates, and either pseudonymises a good record or describes a bad one.
@@ -646,17 +712,19 @@ func (w *worker) finish(d *parsedDoc, original func() json.RawMessage) result {
 // own writes the batches, so that parsing goes on while SQLite commits.
 type settlementSink struct {
 	r       *run
+	path    string // the file, for refusals in the rejects file
 	batch   []*yibao.Settlement
 	batches chan []*yibao.Settlement
 	done    chan struct{}
 	err     error // set by the writer; read after done or via failed
 	failed  chan struct{}
-	counts  [3]int // by Outcome, written by the writer
+	counts  [outcomes]int // by Outcome, written by the writer
+	refused []refusal     // written by the writer, reported after it finished
 	closed  bool
 }
 
-func newSettlementSink(r *run) *settlementSink {
-	b := &settlementSink{r: r, batches: make(chan []*yibao.Settlement, 2), done: make(chan struct{}), failed: make(chan struct{})}
+func newSettlementSink(r *run, path string) *settlementSink {
+	b := &settlementSink{r: r, path: path, batches: make(chan []*yibao.Settlement, 2), done: make(chan struct{}), failed: make(chan struct{})}
 	go b.write()
 	return b
 }
@@ -673,8 +741,11 @@ func (b *settlementSink) write() {
 			close(b.failed)
 			continue
 		}
-		for _, o := range outs {
+		for i, o := range outs {
 			b.counts[o]++
+			if o == RefusedOtherHospital || o == RefusedOlder {
+				b.refused = append(b.refused, refusal{setlID: batch[i].ID, hospital: batch[i].Hospital, outcome: o})
+			}
 		}
 	}
 }
@@ -710,7 +781,30 @@ func (b *settlementSink) close() error {
 	b.r.sum.Loaded += b.counts[Loaded]
 	b.r.sum.NewVersions += b.counts[NewVersion]
 	b.r.sum.Duplicates += b.counts[Duplicate]
+	b.r.sum.Refused += b.counts[RefusedOtherHospital] + b.counts[RefusedOlder]
+	for _, f := range b.refused {
+		if err := b.r.reject(b.path, 0, f.setlID, []Problem{f.problem()}, nil); err != nil && b.err == nil {
+			b.err = err
+		}
+	}
 	return b.err
+}
+
+// refusal is a version the store would not make current.
+type refusal struct {
+	setlID, hospital string
+	outcome          Outcome
+}
+
+func (f refusal) problem() Problem {
+	if f.outcome == RefusedOtherHospital {
+		return Problem{Field: "setlinfo.setl_id", Code: f.outcome.String(),
+			EN: "this setl_id belongs to another institution's settlement; a hospital cannot replace it",
+			ZH: "该结算ID属于另一机构的结算，不能被替换"}
+	}
+	return Problem{Field: "setlinfo.setl_end_date", Code: f.outcome.String(),
+		EN: "older than the current version (an earlier version again, or an earlier setl_end_date); not made current",
+		ZH: "早于当前版本（重复提交旧版本或结算结束日期更早），未作为当前版本"}
 }
 
 // csvPair ingests settlements.csv with its fees.csv. Fee rows are grouped by setl_id in
@@ -749,7 +843,7 @@ func (r *run) csvPair(path, feesPath string) error {
 	}
 	defer f.Close()
 	w := newWorker(r.opt.Pseudonymiser, r.opt.Tolerate)
-	out := newSettlementSink(r)
+	out := newSettlementSink(r, path)
 	defer out.close() // on early return; the normal path closes below
 	used := map[string]bool{}
 	for n := 1; ; n++ {

@@ -80,6 +80,7 @@ func parseJSONDocument(p *fastjson.Parser, scratch *parseScratch, raw []byte) *p
 	s.Discharge, _ = f.timestamp("dscg_time")
 	d.settledFrom, _ = f.date("setl_begn_date")
 	d.settledTo, _ = f.date("setl_end_date")
+	s.SettledTo = d.settledTo
 	s.LOS, d.losGiven = f.integer("act_ipt_days")
 	s.AdmissionDept = f.code("adm_caty")
 	s.DischargeDept = f.code("dscg_caty")

@@ -25,7 +25,12 @@ type recordSplitter struct {
 	mode   byte // 0 undecided, '[' array, 's' sequence of documents, 'n' NDJSON
 	done   bool
 	offset int64 // stream offset of buf[0]
+	last   int64 // stream offset of the first byte of the record Next returned last
 }
+
+// RecordStart is the stream offset of the record Next returned last (for the rejects
+// file, which names an unparseable record by its byte range, never by its content).
+func (s *recordSplitter) RecordStart() int64 { return s.last }
 
 func newRecordSplitter(r io.Reader) *recordSplitter {
 	return &recordSplitter{r: r, buf: make([]byte, 1<<20)}
@@ -164,6 +169,7 @@ func (s *recordSplitter) scanLine() ([]byte, error) {
 	for {
 		if j := bytes.IndexByte(s.buf[i:s.end], '\n'); j >= 0 {
 			rec := bytes.TrimRight(s.buf[s.start:i+j], " \t\r")
+			s.last = s.offset + int64(s.start)
 			s.start = i + j + 1
 			return rec, nil
 		}
@@ -175,6 +181,7 @@ func (s *recordSplitter) scanLine() ([]byte, error) {
 		i = s.start + rel
 		if !more {
 			rec := bytes.TrimRight(s.buf[s.start:s.end], " \t\r")
+			s.last = s.offset + int64(s.start)
 			s.start = s.end
 			s.done = true
 			if !json.Valid(rec) {
@@ -259,6 +266,7 @@ func (s *recordSplitter) scanValue() ([]byte, error) {
 
 func (s *recordSplitter) cut(end int) []byte {
 	rec := s.buf[s.start:end]
+	s.last = s.offset + int64(s.start)
 	s.start = end
 	return rec
 }

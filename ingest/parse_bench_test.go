@@ -27,7 +27,7 @@ func BenchmarkParseValidate(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, d := range docs {
-			if r := w.processJSON(d, false); r.s == nil {
+			if r := w.processJSON(d, 0, false); r.s == nil {
 				b.Fatal(r.reasons)
 			}
 		}

@@ -16,8 +16,21 @@ import (
 // KeyEnv names the environment variable that can supply the pseudonymisation key (hex).
 const KeyEnv = "YIBAO_PSEUDONYM_KEY"
 
+// KeyFileEnv names the environment variable that can place the key file outside the data
+// directory, so that a backup of the directory cannot re-identify anyone (docs/security.md).
+const KeyFileEnv = "YIBAO_KEY_FILE"
+
 // keyFile is the key's name inside the data directory.
 const keyFile = "pseudonym.key"
+
+// KeyPath is where the key file of a data directory is: $YIBAO_KEY_FILE, else
+// dir/pseudonym.key. ($YIBAO_PSEUDONYM_KEY, when set, supplies the key itself.)
+func KeyPath(dir string) string {
+	if p := strings.TrimSpace(os.Getenv(KeyFileEnv)); p != "" {
+		return p
+	}
+	return filepath.Join(dir, keyFile)
+}
 
 // Pseudonymiser turns personal identifiers into keyed HMAC-SHA256 pseudonyms. The same
 // identifier maps to the same pseudonym for as long as the key is kept, across files and
@@ -55,8 +68,8 @@ func pseudonym(h hash.Hash, kind, value string) string {
 	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
-// LoadOrCreateKey returns the key from $YIBAO_PSEUDONYM_KEY (hex) or from dir/pseudonym.key,
-// creating the file with mode 0600 on first use.
+// LoadOrCreateKey returns the key from $YIBAO_PSEUDONYM_KEY (hex) or from KeyPath(dir),
+// creating the file with mode 0600 (its directory 0700) on first use.
 func LoadOrCreateKey(dir string) ([]byte, error) {
 	if env := strings.TrimSpace(os.Getenv(KeyEnv)); env != "" {
 		k, err := hex.DecodeString(env)
@@ -65,7 +78,7 @@ func LoadOrCreateKey(dir string) ([]byte, error) {
 		}
 		return k, nil
 	}
-	path := filepath.Join(dir, keyFile)
+	path := KeyPath(dir)
 	if b, err := os.ReadFile(path); err == nil {
 		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(k) < 16 {
@@ -79,7 +92,7 @@ func LoadOrCreateKey(dir string) ([]byte, error) {
 	if _, err := rand.Read(k); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

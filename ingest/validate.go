@@ -65,6 +65,7 @@ func validate(d *parsedDoc) {
 			ps.missing(req.f)
 		}
 	}
+	validateIDs(d)
 	s.Inpatient = strings.HasPrefix(s.MedType, "2") || (s.MedType == "" && (!s.Admission.IsZero() || !s.Discharge.IsZero()))
 	if s.Inpatient {
 		if s.Admission.IsZero() && !hasProblem(ps, "setlinfo.adm_time") {
@@ -387,5 +388,34 @@ func validatePayments(d *parsedDoc) {
 		} else if p.v > s.Pay.Total && s.Pay.Total >= 0 {
 			ps.add("setlinfo."+p.f, "exceeds_total", "amount %s exceeds the total %s", "金额 %s 超过医疗费总额 %s", p.v, s.Pay.Total)
 		}
+	}
+}
+
+// validateIDs enforces the identifier character set (yibao.ValidID, docs/formats.md) on
+// every id and code that is stored, shown or used in a file name: markup, quotes, path
+// separators and control characters never get past ingest.
+func validateIDs(d *parsedDoc) {
+	s := &d.s
+	check := func(field, v string) {
+		if v != "" && !yibao.ValidID(v) && !hasProblem(&d.ps, field) {
+			d.ps.add(field, "bad_id", "%q is not an identifier: 1–%d characters of %s, not starting with a dot",
+				"%q 不是合法标识：须为 1–%d 个字符（%s），且不以点开头", truncate(v), yibao.MaxIDLen, yibao.IDCharset)
+		}
+	}
+	check("setlinfo.setl_id", s.ID)
+	check("setlinfo.mdtrt_id", s.EncounterID)
+	check("setlinfo.fixmedins_code", s.Hospital)
+	check("setlinfo.adm_caty", s.AdmissionDept)
+	check("setlinfo.dscg_caty", s.DischargeDept)
+	for i, p := range s.Procedures {
+		check("oprninfo["+strconv.Itoa(i)+"].oper_dr_code", p.Operator)
+	}
+	for i := range s.Fees {
+		l := &s.Fees[i]
+		pre := "feedetl[" + strconv.Itoa(i) + "]."
+		check(pre+"feedetl_sn", l.Serial)
+		check(pre+"med_list_codg", l.ListCode)
+		check(pre+"bilg_dept_codg", l.Dept)
+		check(pre+"bilg_dr_codg", l.Doctor)
 	}
 }

@@ -9,41 +9,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/evaluate"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
-
-// cache keeps computed summaries until the next state change, so that pages stay fast.
-type cache struct {
-	mu sync.Mutex
-	m  map[string]any
-}
-
-func (c *cache) get(key string, compute func() (any, error)) (any, error) {
-	c.mu.Lock()
-	if v, ok := c.m[key]; ok {
-		c.mu.Unlock()
-		return v, nil
-	}
-	c.mu.Unlock()
-	v, err := compute()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.m[key] = v
-	c.mu.Unlock()
-	return v, nil
-}
-
-func (c *cache) clear() {
-	c.mu.Lock()
-	c.m = map[string]any{}
-	c.mu.Unlock()
-}
 
 // scope is the hospital a request may see: "" for the bureau.
 func scope(r *http.Request) string {
@@ -485,6 +456,9 @@ func (s *Server) handleFileAppeal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, err := s.calendar.FileAppeal(evaluate.Appeal{Hospital: p.Hospital, Target: in.Target, Reason: in.Reason, Published: pub, Filed: time.Now().UTC()})
+	if err == nil {
+		err = s.refileAllowed(r.Context(), a)
+	}
 	if err != nil {
 		apiError(w, http.StatusUnprocessableEntity, "申诉未受理："+err.Error(), err.Error())
 		return
@@ -553,11 +527,15 @@ func (s *Server) handleSimulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.URL.Query().Get("scenario")
-	if s.simulate == nil || name == "" || strings.ContainsAny(name, "/\\") {
+	file, err := yibao.FileName(name, ".json")
+	if err == nil {
+		_, err = os.Stat(filepath.Join(s.scenarios, file))
+	}
+	if s.simulate == nil || err != nil { // an unknown scenario is not found, not a server error
 		notFound(w)
 		return
 	}
 	s.serveJSON(w, r, "simulate:"+name, func() (any, error) {
-		return s.simulate(r.Context(), filepath.Join(s.scenarios, name+".json"))
+		return s.simulate(r.Context(), filepath.Join(s.scenarios, file))
 	})
 }

@@ -8,9 +8,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/yibao-dev/yibao/store/sqlite"
@@ -34,10 +34,11 @@ const (
 	bcryptCost    = 10
 )
 
-// HashPassword hashes a password for storage (bcrypt).
-func HashPassword(pw string) (string, error) {
-	if len(pw) < 8 {
-		return "", errors.New("a password needs at least 8 characters")
+// HashPassword checks a password against the policy (CheckPassword) and hashes it for
+// storage (bcrypt).
+func HashPassword(pw, username string) (string, error) {
+	if err := CheckPassword(pw, username); err != nil {
+		return "", err
 	}
 	b, err := bcrypt.GenerateFromPassword([]byte(pw), bcryptCost)
 	return string(b), err
@@ -54,35 +55,78 @@ func tokenHash(t string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// limiter refuses logins after 5 failures for the same client and name within 5 minutes.
-type limiter struct {
-	mu       sync.Mutex
-	failures map[string][]time.Time
-}
+// Login throttling (docs/security.md). Failures lock an account for a backoff that starts
+// at 30 s after the 5th failure and doubles up to 15 minutes: the right password works
+// again when the lock ends (or when an administrator unlocks the account), so nobody can
+// lock an account out for ever. Names that are not accounts get the same treatment from
+// memory, so that the answers do not tell which names exist; an address that fails 50
+// times in 15 minutes waits out the rest of the window. Memory is bounded (lru).
+const (
+	lockAfter      = 5
+	lockFirst      = 30 * time.Second
+	lockMax        = 15 * time.Minute
+	addrWindow     = 15 * time.Minute
+	addrMaxFails   = 50
+	limiterMaxKeys = 10000
+)
 
-func (l *limiter) blocked(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var keep []time.Time
-	for _, t := range l.failures[key] {
-		if now.Sub(t) < 5*time.Minute {
-			keep = append(keep, t)
-		}
+// lockedUntil is when an account with n failures unlocks (zero: not locked).
+func lockedUntil(n int, now time.Time) time.Time {
+	if n < lockAfter {
+		return time.Time{}
 	}
-	l.failures[key] = keep
-	return len(keep) >= 5
+	d := lockFirst << min(n-lockAfter, 10)
+	return now.Add(min(d, lockMax))
 }
 
-func (l *limiter) fail(key string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.failures[key] = append(l.failures[key], now)
+type failState struct {
+	n     int
+	first time.Time
+	until time.Time
 }
 
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, key)
+type loginLimiter struct {
+	addr    *lru[failState] // per client address
+	unknown *lru[failState] // per name that is not an account
+}
+
+func newLoginLimiter() *loginLimiter {
+	return &loginLimiter{addr: newLRU[failState](limiterMaxKeys, addrWindow), unknown: newLRU[failState](limiterMaxKeys, lockMax)}
+}
+
+// addrBlocked reports how long an address must still wait.
+func (l *loginLimiter) addrBlocked(addr string, now time.Time) time.Duration {
+	st, ok := l.addr.peek(addr, now)
+	if !ok || st.n < addrMaxFails || now.Sub(st.first) >= addrWindow {
+		return 0
+	}
+	return st.first.Add(addrWindow).Sub(now)
+}
+
+func (l *loginLimiter) addrFailed(addr string, now time.Time) {
+	l.addr.update(addr, now, func(st *failState) {
+		if st.n == 0 || now.Sub(st.first) >= addrWindow {
+			*st = failState{first: now}
+		}
+		st.n++
+	})
+}
+
+// unknownFailed counts a failure for a name that is not an account; it returns the lock
+// an account would now have.
+func (l *loginLimiter) unknownFailed(name string, now time.Time) time.Time {
+	var until time.Time
+	l.unknown.update(name, now, func(st *failState) {
+		st.n++
+		st.until = lockedUntil(st.n, now)
+		until = st.until
+	})
+	return until
+}
+
+func (l *loginLimiter) unknownLocked(name string, now time.Time) time.Time {
+	st, _ := l.unknown.peek(name, now)
+	return st.until
 }
 
 type ctxKey struct{}
@@ -109,6 +153,24 @@ func apiError(w http.ResponseWriter, status int, zh, en string) {
 	writeJSON(w, status, map[string]string{"error": en, "error_zh": zh})
 }
 
+// apiErrorCode is apiError with a machine-readable code the UI can act on.
+func apiErrorCode(w http.ResponseWriter, status int, code, zh, en string) {
+	writeJSON(w, status, map[string]string{"code": code, "error": en, "error_zh": zh})
+}
+
+// refuseLocked answers a locked account (or name) with the time left.
+func refuseLocked(w http.ResponseWriter, code string, until, now time.Time) {
+	secs := int(until.Sub(now).Seconds()) + 1
+	w.Header().Set("Retry-After", fmt.Sprint(secs))
+	writeJSON(w, http.StatusTooManyRequests, map[string]any{"code": code, "retry_after": secs,
+		"error":    fmt.Sprintf("too many failed logins; try again in %d seconds or ask an administrator to unlock the account", secs),
+		"error_zh": fmt.Sprintf("登录失败次数过多，请 %d 秒后再试，或请管理员解锁", secs)})
+}
+
+// handleLogin checks a user name and password in constant time whatever the name: one
+// bcrypt comparison on every path (a dummy hash for names that are not accounts).
+// Answers: 200; 401 wrong_credentials; 429 locked or too_many_attempts with retry_after;
+// 403 disabled (only with the right password); 400 bad_request.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		apiError(w, http.StatusMethodNotAllowed, "请使用 POST", "use POST")
@@ -116,23 +178,74 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	var in struct{ Username, Password string }
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "请求格式错误", "malformed request")
+		apiErrorCode(w, http.StatusBadRequest, "bad_request", "请求格式错误", "malformed request")
 		return
 	}
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	key := host + "|" + in.Username
 	now := time.Now()
-	if s.limit.blocked(key, now) {
-		apiError(w, http.StatusTooManyRequests, "登录失败次数过多，请 5 分钟后再试", "too many failed logins; try again in 5 minutes")
+	if wait := s.limit.addrBlocked(host, now); wait > 0 {
+		refuseLocked(w, "too_many_attempts", now.Add(wait), now)
 		return
+	}
+	pw := []byte(in.Password)
+	if len(pw) > maxPasswordBytes { // never a stored password: compared for the time only
+		pw = pw[:maxPasswordBytes]
 	}
 	u, err := s.cockpit.UserByName(r.Context(), in.Username)
-	if err != nil || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(in.Password)) != nil {
-		s.limit.fail(key, now)
-		apiError(w, http.StatusUnauthorized, "用户名或密码错误", "wrong username or password")
+	exists := err == nil
+	name := in.Username // the limiter's key for names that are not accounts, bounded
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	if err != nil && !errors.Is(err, sqlite.ErrNotFound) {
+		apiError(w, http.StatusInternalServerError, "服务内部错误", "internal error")
 		return
 	}
-	s.limit.reset(key)
+	hash := s.dummyHash
+	if exists {
+		hash = []byte(u.PasswordHash)
+	}
+	right := bcrypt.CompareHashAndPassword(hash, pw) == nil && exists && len(in.Password) <= maxPasswordBytes
+	if !exists {
+		if until := s.limit.unknownLocked(name, now); until.After(now) {
+			refuseLocked(w, "locked", until, now)
+			return
+		}
+		s.limit.addrFailed(host, now)
+		if until := s.limit.unknownFailed(name, now); !until.IsZero() {
+			refuseLocked(w, "locked", until, now)
+			return
+		}
+		apiErrorCode(w, http.StatusUnauthorized, "wrong_credentials", "用户名或密码错误", "wrong username or password")
+		return
+	}
+	if locked := time.Unix(u.LockedUntil, 0); u.LockedUntil != 0 && locked.After(now) {
+		refuseLocked(w, "locked", locked, now)
+		return
+	}
+	if !right {
+		s.limit.addrFailed(host, now)
+		_, until, err := s.cockpit.LoginFailed(r.Context(), u.ID, func(n int) time.Time { return lockedUntil(n, now) })
+		if err != nil {
+			apiError(w, http.StatusInternalServerError, "服务内部错误", "internal error")
+			return
+		}
+		if until != 0 {
+			s.cockpit.LogAction(r.Context(), u.Username, "login.locked", host)
+			refuseLocked(w, "locked", time.Unix(until, 0), now)
+			return
+		}
+		apiErrorCode(w, http.StatusUnauthorized, "wrong_credentials", "用户名或密码错误", "wrong username or password")
+		return
+	}
+	if u.Disabled {
+		apiErrorCode(w, http.StatusForbidden, "disabled", "账户已停用，请联系管理员", "this account is disabled; ask an administrator")
+		return
+	}
+	if err := s.cockpit.LoginSucceeded(r.Context(), u.ID); err != nil {
+		apiError(w, http.StatusInternalServerError, "服务内部错误", "internal error")
+		return
+	}
 	token, csrf := randomToken(), randomToken()
 	if err := s.cockpit.CreateSession(r.Context(), tokenHash(token), u.ID, csrf, now.Add(sessionTTL)); err != nil {
 		apiError(w, http.StatusInternalServerError, "服务内部错误", "internal error")
@@ -150,12 +263,12 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
 		if err != nil {
-			apiError(w, http.StatusUnauthorized, "请先登录", "not logged in")
+			apiErrorCode(w, http.StatusUnauthorized, "not_logged_in", "请先登录", "not logged in")
 			return
 		}
 		u, csrf, err := s.cockpit.SessionUser(r.Context(), tokenHash(c.Value))
 		if err != nil {
-			apiError(w, http.StatusUnauthorized, "会话已失效，请重新登录", "session expired")
+			apiErrorCode(w, http.StatusUnauthorized, "session_expired", "会话已失效，请重新登录", "session expired")
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {

@@ -13,15 +13,20 @@ import (
 	"time"
 
 	"github.com/yibao-dev/yibao/audit"
+	"github.com/yibao-dev/yibao/hisauth"
 	"github.com/yibao-dev/yibao/store/sqlite"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Store is what the server needs of the store.
 type Store interface {
 	PutJudgements(ctx context.Context, js []sqlite.Judgement) error
-	PutFeedback(ctx context.Context, jrID, kind, text string) error
+	PutFeedback(ctx context.Context, jrID, hospital, kind, text string) error
 	PersonStays(ctx context.Context, person string) ([]sqlite.StayRow, error)
 	HospitalLevels(ctx context.Context) (map[string]int, error)
+	HISCredential(ctx context.Context, keyID string) (sqlite.HISCredential, error)
+	LogHISCall(ctx context.Context, c sqlite.HISCall) (int64, error)
+	FinishHISCall(ctx context.Context, id int64, outcome string, patients, results int, elapsed time.Duration) error
 }
 
 // ErrNoJudgement is the store's answer for an unknown jr_id.
@@ -33,6 +38,10 @@ type Server struct {
 	kb           *audit.KB
 	pseudonymise func(psnNo string) string // ingest's, so that the store's history matches
 	log          *log.Logger
+	sealer       *hisauth.Sealer // opens HIS credentials; nil: the online audit refuses every call
+	hisRate      *rateLimiter    // per HIS credential
+	denyRate     *rateLimiter    // logging of refused calls, per address
+	probes       *probeCounter   // encounters of one person audited per credential and day
 
 	mu        sync.Mutex
 	levelMap  map[string]int
@@ -45,8 +54,9 @@ type Server struct {
 	simulate      func(ctx context.Context, scenarioPath string) (any, error)
 	monthlyBudget int64 // fen, for the balance-ratio alert
 	calendar      evaluate.Calendar
-	limit         *limiter
+	limit         *loginLimiter
 	cache         *cache
+	dummyHash     []byte // compared against when the user does not exist, so that timing says nothing
 }
 
 // Config wires a Server.
@@ -55,6 +65,7 @@ type Config struct {
 	KB           *audit.KB                 // nil disables the audit interfaces
 	Pseudonymise func(psnNo string) string // required: personal numbers never reach the store in clear
 	Log          *log.Logger
+	HISSealer    *hisauth.Sealer // opens the HIS credentials that sign 3101/3102/3103 (docs/security.md)
 
 	// The cockpit (all optional).
 	Cockpit       *sqlite.Store
@@ -71,9 +82,18 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = log.Default()
 	}
-	return &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, cockpit: c.Cockpit, scheme: c.Scheme,
+	s := &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000), denyRate: newRateLimiter(10000), probes: newProbeCounter(),
+		cockpit: c.Cockpit, scheme: c.Scheme,
 		reports: c.Reports, scenarios: c.Scenarios, simulate: c.Simulate, monthlyBudget: c.MonthlyBudget, calendar: c.Calendar,
-		limit: &limiter{failures: map[string][]time.Time{}}, cache: &cache{m: map[string]any{}}}
+		limit: newLoginLimiter(), cache: &cache{m: map[string]any{}}}
+	if c.Cockpit != nil {
+		s.cache.version = c.Cockpit.Version
+		// What Warm computes now belongs to the store as it is now.
+		s.cache.seen, _ = c.Cockpit.Version(context.Background())
+		s.cache.checked = time.Now()
+		s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(randomToken()), bcryptCost)
+	}
+	return s
 }
 
 // Handler routes requests.
@@ -109,6 +129,9 @@ func (s *Server) Handler() http.Handler {
 			"GET /api/ledger":                  s.handleLedger,
 		} {
 			mux.HandleFunc(path, s.authed(h))
+		}
+		for path, h := range s.userRoutes() {
+			mux.HandleFunc(path, s.authed(adminOnly(h)))
 		}
 		mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 		mux.Handle("/", staticHandler())

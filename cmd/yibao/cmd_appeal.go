@@ -63,6 +63,17 @@ func runAppeal(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		a, err := cal.FileAppeal(evaluate.Appeal{Hospital: *hospital, Target: *target, Reason: *reason, Published: pub, Filed: now})
+		if err == nil {
+			var rows []sqlite.AppealRow
+			if rows, err = st.AppealsOn(ctx, a.Hospital, a.Target); err != nil {
+				return err
+			}
+			prior := make([]evaluate.Appeal, len(rows))
+			for i, r := range rows {
+				prior[i] = evaluate.Appeal{ID: r.ID, Reason: r.Reason, State: r.State}
+			}
+			err = evaluate.CheckRefile(prior, a)
+		}
 		if err != nil {
 			return exitError{code: exitFailure, msg: "appeal refused: " + err.Error()}
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/grouper"
+	"github.com/yibao-dev/yibao/hisauth"
+	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/schemes"
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/synth"
@@ -21,11 +24,12 @@ import (
 
 // runDemo builds a synthetic region and runs the pipeline on it stage by stage.
 func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "demo [--out DIR] [--db DIR] [--persons N] [--seed N] [--addr HOST:PORT] [--no-serve]")
+	fs := newFlags(e, "demo", "demo [--out DIR] [--db DIR] [--persons N] [--seed N] [--addr HOST:PORT] [--no-serve] [--force]")
 	cfg := synthFlags(fs)
 	db := fs.String("db", "", "data directory (default $YIBAO_DB or ./yibao-data)")
 	addr := fs.String("addr", "127.0.0.1:8080", "where the cockpit listens at the end")
 	noServe := fs.Bool("no-serve", false, "stop after the pipeline instead of serving the cockpit")
+	force := fs.Bool("force", false, "replace --out and --db even when a demo did not create them (deletes their contents)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,9 +40,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		cfg.Persons = 120000 // the demo's default region: a few hundred thousand settlements
 	}
 	dir := dataDir(e, *db)
-	// A demo starts from scratch: the region and store of a previous demo are replaced.
+	// A demo starts from scratch: the region and store of a previous demo are replaced — but
+	// only directories a demo made (they carry a marker); anything else is refused unless
+	// --force says the user means it.
 	for _, d := range []string{cfg.Out, dir} {
-		if err := os.RemoveAll(d); err != nil {
+		if err := claimDemoDir(d, *force); err != nil {
 			return err
 		}
 	}
@@ -121,7 +127,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	for _, a := range []struct{ name, role, hospital string }{{"admin", "admin", ""}, {"analyst", "analyst", ""}, {"hospital1", "hospital", hs[0].Code}} {
 		pw, _, _ := password(false)
-		hash, err := web.HashPassword(pw)
+		hash, err := web.HashPassword(pw, a.name)
 		if err != nil {
 			return err
 		}
@@ -134,6 +140,11 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	url := "http://" + *addr
 	fmt.Fprintf(e.stdout, "\n== cockpit (驾驶舱): %s\ndemo accounts (also in %s):\n%s", url, filepath.Join(cfg.Out, "accounts.txt"), accounts.String())
 	fmt.Fprintf(e.stdout, "online audit for HIS systems: POST %s/nhsa/3101, /nhsa/3102, /nhsa/3103\n", url)
+	if err := demoHISCredential(ctx, e, st, hs[0].Code, cfg.Out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "pseudonymisation key (化名密钥): %s — keep it out of backups of the data directory; $%s places it elsewhere\n",
+		ingest.KeyPath(st.Dir()), ingest.KeyFileEnv)
 	if *noServe {
 		return nil
 	}
@@ -173,7 +184,7 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 `,
 	}
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			return err
 		}
 	}
@@ -217,4 +228,62 @@ func (h *headWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// demoHISCredential registers a HIS credential for the demo hospital and writes it beside
+// the accounts (mode 0600), so that 3101 calls can be signed (docs/security.md).
+func demoHISCredential(ctx context.Context, e *env, st *sqlite.Store, hospital, out string) error {
+	sealer, err := hisSealer(st.Dir())
+	if err != nil {
+		return err
+	}
+	c := sqlite.HISCredential{KeyID: hisauth.NewKeyID(), Hospital: hospital, RatePerMin: 6000, Note: "demo"}
+	secret := hisauth.NewSecret()
+	c.Sealed = sealer.Seal(c.KeyID, secret)
+	if err := st.AddHISCredential(ctx, c, "demo"); err != nil {
+		return err
+	}
+	path := filepath.Join(out, "his-credential.txt")
+	body := fmt.Sprintf("hospital %s\nkey_id %s\nsecret %s\nsigntype %s\n", hospital, c.KeyID, secret, hisauth.SignType)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "HIS credential for %s (接口凭证): key_id %s, secret in %s; sign as docs/security.md says\n", hospital, c.KeyID, path)
+	return nil
+}
+
+// demoMarker marks a directory the demo created, so that a later demo may replace it.
+const demoMarker = ".yibao-demo"
+
+// claimDemoDir empties d for a new demo if a demo made it (or it is empty or missing, or
+// force is set) and marks it; a directory of the user's is refused.
+func claimDemoDir(d string, force bool) error {
+	abs, err := filepath.Abs(d)
+	if err != nil {
+		return err
+	}
+	if cwd, err := os.Getwd(); err == nil && (abs == cwd || strings.HasPrefix(cwd, abs+string(filepath.Separator))) {
+		return fmt.Errorf("%s is the working directory or contains it: give the demo a directory of its own", d)
+	}
+	if abs == filepath.Dir(abs) {
+		return fmt.Errorf("%s is the root directory", d)
+	}
+	entries, err := os.ReadDir(d)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return err
+	case len(entries) == 0:
+	default:
+		if _, merr := os.Stat(filepath.Join(d, demoMarker)); merr != nil && !force {
+			return fmt.Errorf("%s exists and was not made by a demo (no %s in it): choose another directory, or add --force to delete its contents", d, demoMarker)
+		}
+		if err := os.RemoveAll(d); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(d, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(d, demoMarker), []byte("made by yibao demo; a later demo may replace this directory\n"), 0o600)
 }

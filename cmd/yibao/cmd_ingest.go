@@ -14,25 +14,52 @@ import (
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
-// newFlags returns a FlagSet that reports errors through usageError.
+// newFlags returns a FlagSet that reports errors through usageError. Its usage goes to
+// standard error after a mistake and to standard output when asked for (--help).
 func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs.SetOutput(flagOutput{stdout: e.stdout, stderr: e.stderr})
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "Usage: yibao %s\n\nFlags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: yibao %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
+// flagOutput writes to standard error; parseFlags switches a FlagSet to standard output
+// when help was asked for.
+type flagOutput struct{ stdout, stderr io.Writer }
+
+func (o flagOutput) Write(p []byte) (int, error) { return o.stderr.Write(p) }
+
+// helpRequested makes run exit 0 after --help printed the usage.
+type helpRequested struct{}
+
+func (helpRequested) Error() string { return "help requested" }
+
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help", "--h":
+			return true
+		}
+	}
+	return false
+}
+
 // parseFlags accepts flags before, between and after positional arguments (yibao ingest
 // a.json --allow-rejects), which the flag package alone does not; "--" ends flags.
 func parseFlags(fs *flag.FlagSet, args []string) error {
+	if o, ok := fs.Output().(flagOutput); ok && wantsHelp(args) {
+		fs.SetOutput(o.stdout)
+	}
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				return usageError{}
+				return helpRequested{}
 			}
 			return usageError{msg: err.Error()}
 		}
@@ -91,7 +118,12 @@ func ingestPaths(ctx context.Context, e *env, dir, rejectsPath string, workers i
 	if rejectsPath == "" {
 		rejectsPath = dir + "/rejects.ndjson"
 	}
-	rf, err := os.Create(rejectsPath)
+	// The rejects file holds masked records and hashes of unparseable ones: still the
+	// owner's only (0600).
+	rf, err := os.OpenFile(rejectsPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err == nil {
+		err = rf.Chmod(0o600)
+	}
 	if err != nil {
 		st.Close()
 		return ingest.Summary{}, nil, fmt.Errorf("rejects file: %w", err)
@@ -147,6 +179,9 @@ func reportIngest(ctx context.Context, e *env, st *sqlite.Store, sum ingest.Summ
 	} else {
 		fmt.Fprintf(e.stdout, "read %d  loaded %d  new versions %d  duplicate %d  rejected %d  (hospitals %d, rejected %d)\n",
 			sum.Read, sum.Loaded, sum.NewVersions, sum.Duplicates, sum.Rejected, sum.Hospitals, sum.HospitalsRejected)
+		if sum.Refused > 0 {
+			fmt.Fprintf(e.stdout, "refused %d versions (another institution's setl_id, or older than the current version; 未作为当前版本): %s\n", sum.Refused, rejectsPath)
+		}
 		if len(unregistered) > 0 {
 			fmt.Fprintf(e.stdout, "warning: %d hospitals not in the registry (未备案机构): %s\n", len(unregistered), abbreviate(unregistered, 10))
 		}
@@ -154,8 +189,8 @@ func reportIngest(ctx context.Context, e *env, st *sqlite.Store, sum ingest.Summ
 			fmt.Fprintf(e.stdout, "rejected records and their reasons: %s\n", rejectsPath)
 		}
 	}
-	if sum.Rejected+sum.HospitalsRejected > 0 && !allow {
-		return exitError{code: exitRejected, msg: fmt.Sprintf("%d records rejected (see %s; --allow-rejects to exit 0)", sum.Rejected+sum.HospitalsRejected, rejectsPath)}
+	if sum.Rejected+sum.HospitalsRejected+sum.Refused > 0 && !allow {
+		return exitError{code: exitRejected, msg: fmt.Sprintf("%d records rejected (see %s; --allow-rejects to exit 0)", sum.Rejected+sum.HospitalsRejected+sum.Refused, rejectsPath)}
 	}
 	return nil
 }
@@ -165,30 +200,6 @@ func abbreviate(xs []string, n int) string {
 		return fmt.Sprint(xs)
 	}
 	return fmt.Sprintf("%v … (+%d)", xs[:n], len(xs)-n)
-}
-
-func runStatus(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "status", "status [--db DIR] [--json]")
-	db := fs.String("db", "", "data directory")
-	asJSON := fs.Bool("json", false, "JSON output")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	st, err := sqlite.Open(dataDir(e, *db))
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	c, err := st.Counts(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		return json.NewEncoder(e.stdout).Encode(c)
-	}
-	fmt.Fprintf(e.stdout, "settlements %d (inpatient %d, versions %d)  fee lines %d  persons %d  hospitals %d (unregistered %d)\n",
-		c.Settlements, c.Inpatient, c.Versions, c.FeeLines, c.Persons, c.Hospitals, c.Unregistered)
-	return nil
 }
 
 var _ io.Writer = (*os.File)(nil)

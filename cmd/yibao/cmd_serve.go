@@ -12,6 +12,7 @@ import (
 	"github.com/yibao-dev/yibao/payment"
 
 	"github.com/yibao-dev/yibao/audit"
+	"github.com/yibao-dev/yibao/hisauth"
 	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/web"
@@ -58,7 +59,11 @@ func newWebServer(st *sqlite.Store, dir, kbDir, region, period string, l *log.Lo
 	if err != nil {
 		return nil, err
 	}
-	cfg := web.Config{Store: st, KB: kb, Pseudonymise: ps.Person, Log: l, Cockpit: st, Scheme: demoSchemeID}
+	sealer, err := hisauth.NewSealer(key)
+	if err != nil {
+		return nil, err
+	}
+	cfg := web.Config{Store: st, KB: kb, Pseudonymise: ps.Person, HISSealer: sealer, Log: l, Cockpit: st, Scheme: demoSchemeID}
 	if region != "" {
 		params := filepath.Join(region, "params.json")
 		cfg.Reports, cfg.Scenarios = filepath.Join(region, "reports"), region

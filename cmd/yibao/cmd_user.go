@@ -9,16 +9,30 @@ import (
 	"math/big"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/web"
 )
 
-// runUser manages cockpit accounts: add, passwd, list.
+const userUsage = `Usage: yibao user add --name N --role admin|analyst|hospital [--hospital H] [--password-stdin]
+       yibao user passwd --name N [--password-stdin]
+       yibao user disable|enable|delete|unlock --name N
+       yibao user role --name N --role admin|analyst|hospital [--hospital H]
+       yibao user list [--json]
+
+User names: 1–32 characters of a–z 0–9 . _ - (用户名). Passwords: at least 12 characters,
+at most 72 bytes, not a common password (docs/security.md).`
+
+// runUser manages cockpit accounts.
 func runUser(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || (args[0] != "add" && args[0] != "passwd" && args[0] != "list") {
-		fmt.Fprintln(e.stderr, "Usage: yibao user add --name N --role admin|analyst|hospital [--hospital H] [--password-stdin]\n"+
-			"       yibao user passwd --name N [--password-stdin]\n       yibao user list [--json]")
+	subs := map[string]bool{"add": true, "passwd": true, "list": true, "disable": true, "enable": true, "delete": true, "role": true, "unlock": true}
+	if len(args) == 0 || !subs[args[0]] {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			fmt.Fprintln(e.stdout, userUsage)
+			return nil
+		}
+		fmt.Fprintln(e.stderr, userUsage)
 		return usageError{}
 	}
 	sub := args[0]
@@ -43,21 +57,56 @@ func runUser(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		if *asJSON {
+			if us == nil {
+				us = []sqlite.User{}
+			}
 			return json.NewEncoder(e.stdout).Encode(us)
 		}
+		now := time.Now().Unix()
 		for _, u := range us {
-			fmt.Fprintf(e.stdout, "%s\t%s\t%s\n", u.Username, u.Role, u.Hospital)
+			state := "active"
+			switch {
+			case u.Disabled:
+				state = "disabled (已停用)"
+			case u.LockedUntil > now:
+				state = "locked (已锁定) until " + time.Unix(u.LockedUntil, 0).Format("15:04:05")
+			}
+			// %q for names from before the user name rule: a crafted name cannot forge a line.
+			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\n", printable(u.Username), u.Role, printable(u.Hospital), state)
 		}
 		return nil
 	}
 	if *name == "" {
 		return usageError{msg: "--name is required"}
 	}
+	switch sub {
+	case "disable", "enable":
+		err = st.SetUserDisabled(ctx, *name, sub == "disable", "cli")
+	case "delete":
+		err = st.DeleteUser(ctx, *name, "cli")
+	case "unlock":
+		err = st.UnlockUser(ctx, *name, "cli")
+	case "role":
+		var h string
+		if h, err = checkRole(ctx, st, *role, *hospital); err == nil {
+			err = st.SetUserRole(ctx, *name, *role, h, "cli")
+		}
+	}
+	if sub != "add" && sub != "passwd" {
+		if err != nil {
+			return fmt.Errorf("user %s: %w", *name, err)
+		}
+		fmt.Fprintf(e.stdout, "%s: %s done\n", *name, sub)
+		return nil
+	}
+	if sub == "add" && !web.ValidUsername(*name) {
+		return usageError{msg: web.ErrUsername.Error()}
+	}
 	pw, generated, err := password(*fromStdin)
 	if err != nil {
 		return err
 	}
-	hash, err := web.HashPassword(pw)
+	hash, err := web.HashPassword(pw, *name)
 	if err != nil {
 		return err
 	}
@@ -76,29 +125,29 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func addUser(ctx context.Context, st *sqlite.Store, name, role, hospital, hash string) error {
+// checkRole validates a role and its hospital, returning the hospital to store.
+func checkRole(ctx context.Context, st *sqlite.Store, role, hospital string) (string, error) {
 	switch role {
 	case web.RoleAdmin, web.RoleAnalyst:
-		hospital = ""
+		return "", nil
 	case web.RoleHospital:
 		if hospital == "" {
-			return usageError{msg: "a hospital user needs --hospital"}
+			return "", usageError{msg: "a hospital user needs --hospital"}
 		}
-		hs, err := st.Hospitals(ctx)
-		if err != nil {
-			return err
-		}
-		known := false
-		for _, h := range hs {
-			known = known || h.Code == hospital
-		}
-		if !known {
-			return fmt.Errorf("hospital %s is not in the registry", hospital)
-		}
-	default:
-		return usageError{msg: "--role must be admin, analyst or hospital"}
+		return hospital, registered(ctx, st, hospital)
 	}
-	return st.AddUser(ctx, sqlite.User{Username: name, PasswordHash: hash, Role: role, Hospital: hospital}, "cli")
+	return "", usageError{msg: "--role must be admin, analyst or hospital"}
+}
+
+func addUser(ctx context.Context, st *sqlite.Store, name, role, hospital, hash string) error {
+	if !web.ValidUsername(name) {
+		return usageError{msg: web.ErrUsername.Error()}
+	}
+	h, err := checkRole(ctx, st, role, hospital)
+	if err != nil {
+		return err
+	}
+	return st.AddUser(ctx, sqlite.User{Username: name, PasswordHash: hash, Role: role, Hospital: h}, "cli")
 }
 
 func password(fromStdin bool) (pw string, generated bool, err error) {

@@ -66,7 +66,8 @@ func commands() []command {
 		{"appeal", "appeals (申诉与复核) against adjustments and findings: file, decide, list", runAppeal},
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
-		{"user", "cockpit accounts: add, passwd, list", runUser},
+		{"user", "cockpit accounts: add, passwd, list, disable, enable, delete, role, unlock", runUser},
+		{"his", "HIS credentials for the online audit (3101/3102/3103): add, rotate, revoke, list, calls", runHIS},
 		{"verify", "check the tamper-evident ledger (防篡改留痕): every checkpoint and every row", runVerify},
 		{"proof", "inclusion proof of a settlement, finding, run or appeal; consistency proof between checkpoints; check a proof", runProof},
 		{"ledger", "the ledger's public key, checkpoints, an object's history, a settlement's lineage (血缘)", runLedger},
@@ -109,11 +110,21 @@ func run(ctx context.Context, e *env, args []string) int {
 		if c.name != name {
 			continue
 		}
+		if len(args) == 2 && wantsHelp(args[1:]) {
+			// `yibao CMD --help`: the usage is the answer, on standard output, exit 0 — also
+			// for command groups (dip, appeal, user…) that print their usage on a bad call.
+			he := *e
+			he.stderr = e.stdout
+			if err := c.run(ctx, &he, args[1:]); err == nil || errors.As(err, new(helpRequested)) || errors.As(err, new(usageError)) {
+				return exitOK
+			}
+			return exitUsage
+		}
 		err := c.run(ctx, e, args[1:])
 		var ue usageError
 		var ee exitError
 		switch {
-		case err == nil:
+		case err == nil, errors.As(err, new(helpRequested)):
 			return exitOK
 		case errors.As(err, &ue):
 			if ue.msg != "" {

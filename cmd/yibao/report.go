@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/evaluate"
 )
 
@@ -56,7 +57,7 @@ type reportRow struct {
 
 // writeReports writes one printable HTML improvement report per hospital and an index.
 func writeReports(dir string, sys *evaluate.System, period string, run int64, results []evaluate.Result, adj []evaluate.Adjustment, extra reportExtra) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	names := map[string]string{}
@@ -77,7 +78,11 @@ func writeReports(dir string, sys *evaluate.System, period string, run int64, re
 		if len(rules) > 5 {
 			rules = rules[:5]
 		}
-		f, err := os.Create(filepath.Join(dir, r.Hospital+".html"))
+		name, err := yibao.FileName(r.Hospital, ".html")
+		if err != nil {
+			return fmt.Errorf("report for hospital: %w", err)
+		}
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return err
 		}

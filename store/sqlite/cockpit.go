@@ -190,7 +190,7 @@ type FindingFilter struct {
 }
 
 func (f FindingFilter) where() (string, []any) {
-	q := ` WHERE 1 = 1`
+	q := ` WHERE status != 'superseded'` // findings of replaced versions are history, not work
 	var args []any
 	for _, c := range []struct{ col, v string }{{"hospital", f.Hospital}, {"category", f.Category}, {"rule_id", f.RuleID}, {"setl_id", f.SetlID}} {
 		if c.v != "" {
@@ -242,7 +242,7 @@ func (s *Store) FindingSummary(ctx context.Context, by, hospital string) ([]Find
 	if col == "" {
 		col = "category"
 	}
-	q := `SELECT ` + col + `, count(*), sum(amount_fen) FROM findings WHERE status != 'dismissed'`
+	q := `SELECT ` + col + `, count(*), sum(amount_fen) FROM findings WHERE status NOT IN ('dismissed', 'superseded')`
 	var args []any
 	if hospital != "" {
 		q += ` AND hospital = ?`

@@ -26,7 +26,7 @@ func (s *Store) FindingsByUnit(ctx context.Context, from, to time.Time, unit, ho
 	}
 	q := `SELECT ` + col + `, count(*), sum(f.category = 'upcoding'), sum(f.category = 'split_admission'), sum(f.amount_fen)
 		FROM findings f JOIN settlements s ON s.id = f.settlement_row
-		WHERE f.status != 'dismissed' AND f.discharge_time >= ? AND f.discharge_time < ?`
+		WHERE f.status NOT IN ('dismissed', 'superseded') AND f.discharge_time >= ? AND f.discharge_time < ?`
 	args := []any{from.Unix(), to.Unix()}
 	if hospital != "" {
 		q += ` AND s.hospital = ?`
@@ -247,7 +247,7 @@ func (s *Store) LinkageFor(ctx context.Context, run int64, hospital string) (flo
 // FindingCategories counts findings by hospital and category over a period.
 func (s *Store) FindingCategories(ctx context.Context, from, to time.Time) (map[string]map[string]int, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT hospital, category, count(*) FROM findings
-		WHERE status != 'dismissed' AND discharge_time >= ? AND discharge_time < ? GROUP BY hospital, category`, from.Unix(), to.Unix())
+		WHERE status NOT IN ('dismissed', 'superseded') AND discharge_time >= ? AND discharge_time < ? GROUP BY hospital, category`, from.Unix(), to.Unix())
 	if err != nil {
 		return nil, err
 	}
@@ -323,4 +323,9 @@ func (s *Store) PutTechnologyRun(ctx context.Context, period, version string, re
 		return 0, err
 	}
 	return res.LastInsertId()
+}
+
+// AppealsOn lists a hospital's appeals on one target, newest first (for the refiling rule).
+func (s *Store) AppealsOn(ctx context.Context, hospital, target string) ([]AppealRow, error) {
+	return s.appeals(ctx, `WHERE hospital = ? AND target = ?`, hospital, target)
 }

@@ -44,6 +44,9 @@ func (s *Store) PutFindings(ctx context.Context, fs []FindingRow) (int, error) {
 			return 0, fmt.Errorf("finding %s %s: %w", f.SetlID, f.RuleID, err)
 		}
 	}
+	if err := bump(ctx, tx); err != nil {
+		return 0, err
+	}
 	return len(fs), tx.Commit()
 }
 

@@ -121,6 +121,9 @@ func (s *Store) PutGroupings(ctx context.Context, rows []GroupingRow) error {
 			return fmt.Errorf("grouping of %s: %w", r.ID, err)
 		}
 	}
+	if err := bump(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
@@ -166,6 +169,9 @@ func (s *Store) PutDIP(ctx context.Context, rows []DIPRow) error {
 		if _, err := stmt.ExecContext(ctx, r.Row, r.SetlID, r.Catalogue, r.Group, r.Score, r.Reason); err != nil {
 			return fmt.Errorf("DIP assignment of %s: %w", r.SetlID, err)
 		}
+	}
+	if err := bump(ctx, tx); err != nil {
+		return err
 	}
 	return tx.Commit()
 }

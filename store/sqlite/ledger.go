@@ -185,16 +185,22 @@ var trackedTables = []tracked{
 	{kind: "hospital", table: "hospitals", ref: "X.code"},
 	{kind: "finding", table: "findings", ref: "X.id", digest: []string{"evidence"}},
 	{kind: "appeal", table: "appeals", ref: "X.id"},
-	{kind: "user", table: "users", ref: "X.username", digest: []string{"password_hash"}},
+	// Failed-login counters and locks are not recorded: a flood of wrong passwords must not
+	// grow the ledger (the audit log has the lock events).
+	{kind: "user", table: "users", ref: "X.username", include: []string{"id", "username", "password_hash", "role", "hospital", "created_at", "disabled"},
+		digest: []string{"password_hash"}},
+	{kind: "his_credential", table: "his_credentials", ref: "X.key_id", digest: []string{"sealed"}},
+	{kind: "settlement_refusal", table: "settlement_refusals", ref: "X.id"},
 	{kind: "audit_log", table: "audit_log", ref: "X.id"},
 	{kind: "payment_run", table: "payment_runs", ref: "X.id", digest: []string{"base_rate", "params", "weights"}},
 	{kind: "hospital_settlement", table: "hospital_settlements", ref: "X.run_id || '/' || X.hospital", digest: []string{"settlement"}},
 	{kind: "evaluation_run", table: "evaluation_runs", ref: "X.id", digest: []string{"results", "facts"}},
 	{kind: "linkage", table: "linkage_adjustments", ref: "X.run_id || '/' || X.hospital", digest: []string{"adjustment"}},
 	{kind: "technology_run", table: "technology_runs", ref: "X.id", digest: []string{"results"}},
-	{kind: "judgement", table: "nhsa_judgements", ref: "X.jr_id", digest: []string{"msgid"}},
+	{kind: "judgement", table: "nhsa_judgements", ref: "X.jr_id", digest: []string{"msgid", "evidence"}},
 	{kind: "contract", table: "contracts", ref: "X.person || '/' || X.institution || '/' || X.start_date"},
 	{kind: "value_run", table: "value_runs", ref: "X.id", digest: []string{"measures", "settlement"}},
+	{kind: "dip_run", table: "dip_runs", ref: "X.id", digest: []string{"results"}},
 }
 
 // bulk is a table of run outputs too large for an entry per row: its rows are digested per

@@ -11,6 +11,8 @@ import (
 type Judgement struct {
 	JrID, Infno, MsgID, Hospital, Person, MdtrtID, RuleID, Category string
 	Amount                                                          int64
+	Evidence                                                        string // in full, for the bureau
+
 }
 
 // PutJudgements records what an online audit returned.
@@ -25,8 +27,8 @@ func (s *Store) PutJudgements(ctx context.Context, js []Judgement) error {
 	defer tx.Rollback()
 	now := time.Now().Unix()
 	for _, j := range js {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO nhsa_judgements (jr_id, infno, msgid, hospital, person, mdtrt_id, rule_id, category, amount_fen, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.JrID, j.Infno, j.MsgID, j.Hospital, j.Person, j.MdtrtID, j.RuleID, j.Category, j.Amount, now); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO nhsa_judgements (jr_id, infno, msgid, hospital, person, mdtrt_id, rule_id, category, amount_fen, created_at, evidence)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, j.JrID, j.Infno, j.MsgID, j.Hospital, j.Person, j.MdtrtID, j.RuleID, j.Category, j.Amount, now, j.Evidence); err != nil {
 			return err
 		}
 	}
@@ -36,10 +38,11 @@ func (s *Store) PutJudgements(ctx context.Context, js []Judgement) error {
 // ErrNoJudgement is returned for feedback on an unknown jr_id.
 var ErrNoJudgement = errors.New("no such judgement")
 
-// PutFeedback records the hospital's feedback on a judgement.
-func (s *Store) PutFeedback(ctx context.Context, jrID, kind, text string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE nhsa_judgements SET feedback_type = ?, feedback_text = ?, feedback_at = ? WHERE jr_id = ?`,
-		kind, text, time.Now().Unix(), jrID)
+// PutFeedback records a hospital's feedback on one of its own judgements; a judgement of
+// another hospital is answered as unknown.
+func (s *Store) PutFeedback(ctx context.Context, jrID, hospital, kind, text string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE nhsa_judgements SET feedback_type = ?, feedback_text = ?, feedback_at = ? WHERE jr_id = ? AND hospital = ?`,
+		kind, text, time.Now().Unix(), jrID, hospital)
 	if err != nil {
 		return err
 	}

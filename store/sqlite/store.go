@@ -31,8 +31,9 @@ const DBFile = "yibao.db"
 
 // Store is a data directory's database.
 type Store struct {
-	db  *sql.DB
-	dir string
+	db       *sql.DB
+	dir      string
+	readOnly bool
 
 	batchMu sync.Mutex
 	batches map[string]int64 // ingest batch of each file being read (lineage)
@@ -40,11 +41,17 @@ type Store struct {
 
 // Open opens (creating if needed) the store in dir and brings its schema up to date.
 func Open(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// The directory and the database are the owner's only: SQLite gives the WAL and shared
+	// memory files the database file's mode, so creating it 0600 covers all three.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	path := filepath.Join(dir, DBFile)
-	dsn := "file:" + path + "?_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)&_pragma=busy_timeout(20000)" +
+	if err := privateFile(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	// busy_timeout comes first so that switching to WAL waits for a parallel start.
+	dsn := "file:" + path + "?_pragma=busy_timeout(20000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -63,9 +70,59 @@ func Open(dir string) (*Store, error) {
 	return s, nil
 }
 
+// privateFile creates path with mode 0600 when it is missing, and takes group and other
+// permissions away from an existing one.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return f.Chmod(st.Mode().Perm() &^ 0o077)
+	}
+	return nil
+}
+
+// Version is the store's change counter: it grows with every write to the tables the
+// cockpit summarises (migration 0013), whichever process made it.
+func (s *Store) Version(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT n FROM store_version WHERE id = 1`).Scan(&n)
+	return n, err
+}
+
+// bump moves the change counter once for a bulk write (see migration 0013).
+func bump(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE store_version SET n = n + 1 WHERE id = 1`)
+	return err
+}
+
+// OpenReadOnly opens an existing store without creating, migrating or writing anything
+// (yibao status): it fails when dir holds no store.
+func OpenReadOnly(dir string) (*Store, error) {
+	path := filepath.Join(dir, DBFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no store in %s", dir)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(20000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(2)
+	return &Store{db: db, dir: dir, readOnly: true, batches: map[string]int64{}}, nil
+}
+
 // Close signs a ledger checkpoint when the command changed anything, then closes the
 // database: every command that changes state ends with a checkpoint.
 func (s *Store) Close() error {
+	if s.readOnly {
+		return s.db.Close()
+	}
 	_, _, err := s.Checkpoint(context.Background())
 	if err != nil {
 		err = fmt.Errorf("ledger checkpoint: %w", err)
@@ -99,20 +156,24 @@ func (s *Store) migrate(ctx context.Context) error {
 		if !ok || err != nil {
 			return fmt.Errorf("migration %s: name must start with a number and _", name)
 		}
-		var done int
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, v).Scan(&done); err != nil {
-			return err
-		}
-		if done > 0 {
-			continue
-		}
 		body, err := migrationFiles.ReadFile("migrations/" + name)
 		if err != nil {
 			return err
 		}
+		// The check runs inside the (immediate, hence exclusive) transaction: two processes
+		// starting on a fresh directory take turns, and the second sees the first's work.
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err
+		}
+		var done int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, v).Scan(&done); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if done > 0 {
+			tx.Rollback()
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			tx.Rollback()
@@ -180,7 +241,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		return nil, err
 	}
 	defer tx.Rollback()
-	cur, err := tx.PrepareContext(ctx, `SELECT id, version, content_hash FROM settlements WHERE setl_id = ? ORDER BY version DESC LIMIT 1`)
+	cur, err := tx.PrepareContext(ctx, `SELECT id, version, content_hash, hospital, coalesce(setl_end, 0) FROM settlements WHERE setl_id = ? ORDER BY version DESC LIMIT 1`)
 	if err != nil {
 		return nil, err
 	}
@@ -190,9 +251,25 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		return nil, err
 	}
 	defer retire.Close()
+	// Findings belong to a version: the replaced version's are superseded, never counted.
+	supersede, err := tx.PrepareContext(ctx, `UPDATE findings SET status = 'superseded' WHERE settlement_row = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer supersede.Close()
+	older, err := tx.PrepareContext(ctx, `SELECT count(*) FROM settlements WHERE setl_id = ? AND content_hash = ?`)
+	if err != nil {
+		return nil, err
+	}
+	defer older.Close()
+	refuse, err := tx.PrepareContext(ctx, `INSERT INTO settlement_refusals (setl_id, hospital, owner, reason, content_hash, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	defer refuse.Close()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO settlements (setl_id, version, current, content_hash, mdtrt_id, hospital, psn, sex, age,
 		insutype, med_type, inpatient, adm_time, dscg_time, los, dscg_dept, disposition, principal_dx, total_fen, fund_fen, fee_count,
-		detail, ingested_at, doctor, batch_id, record_no) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		detail, ingested_at, doctor, batch_id, record_no, setl_end) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +285,10 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 	out := make([]ingest.Outcome, len(ss))
 	for i, st := range ss {
 		buf, sum := bufs[i], sums[i]
-		var id, version int64
+		var id, version, end int64
 		var hash []byte
-		err := cur.QueryRowContext(ctx, st.ID).Scan(&id, &version, &hash)
+		var owner string
+		err := cur.QueryRowContext(ctx, st.ID).Scan(&id, &version, &hash, &owner, &end)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			out[i] = ingest.Loaded
@@ -220,8 +298,34 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 			out[i] = ingest.Duplicate
 			continue
 		default:
+			// Identity includes the hospital, and versions only move forward: a document
+			// naming another hospital, repeating an earlier version, or settled before the
+			// current version is recorded and reported, never made current.
+			reason := ""
+			if owner != st.Hospital {
+				reason = ingest.RefusedOtherHospital.String()
+				out[i] = ingest.RefusedOtherHospital
+			} else {
+				var seen int
+				if err := older.QueryRowContext(ctx, st.ID, sum[:]).Scan(&seen); err != nil {
+					return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
+				}
+				if seen > 0 || (!st.SettledTo.IsZero() && end != 0 && st.SettledTo.Unix() < end) {
+					reason = ingest.RefusedOlder.String()
+					out[i] = ingest.RefusedOlder
+				}
+			}
+			if reason != "" {
+				if _, err := refuse.ExecContext(ctx, st.ID, st.Hospital, owner, reason, sum[:], fmt.Sprintf("current version %d", version), now); err != nil {
+					return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
+				}
+				continue
+			}
 			out[i] = ingest.NewVersion
 			if _, err := retire.ExecContext(ctx, id); err != nil {
+				return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
+			}
+			if _, err := supersede.ExecContext(ctx, id); err != nil {
 				return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 			}
 		}
@@ -229,7 +333,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		res, err := ins.ExecContext(ctx, st.ID, version+1, sum[:], st.EncounterID, st.Hospital, st.Patient.Pseudonym,
 			int(st.Patient.Sex), st.Patient.Age, st.InsuranceType, st.MedType, st.Inpatient, unixOrNull(st.Admission),
 			unixOrNull(st.Discharge), st.LOS, st.DischargeDept, st.Disposition, st.PrincipalDiagnosis(),
-			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now, attendingDoctor(st), batch, record)
+			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now, attendingDoctor(st), batch, record, unixOrNull(st.SettledTo))
 		if err != nil {
 			return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 		}
@@ -241,6 +345,9 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 				return nil, fmt.Errorf("settlement %s hospital: %w", st.ID, err)
 			}
 		}
+	}
+	if err := bump(ctx, tx); err != nil {
+		return nil, err
 	}
 	if err := entries.append(ctx, tx); err != nil {
 		return nil, err

@@ -14,6 +14,9 @@ type User struct {
 	PasswordHash string `json:"-"`
 	Role         string `json:"role"`
 	Hospital     string `json:"hospital,omitempty"`
+	Disabled     bool   `json:"disabled"`
+	FailedCount  int    `json:"failed_logins"`
+	LockedUntil  int64  `json:"locked_until,omitempty"` // unix seconds; 0 or past: not locked
 }
 
 // ErrNotFound is returned for a missing user or session.
@@ -61,17 +64,17 @@ func (s *Store) SetPassword(ctx context.Context, username, hash, actor string) e
 
 // Users lists accounts.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, username, password_hash, role, hospital FROM users ORDER BY username`)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, username, password_hash, role, hospital, disabled, failed_count, locked_until FROM users ORDER BY username`)
 	return collectRows(rows, err, func(u *User) []any {
-		return []any{&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Hospital}
+		return []any{&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Hospital, &u.Disabled, &u.FailedCount, &u.LockedUntil}
 	})
 }
 
 // UserByName finds an account.
 func (s *Store) UserByName(ctx context.Context, name string) (User, error) {
 	var u User
-	err := s.db.QueryRowContext(ctx, `SELECT id, username, password_hash, role, hospital FROM users WHERE username = ?`, name).
-		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Hospital)
+	err := s.db.QueryRowContext(ctx, `SELECT id, username, password_hash, role, hospital, disabled, failed_count, locked_until FROM users WHERE username = ?`, name).
+		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Hospital, &u.Disabled, &u.FailedCount, &u.LockedUntil)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}
@@ -90,7 +93,7 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string) (User, string
 	var u User
 	var csrf string
 	err := s.db.QueryRowContext(ctx, `SELECT u.id, u.username, u.password_hash, u.role, u.hospital, s.csrf FROM sessions s
-		JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, time.Now().Unix()).
+		JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0`, tokenHash, time.Now().Unix()).
 		Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Role, &u.Hospital, &csrf)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, "", ErrNotFound
