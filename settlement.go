@@ -111,6 +111,7 @@ type FeeLine struct {
 type Payment struct {
 	Total   Fen // medfee_sumamt
 	Fund    Fen // hifp_payamt: pooled fund
+	Other   Fen // other fund payments (payinfo lines whose fund_pay_type is not 310100: 大病保险, 医疗救助, …)
 	SelfPay Fen // psn_selfpay: co-payment within the list
 	OwnPay  Fen // psn_ownpay: fully self-paid
 	Account Fen // acct_pay

@@ -173,6 +173,7 @@ func TestEachValidationRuleRejectsWithFieldAndReason(t *testing.T) {
 		{"TCM disease as syndrome", `"diag_code":"I10.x05","diag_name":"高血压3级","maindiag_flag":"0"`, `"diag_code":"BNG010","maindiag_flag":"0","diag_type":"3"`, "diseinfo[0].diag_code", "bad_tcm_code"},
 		{"bad diagnosis type", `"diag_code":"I10.x05","diag_name":"高血压3级","maindiag_flag":"0"`, `"diag_code":"I10.x05","maindiag_flag":"0","diag_type":"7"`, "diseinfo[0].diag_type", "bad_diag_type"},
 		{"TCM principal instead of western", `"diag_code":"K35.800x001","diag_name":"急性阑尾炎","maindiag_flag":"1"`, `"diag_code":"BWV000","maindiag_flag":"1","diag_type":"2"`, "diseinfo", "principal_count"},
+		{"other funds above total", `"oprninfo":`, `"payinfo":[{"fund_pay_type":"310100","fund_payamt":300},{"fund_pay_type":"390200","fund_payamt":200}],"oprninfo":`, "payinfo.fund_payamt", "exceeds_total"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

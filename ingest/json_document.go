@@ -140,8 +140,12 @@ func parseJSONDocument(p *fastjson.Parser, scratch *parseScratch, raw []byte) *p
 	})
 	var fundSum yibao.Fen
 	eachObject(root, "payinfo", &d.ps, scratch, func(i int, o fieldReader) {
-		if m, ok := o.money("fund_payamt"); ok && o.code("fund_pay_type") == "310100" {
-			fundSum += m
+		if m, ok := o.money("fund_payamt"); ok {
+			if o.code("fund_pay_type") == "310100" {
+				fundSum += m
+			} else {
+				s.Pay.Other += m // a fund, not the patient: kept apart for P (docs/payment.md)
+			}
 		}
 	})
 	if !d.fundGiven {

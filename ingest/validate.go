@@ -389,6 +389,12 @@ func validatePayments(d *parsedDoc) {
 			ps.add("setlinfo."+p.f, "exceeds_total", "amount %s exceeds the total %s", "金额 %s 超过医疗费总额 %s", p.v, s.Pay.Total)
 		}
 	}
+	// Funds other than the pooled fund (payinfo) plus the pooled fund cannot exceed the total:
+	// the patients' payment P = total − funds is taken from here (docs/payment.md).
+	if s.Pay.Other < 0 || (s.Pay.Total >= 0 && s.Pay.Fund >= 0 && s.Pay.Fund+s.Pay.Other > s.Pay.Total) {
+		ps.add("payinfo.fund_payamt", "exceeds_total", "fund payments %s + %s exceed the total %s", "基金支付 %s + %s 超过医疗费总额 %s",
+			s.Pay.Fund, s.Pay.Other, s.Pay.Total)
+	}
 }
 
 // validateIDs enforces the identifier character set (yibao.ValidID, docs/formats.md) on

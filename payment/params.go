@@ -1,8 +1,9 @@
-// Package payment turns grouped cases into money: relative weights and CMI, base rates
-// (explicit or budget-neutral), case payment with outliers and special rules, the split
-// between fund and patient, hospital settlement with surplus retention and overspend
-// sharing, DIP point values, and what-if simulation. It takes and returns values; reading
-// the store and files is the caller's job.
+// Package payment turns grouped cases into money by the published point method: the
+// reference table (基准点数), case points by category (高倍率, 低倍率, incomplete stays, 床日,
+// 特例单议), the floating point value PV = (B + P) / T with exact hospital amounts,
+// deductions, prepayment and year-end clearing, the rate method, DIP point values, and
+// what-if simulation. A Policy (policy data, docs/payment.md) holds every rule. The
+// package takes and returns values; reading the store and files is the caller's job.
 package payment
 
 import (
@@ -57,39 +58,17 @@ func (y *Yuan) UnmarshalJSON(b []byte) error {
 
 func (y Yuan) MarshalJSON() ([]byte, error) { return []byte(yibao.Fen(y).String()), nil }
 
-// Params is a versioned set of payment rules (docs/payment.md).
+// Params are the parameters DIP settlement and the evaluation's CMI still read
+// (docs/payment.md). DRG payment is governed by a Policy (policy.go) instead.
 type Params struct {
 	Version string `json:"version"`
 	Weights struct {
 		MinCases int              `json:"min_cases"` // cases a DRG needs for a weight of its own
 		Fallback map[string]Ratio `json:"fallback"`  // configured weights for thin DRGs
 	} `json:"weights"`
-	BaseRate struct {
-		Mode    string          `json:"mode"`   // "budget" or "by_level"
-		Budget  Yuan            `json:"budget"` // mode budget: the period's DRG budget
-		ByLevel map[string]Yuan `json:"by_level"`
-	} `json:"base_rate"`
 	Coefficients map[string]Ratio `json:"coefficients"` // hospital code → coefficient, default 1
-	Outliers     struct {
-		HighFactor Ratio `json:"high_factor"` // cost above HighFactor × standard is a high-cost case
-		HighRatio  Ratio `json:"high_ratio"`  // share of the cost above the threshold that is paid
-		LowFactor  Ratio `json:"low_factor"`  // cost below LowFactor × standard is paid as fee-for-service
-	} `json:"outliers"`
-	Rules struct {
-		Death         string `json:"death"`           // standard | ffs
-		Transfer      string `json:"transfer"`        // standard | ffs | per_diem
-		ShortStayDays int    `json:"short_stay_days"` // stays of at most this many days…
-		ShortStay     string `json:"short_stay"`      // …are paid: standard | ffs | per_diem
-		Ungroupable   string `json:"ungroupable"`     // ffs | zero
-		NoWeight      string `json:"no_weight"`       // refuse (default) | ffs: a DRG no weight table covers
-	} `json:"rules"`
-	Benefits   []Benefit `json:"benefits"`
-	Settlement struct {
-		SurplusRetention   Ratio `json:"surplus_retention"`    // share of a surplus the hospital keeps
-		OverspendBand      Ratio `json:"overspend_band"`       // overspend up to this share of payments is shared
-		OverspendFundShare Ratio `json:"overspend_fund_share"` // the fund's share of overspend within the band
-	} `json:"settlement"`
-	DIP struct {
+	Benefits     []Benefit        `json:"benefits"`
+	DIP          struct {
 		Budget       Yuan  `json:"budget"`
 		PrepayShare  Ratio `json:"prepay_share"`
 		MonthsInYear int   `json:"months"`
@@ -106,18 +85,14 @@ type Benefit struct {
 	Ceiling    Yuan   `json:"ceiling"` // annual fund ceiling per person; 0 = none
 }
 
-// DefaultParams are the rules the demo runs with.
+// DefaultParams are the parameters the demo runs with.
 func DefaultParams() *Params {
 	p := &Params{Version: "demo-2025.1"}
-	p.Weights.MinCases = 30
-	p.BaseRate.Mode = "budget"
-	p.Outliers.HighFactor, p.Outliers.HighRatio, p.Outliers.LowFactor = 30000, 9000, 4000
-	p.Rules.Death, p.Rules.Transfer, p.Rules.ShortStayDays, p.Rules.ShortStay, p.Rules.Ungroupable = "standard", "per_diem", 1, "ffs", "ffs"
+	p.Weights.MinCases = 5
 	p.Benefits = []Benefit{
 		{"310", 1, 30000, 9000, 40000000}, {"310", 2, 60000, 8500, 40000000}, {"310", 3, 90000, 8000, 40000000},
 		{"390", 1, 30000, 8000, 20000000}, {"390", 2, 60000, 7000, 20000000}, {"390", 3, 90000, 6000, 20000000},
 	}
-	p.Settlement.SurplusRetention, p.Settlement.OverspendBand, p.Settlement.OverspendFundShare = 6000, 1000, 7000
 	p.DIP.PrepayShare, p.DIP.MonthsInYear = 9000, 12
 	return p
 }
@@ -158,52 +133,10 @@ func (p *Params) Validate() error {
 			return bad("weights.fallback."+drg, "must be positive, got %s", w)
 		}
 	}
-	switch p.BaseRate.Mode {
-	case "budget":
-		if p.BaseRate.Budget < 0 {
-			return bad("base_rate.budget", "must not be negative")
-		}
-	case "by_level":
-		for _, lv := range []string{"1", "2", "3"} {
-			r, ok := p.BaseRate.ByLevel[lv]
-			if !ok || r <= 0 {
-				return bad("base_rate.by_level."+lv, "must be a positive rate for every hospital level")
-			}
-		}
-	default:
-		return bad("base_rate.mode", "must be budget or by_level, got %q", p.BaseRate.Mode)
-	}
 	for h, c := range p.Coefficients {
 		if c <= 0 {
 			return bad("coefficients."+h, "must be positive, got %s", c)
 		}
-	}
-	o := p.Outliers
-	if o.HighFactor <= RatioOne {
-		return bad("outliers.high_factor", "must be above 1, got %s", o.HighFactor)
-	}
-	if o.LowFactor < 0 || o.LowFactor >= RatioOne {
-		return bad("outliers.low_factor", "must be in [0, 1), got %s", o.LowFactor)
-	}
-	if o.LowFactor >= o.HighFactor {
-		return bad("outliers.low_factor", "must be below outliers.high_factor")
-	}
-	if o.HighRatio < 0 || o.HighRatio > RatioOne {
-		return bad("outliers.high_ratio", "must be in [0, 1], got %s", o.HighRatio)
-	}
-	for name, v := range map[string]string{"rules.death": p.Rules.Death, "rules.transfer": p.Rules.Transfer, "rules.short_stay": p.Rules.ShortStay} {
-		if v != "standard" && v != "ffs" && v != "per_diem" {
-			return bad(name, "must be standard, ffs or per_diem, got %q", v)
-		}
-	}
-	if p.Rules.NoWeight != "" && p.Rules.NoWeight != "refuse" && p.Rules.NoWeight != "ffs" {
-		return bad("rules.no_weight", "must be refuse or ffs, got %q", p.Rules.NoWeight)
-	}
-	if p.Rules.Ungroupable != "ffs" && p.Rules.Ungroupable != "zero" {
-		return bad("rules.ungroupable", "must be ffs or zero, got %q", p.Rules.Ungroupable)
-	}
-	if p.Rules.ShortStayDays < 0 {
-		return bad("rules.short_stay_days", "must not be negative")
 	}
 	for i, b := range p.Benefits {
 		name := fmt.Sprintf("benefits[%d]", i)
@@ -217,12 +150,8 @@ func (p *Params) Validate() error {
 			return bad(name+".level", "must be 1, 2 or 3, got %d", b.Level)
 		}
 	}
-	s := p.Settlement
-	for name, v := range map[string]Ratio{"settlement.surplus_retention": s.SurplusRetention, "settlement.overspend_band": s.OverspendBand,
-		"settlement.overspend_fund_share": s.OverspendFundShare, "dip.prepay_share": p.DIP.PrepayShare} {
-		if v < 0 || v > RatioOne {
-			return bad(name, "must be in [0, 1], got %s", v)
-		}
+	if v := p.DIP.PrepayShare; v < 0 || v > RatioOne {
+		return bad("dip.prepay_share", "must be in [0, 1], got %s", v)
 	}
 	if p.DIP.Budget < 0 {
 		return bad("dip.budget", "must not be negative")
@@ -245,4 +174,34 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// WeightCase is a grouped case of a reference period (for callers that only need RWs).
+type WeightCase struct {
+	DRG, ADRG string
+	Cost      yibao.Fen
+	LOS       int
+}
+
+// ComputeWeights builds a reference table from grouped cases with the default policy's
+// rules and minCases as the small-group threshold; fallback weights are laid over it as
+// an official table for DRGs the cases do not cover.
+func ComputeWeights(cases []WeightCase, minCases int, fallback map[string]Ratio) (*Weights, error) {
+	pol := *DefaultPolicy()
+	if minCases >= 1 {
+		pol.Reference.MinCases = minCases
+	}
+	rc := make([]RefCase, len(cases))
+	seen := map[string]bool{}
+	for i, c := range cases {
+		rc[i] = RefCase{ID: fmt.Sprint(i), DRG: c.DRG, ADRG: c.ADRG, Status: StatusGrouped, Cost: c.Cost, LOS: c.LOS}
+		seen[c.DRG] = true
+	}
+	official := map[string]Ratio{}
+	for d, r := range fallback {
+		if !seen[d] {
+			official[d] = r
+		}
+	}
+	return BuildReference(rc, &pol, official)
 }

@@ -6,8 +6,10 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/yibao-dev/yibao"
 )
@@ -168,15 +170,18 @@ func Apportion(total yibao.Fen, weights []int64, keys []string) ([]yibao.Fen, er
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool {
-		i, j := order[a], order[b]
+	// A total order (remainder, key, position), so an unstable sort gives one answer.
+	slices.SortFunc(order, func(i, j int) int {
 		if rem[i] != rem[j] {
-			return rem[i] > rem[j]
+			if rem[i] > rem[j] {
+				return -1
+			}
+			return 1
 		}
 		if keys != nil && keys[i] != keys[j] {
-			return keys[i] < keys[j]
+			return strings.Compare(keys[i], keys[j])
 		}
-		return i < j
+		return i - j
 	})
 	for k := uint64(0); k < left; k++ {
 		out[order[k]]++

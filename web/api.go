@@ -314,7 +314,7 @@ func (s *Server) drgs(ctx context.Context, scope string) (any, error) {
 			a.Cases++
 			a.CostFen += c.CostFen
 			a.PayFen += c.PaymentFen
-			if c.Kind == "high_outlier" || c.Kind == "low_outlier" {
+			if c.Kind == "high" || c.Kind == "low" { // 高倍率 and 低倍率 cases (payment kinds)
 				a.Outliers++
 			}
 		}

@@ -120,8 +120,8 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 		t.Fatalf("findings header %v, %d rows", rows[0], len(rows))
 	}
 	params := filepath.Join(dir, "params.json")
-	os.WriteFile(params, []byte(`{"version":"t1","base_rate":{"mode":"budget","budget":2000000.00},"weights":{"min_cases":5},"rules":{"no_weight":"ffs"}}`), 0o644)
-	if code, _, errs := runCLI(t, "settle", "--db", db, "--period", "2025"); code == 0 || !strings.Contains(errs, "no inpatient settlements") {
+	os.WriteFile(params, []byte(`{"version":"t1","weights":{"min_cases":5}}`), 0o644)
+	if code, _, errs := runCLI(t, "settle", "--db", db, "--period", "2025", "--budget", "1"); code == 0 || !strings.Contains(errs, "no inpatient settlements") {
 		t.Fatalf("settling an empty store: %d %s", code, errs)
 	}
 	for _, args := range [][]string{
@@ -130,18 +130,18 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 		{"settle", "--db", db, "--period", "2025", "--reference", "2024", "--json"},
 	} {
 		if args[0] == "settle" {
-			if code, _, errs := runCLI(t, args...); code == 0 || !strings.Contains(errs, "base_rate.budget") {
+			if code, _, errs := runCLI(t, args...); code == 0 || !strings.Contains(errs, "--budget") {
 				t.Fatalf("settle without a budget: %d %s", code, errs)
 			}
-			args = append(args, "--params", params)
+			args = append(args, "--budget", "2000000.00")
 		}
 		if code, out, errs := runCLI(t, args...); code != 0 {
 			t.Fatalf("%v: %s %s", args, out, errs)
 		}
 	}
 	scn := filepath.Join(dir, "s.json")
-	os.WriteFile(scn, []byte(`{"name":"rate-up","params":{"base_rate":{"mode":"by_level","by_level":{"1":3000,"2":3000,"3":3000}}}}`), 0o644)
-	code, out, errs := runCLI(t, "simulate", "--db", db, "--period", "2025", "--reference", "2024", "--scenario", scn, "--params", params, "--json")
+	os.WriteFile(scn, []byte(`{"name":"budget-up","budget_scale":1.05,"policy":{"low_ratio":{"below":0.5}}}`), 0o644)
+	code, out, errs := runCLI(t, "simulate", "--db", db, "--period", "2025", "--reference", "2024", "--scenario", scn, "--budget", "2000000.00", "--json")
 	if code != 0 {
 		t.Fatal(errs)
 	}
@@ -162,8 +162,31 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 	if runs != 1 || cases != sim.Total.Cases {
 		t.Fatalf("stored runs %d with %d cases; simulated %d cases", runs, cases, sim.Total.Cases)
 	}
-	if code, _, errs := runCLI(t, "simulate", "--db", db, "--period", "2025", "--scenario", filepath.Join(dir, "missing.json")); code == 0 || errs == "" {
+	if code, _, errs := runCLI(t, "simulate", "--db", db, "--period", "2025", "--budget", "1", "--scenario", filepath.Join(dir, "missing.json")); code == 0 || errs == "" {
 		t.Fatal("missing scenario accepted")
+	}
+	// Special review: settle queued the cases the rules cannot price; an approval (who, why)
+	// is paid by the next settle at C / Ā × 100 points.
+	code, out, errs = runCLI(t, "review", "list", "--db", db, "--period", "2025", "--status", "pending", "--json")
+	var q struct {
+		Reviews []struct {
+			SetlID string `json:"setl_id"`
+		} `json:"reviews"`
+	}
+	if err := json.Unmarshal([]byte(out), &q); code != 0 || err != nil || len(q.Reviews) == 0 {
+		t.Fatalf("review list: %d %s %s", code, out, errs)
+	}
+	id := q.Reviews[0].SetlID
+	if code, _, errs := runCLI(t, "review", "decide", "--db", db, "--id", id, "--approve", "--by", "专家组", "--why", "病情复杂"); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, _, errs := runCLI(t, "settle", "--db", db, "--period", "2025", "--reference", "2024", "--budget", "2000000.00"); code != 0 {
+		t.Fatal(errs)
+	}
+	var pts int64
+	st.DB().QueryRow(`SELECT points FROM case_payments WHERE setl_id = ? ORDER BY run_id DESC LIMIT 1`, id).Scan(&pts)
+	if pts <= 0 {
+		t.Fatalf("approved case %s earned %d points", id, pts)
 	}
 
 	// Evaluation on the store: every hospital graded; budget neutrality holds exactly.
@@ -202,8 +225,8 @@ func TestAuditSettleSimulateCommands(t *testing.T) {
 	}
 	h0 := ev.Adjustments[0].Hospital
 	for _, args := range [][]string{
-		{"cmi", "--db", db, "--period", "2025", "--reference", "2024", "--by", "month", "--params", params},
-		{"cmi", "--db", db, "--period", "2025", "--reference", "2024", "--by", "doctor", "--params", params},
+		{"cmi", "--db", db, "--period", "2025", "--reference", "2024", "--by", "month"},
+		{"cmi", "--db", db, "--period", "2025", "--reference", "2024", "--by", "doctor"},
 		{"evaluate", "technology", "--db", db, "--period", "2025"},
 		{"evaluate", "credit", "--db", db, "--period", "2025"},
 		{"evaluate", "league", "--db", db, "--period", "2025", "--hospital", h0, "--min-cases", "1"},

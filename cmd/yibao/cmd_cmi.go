@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/yibao-dev/yibao/payment"
+	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
 // runCMI reports the case-mix index for any slice: hospital, department, doctor or month.
@@ -16,31 +17,34 @@ func runCMI(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	keys := map[string]func(*payment.Priced) string{
-		"hospital":   func(p *payment.Priced) string { return p.Hospital },
-		"department": func(p *payment.Priced) string { return p.Hospital + "/" + p.Dept },
-		"doctor":     func(p *payment.Priced) string { return p.Hospital + "/" + p.Doctor },
-		"month":      func(p *payment.Priced) string { return p.Discharge.Format("2006-01") },
+	type item struct {
+		row sqlite.CaseRow
+		rw  payment.Ratio
+	}
+	keys := map[string]func(*item) string{
+		"hospital":   func(p *item) string { return p.row.Hospital },
+		"department": func(p *item) string { return p.row.Hospital + "/" + p.row.Dept },
+		"doctor":     func(p *item) string { return p.row.Hospital + "/" + p.row.Doctor },
+		"month":      func(p *item) string { return p.row.Discharge.Format("2006-01") },
 	}
 	key, ok := keys[*by]
 	if !ok {
 		return usageError{msg: "--by must be hospital, department, doctor or month"}
 	}
-	pc, err := in.load(ctx, e)
+	pc, err := in.load(ctx, e, false)
 	if err != nil {
 		return err
 	}
 	defer pc.st.Close()
 	// Only the weights matter for CMI: each grouped case carries its DRG's RW.
-	priced := make([]payment.Priced, 0, len(pc.cases))
-	for _, c := range pc.cases {
-		p := payment.Priced{Case: c}
-		if w, ok := pc.weights.For(c.DRG, c.ADRG); ok && c.Grouped {
-			p.RW = w.RW
+	items := make([]item, len(pc.rows))
+	for i, r := range pc.rows {
+		items[i].row = r
+		if w, ok := pc.weights.Of(r.DRG); ok && r.Grouped() {
+			items[i].rw = w.RW
 		}
-		priced = append(priced, p)
 	}
-	slices := payment.CMI(priced, key)
+	slices := payment.CMI(items, func(p *item) payment.Ratio { return p.rw }, key)
 	if *in.asJSON {
 		return json.NewEncoder(e.stdout).Encode(map[string]any{"period": pc.per.label, "weights": pc.weights.Version, "by": *by, "cmi": slices})
 	}

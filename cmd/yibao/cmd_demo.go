@@ -83,7 +83,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo audit failed (exit %d)", code)
 	}
 
-	fmt.Fprintln(e.stdout, "== 5/6 payment (支付): weights from 2024, DRG settlement of 2025 (confirmed findings leave overspend sharing), a policy scenario, DIP")
+	fmt.Fprintln(e.stdout, "== 5/6 payment (支付): 2024 reference table (基准点数), DRG point method for 2025 (点值, 特例单议, deductions of confirmed findings, prepayment), scenarios, DIP")
 	if err := demoPayment(ctx, e, st, cfg.Out); err != nil {
 		return err
 	}
@@ -103,6 +103,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo evaluation failed (exit %d)", code)
 	}
 	fmt.Fprintf(e.stdout, "improvement reports (绩效改进建议书): %s/<hospital>.html\n", reports)
+	fmt.Fprintln(e.stdout, "year-end clearing (年终清算) of 2025 with the evaluation grades: quality deposits returned by grade")
+	if err := demoClearing(ctx, e, st, cfg.Out); err != nil {
+		return err
+	}
 	for _, args := range [][]string{
 		{"evaluate", "technology", "--db", st.Dir(), "--period", "2025"},
 		{"evaluate", "credit", "--db", st.Dir(), "--period", "2025"},
@@ -157,30 +161,29 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	return listen(ctx, e, *addr, srv.Handler())
 }
 
-// demoPayment sets the 2025 budget at the 2024 cost of grouped stays plus 3% growth, writes
-// the parameters and two scenarios into the region directory (so they can be read and
-// rerun), settles 2025 and simulates a scenario.
+// demoPayment sets the 2025 DRG budget B at the pooled fund's 2024 outlay on inpatient
+// stays plus 3% growth, writes the parameters and two scenarios into the region directory
+// (so they can be read and rerun), builds the 2024 reference table, settles 2025 by the
+// point method (special-review queue, deductions of confirmed findings, prepayment and
+// clearing) and simulates the scenarios.
 func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) error {
 	rows, err := st.CaseRows(ctx, demoSchemeID, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		return err
 	}
-	var cost2024 int64
+	var fund2024 int64
 	for _, r := range rows {
-		cost2024 += r.Cost
+		fund2024 += r.Cost - r.PatientPaid
 	}
-	budget := yibao.Fen(cost2024 * 103 / 100)
+	budget := yibao.Fen(fund2024 * 103 / 100)
 	files := map[string]string{
-		"params.json": fmt.Sprintf(`{"version": "demo-2025.1", "base_rate": {"mode": "budget", "budget": %s},
- "rules": {"no_weight": "ffs"},
- "dip": {"budget": %s, "prepay_share": 0.9},
- "settlement": {"surplus_retention": 0.6, "overspend_band": 0.1, "overspend_fund_share": 0.7}}
-`, budget, budget),
-		"scenario-outlier-2x.json": `{"name": "outlier-2x", "description": "high-cost threshold lowered from 3× to 2× the standard payment",
- "params": {"outliers": {"high_factor": 2.0}}}
+		"params.json": fmt.Sprintf(`{"version": "demo-2025.1", "dip": {"budget": %s, "prepay_share": 0.9}}
+`, budget),
+		"scenario-high-ratio-2x.json": `{"name": "high-ratio-2x", "description": "high-ratio threshold t lowered to 2 for groups of RW ≤ 1 (default 3)",
+ "policy": {"high_ratio": {"bands": [{"max_rw": 1, "t": 2}, {"max_rw": 3, "t": 2}, {"max_rw": 0, "t": 1.5}]}}}
 `,
-		"scenario-rate-minus-2pct.json": `{"name": "weights-minus-2pct", "description": "all relative weights 2% lower",
- "weight_scale": 0.98}
+		"scenario-weights-minus-2pct.json": `{"name": "weights-minus-2pct", "description": "all relative weights 2% lower, and the budget 1% higher",
+ "weight_scale": 0.98, "budget_scale": 1.01}
 `,
 	}
 	for name, body := range files {
@@ -188,21 +191,47 @@ func demoPayment(ctx context.Context, e *env, st *sqlite.Store, dir string) erro
 			return err
 		}
 	}
-	params := filepath.Join(dir, "params.json")
+	weights := filepath.Join(dir, "weights-2024.csv")
 	db := st.Dir()
-	steps := [][]string{
-		{"weights", "--db", db, "--period", "2024", "--out", filepath.Join(dir, "weights-2024.json")},
-		{"settle", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params},
-		{"simulate", "--db", db, "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.json"), "--params", params,
-			"--scenario", filepath.Join(dir, "scenario-outlier-2x.json"), "--out", filepath.Join(dir, "impact-outlier-2x.csv")},
+	steps := []struct {
+		lines int
+		args  []string
+	}{
+		{8, []string{"weights", "--db", db, "--period", "2024", "--out", weights}},
+		{80, []string{"settle", "--db", db, "--period", "2025", "--weights", weights, "--budget", budget.String()}},
+		{6, []string{"review", "list", "--db", db, "--period", "2025", "--status", "pending"}},
+		{12, []string{"simulate", "--db", db, "--period", "2025", "--weights", weights, "--budget", budget.String(),
+			"--scenario", filepath.Join(dir, "scenario-high-ratio-2x.json"), "--out", filepath.Join(dir, "impact-high-ratio-2x.csv")}},
+		{8, []string{"simulate", "--db", db, "--period", "2025", "--weights", weights, "--budget", budget.String(),
+			"--scenario", filepath.Join(dir, "scenario-weights-minus-2pct.json")}},
 	}
-	for _, args := range steps {
-		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
-		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 8}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
-			return fmt.Errorf("demo step yibao %s failed (exit %d)", args[0], code)
+	for _, s := range steps {
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(s.args, " "))
+		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: s.lines}, stderr: e.stderr, getenv: e.getenv}, s.args); code != exitOK {
+			return fmt.Errorf("demo step yibao %s failed (exit %d)", s.args[0], code)
 		}
 	}
 	return demoDIP(ctx, e, st, dir)
+}
+
+// demoClearing settles 2025 again once the evaluation has graded the hospitals, so that
+// the year-end clearing returns each hospital's quality deposit by its grade.
+func demoClearing(ctx context.Context, e *env, st *sqlite.Store, dir string) error {
+	rows, err := st.CaseRows(ctx, demoSchemeID, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		return err
+	}
+	var fund2024 int64
+	for _, r := range rows {
+		fund2024 += r.Cost - r.PatientPaid
+	}
+	args := []string{"settle", "--db", st.Dir(), "--period", "2025", "--weights", filepath.Join(dir, "weights-2024.csv"),
+		"--budget", yibao.Fen(fund2024 * 103 / 100).String()}
+	fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 80}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
+		return fmt.Errorf("demo clearing failed (exit %d)", code)
+	}
+	return nil
 }
 
 // headWriter passes through the first lines of a step's report, so that the demo's

@@ -5,9 +5,8 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"maps"
+	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -47,10 +46,10 @@ func parsePeriodFlag(s string) (period, error) {
 
 const demoSchemeID = "yibao-demo-drg"
 
-// paymentInputs are the flags price, settle and simulate share.
+// paymentInputs are the flags settle, simulate and cmi share.
 type paymentInputs struct {
-	db, scheme, params, weights, reference, period *string
-	asJSON                                         *bool
+	db, scheme, policy, coefficients, weights, reference, period, budget *string
+	asJSON                                                               *bool
 }
 
 func paymentFlags(fs interface {
@@ -58,71 +57,88 @@ func paymentFlags(fs interface {
 	Bool(string, bool, string) *bool
 }) paymentInputs {
 	return paymentInputs{
-		db:        fs.String("db", "", "data directory"),
-		scheme:    fs.String("scheme", demoSchemeID, "scheme id whose stored groupings are priced"),
-		params:    fs.String("params", "", "payment parameter file (docs/payment.md); default: built-in demo parameters"),
-		weights:   fs.String("weights", "", "weight table (drg-weights JSON); default: derived from --reference"),
-		reference: fs.String("reference", "", "reference period for deriving weights (default: the period itself)"),
-		period:    fs.String("period", "", "discharge period priced: YYYY or YYYY-MM:YYYY-MM"),
-		asJSON:    fs.Bool("json", false, "JSON output"),
+		db:           fs.String("db", "", "data directory"),
+		scheme:       fs.String("scheme", demoSchemeID, "scheme id whose stored groupings are priced"),
+		policy:       fs.String("policy", "", "payment policy file or built-in name (docs/payment.md); default: the built-in default"),
+		coefficients: fs.String("coefficients", "", "coefficient overlay (hospitals, DRGs, technologies) laid over the policy"),
+		weights:      fs.String("weights", "", "reference table weights.csv (yibao weights); default: derived from --reference"),
+		reference:    fs.String("reference", "", "reference period for deriving weights (default: the period itself)"),
+		period:       fs.String("period", "", "discharge period priced: YYYY or YYYY-MM:YYYY-MM"),
+		budget:       fs.String("budget", "", "B: the pooled fund's DRG budget of the period in yuan"),
+		asJSON:       fs.Bool("json", false, "JSON output"),
 	}
 }
 
 type paymentContext struct {
 	st      *sqlite.Store
 	per     period
-	params  *payment.Params
+	pol     *payment.Policy
 	weights *payment.Weights
 	rows    []sqlite.CaseRow
-	cases   []payment.Case
+	cases   []payment.PayCase
+	budget  yibao.Fen
 	scheme  string
 	version string
 }
 
-func (in paymentInputs) load(ctx context.Context, e *env) (*paymentContext, error) {
+func (in paymentInputs) load(ctx context.Context, e *env, needBudget bool) (*paymentContext, error) {
 	per, err := parsePeriodFlag(*in.period)
 	if err != nil {
 		return nil, err
 	}
-	p := payment.DefaultParams()
-	if *in.params != "" {
-		if p, err = payment.LoadParams(*in.params); err != nil {
-			return nil, err
+	var budget yibao.Fen
+	if needBudget {
+		if *in.budget == "" {
+			return nil, usageError{msg: "--budget YUAN is required: B, the pooled fund's DRG budget of the period"}
 		}
+		if budget, err = yibao.ParseYuan(*in.budget); err != nil || budget < 0 {
+			return nil, usageError{msg: fmt.Sprintf("--budget %q: a non-negative amount in yuan", *in.budget)}
+		}
+	}
+	pol, err := loadPolicy(*in.policy, *in.coefficients)
+	if err != nil {
+		return nil, err
 	}
 	st, err := sqlite.Open(dataDir(e, *in.db))
 	if err != nil {
 		return nil, err
 	}
-	pc := &paymentContext{st: st, per: per, params: p, scheme: *in.scheme}
-	if pc.rows, err = st.CaseRows(ctx, *in.scheme, per.from, per.to); err != nil {
+	pc := &paymentContext{st: st, per: per, pol: pol, scheme: *in.scheme, budget: budget}
+	fail := func(err error) (*paymentContext, error) {
 		st.Close()
 		return nil, err
 	}
-	if len(pc.rows) == 0 {
-		st.Close()
-		return nil, fmt.Errorf("no inpatient settlements discharged in %s", per.label)
+	if pc.rows, err = st.CaseRows(ctx, *in.scheme, per.from, per.to); err != nil {
+		return fail(err)
 	}
-	pc.cases = make([]payment.Case, len(pc.rows))
+	if len(pc.rows) == 0 {
+		return fail(fmt.Errorf("no inpatient settlements discharged in %s", per.label))
+	}
+	reviews, err := st.Reviews(ctx, "", "", "")
+	if err != nil {
+		return fail(err)
+	}
+	decided := map[string]sqlite.ReviewRow{}
+	for _, r := range reviews {
+		decided[r.SetlID] = r
+	}
+	pc.cases = make([]payment.PayCase, len(pc.rows))
 	for i, r := range pc.rows {
-		pc.cases[i] = caseOf(r)
+		pc.cases[i] = caseOf(r, pol, decided[r.SetlID])
 	}
 	if *in.weights != "" {
-		if pc.weights, err = payment.LoadWeights(*in.weights); err != nil {
-			st.Close()
-			return nil, err
+		if pc.weights, err = readWeightsCSV(*in.weights); err != nil {
+			return fail(err)
 		}
 	} else {
 		ref := per
 		if *in.reference != "" {
 			if ref, err = parsePeriodFlag(*in.reference); err != nil {
-				st.Close()
-				return nil, err
+				return fail(err)
 			}
 		}
-		if pc.weights, err = derivedWeights(ctx, st, *in.scheme, ref, p); err != nil {
-			st.Close()
-			return nil, err
+		if pc.weights, err = derivedWeights(ctx, st, *in.scheme, ref, pol); err != nil {
+			return fail(err)
 		}
 	}
 	if *in.scheme == demoSchemeID {
@@ -152,27 +168,60 @@ func schemeVersionOf(ctx context.Context, st *sqlite.Store, setlID, scheme, fall
 	return fallback
 }
 
-func caseOf(r sqlite.CaseRow) payment.Case {
-	return payment.Case{SetlID: r.SetlID, Row: r.Row, Hospital: r.Hospital, Level: r.Level, InsuType: r.InsuType, Person: r.Person,
-		Discharge: r.Discharge, Grouped: r.Grouped(), DRG: r.DRG, ADRG: r.ADRG, Cost: yibao.Fen(r.Cost), LOS: r.LOS,
-		Disposition: r.Disposition, Dept: r.Dept, Doctor: r.Doctor, Flagged: r.Flagged}
+// statusOf maps a stored grouping outcome to the contract's case status.
+func statusOf(r *sqlite.CaseRow) string {
+	switch {
+	case r.Grouped():
+		return payment.StatusGrouped
+	case r.Outcome == "no_mdc" || r.Outcome == "qy":
+		return payment.StatusUngroupable
+	default: // check_failed, or never grouped under the scheme
+		return payment.StatusFailed
+	}
 }
 
-func derivedWeights(ctx context.Context, st *sqlite.Store, scheme string, ref period, p *payment.Params) (*payment.Weights, error) {
+func caseOf(r sqlite.CaseRow, pol *payment.Policy, review sqlite.ReviewRow) payment.PayCase {
+	c := payment.PayCase{ID: r.SetlID, Row: r.Row, Hospital: r.Hospital, DRG: r.DRG, ADRG: r.ADRG, Status: statusOf(&r),
+		Cost: yibao.Fen(r.Cost), PatientPaid: yibao.Fen(max(0, r.PatientPaid)), Deduction: yibao.Fen(r.Deduction), LOS: r.LOS,
+		DischargeWay: r.Disposition, Month: int(r.Discharge.Month()),
+		Benefit: &payment.BenefitCase{ID: r.SetlID, InsuType: r.InsuType, Level: r.Level, Person: r.Person, Discharge: r.Discharge}}
+	if !pol.Deductions.FindingAmounts {
+		c.Deduction = 0
+	}
+	for _, cat := range strings.Split(r.Confirmed, ",") {
+		if _, ok := pol.Deductions.Void[cat]; ok && cat != "" {
+			c.Void = cat
+			break
+		}
+	}
+	if review.Status == "approved" || review.Status == "rejected" {
+		c.Review = review.Status
+		if review.Points != nil {
+			c.DecidedPoints = payment.Points(*review.Points)
+		}
+	}
+	return c
+}
+
+func derivedWeights(ctx context.Context, st *sqlite.Store, scheme string, ref period, pol *payment.Policy) (*payment.Weights, error) {
 	rows, err := st.CaseRows(ctx, scheme, ref.from, ref.to)
 	if err != nil {
 		return nil, err
 	}
-	var wc []payment.WeightCase
-	for _, r := range rows {
+	rc := make([]payment.RefCase, 0, len(rows))
+	grouped := 0
+	for i := range rows {
+		r := &rows[i]
+		rc = append(rc, payment.RefCase{ID: r.SetlID, DRG: r.DRG, ADRG: r.ADRG, Status: statusOf(r), Cost: yibao.Fen(r.Cost), LOS: r.LOS,
+			Year: r.Discharge.Year()})
 		if r.Grouped() {
-			wc = append(wc, payment.WeightCase{DRG: r.DRG, ADRG: r.ADRG, Cost: yibao.Fen(r.Cost), LOS: r.LOS})
+			grouped++
 		}
 	}
-	if len(wc) == 0 {
+	if grouped == 0 {
 		return nil, fmt.Errorf("no cases grouped with %s in the reference period %s: run yibao group --db first", scheme, ref.label)
 	}
-	w, err := payment.ComputeWeights(wc, p.Weights.MinCases, p.Weights.Fallback)
+	w, err := payment.BuildReference(rc, pol, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -181,14 +230,20 @@ func derivedWeights(ctx context.Context, st *sqlite.Store, scheme string, ref pe
 }
 
 func runWeights(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "weights", "weights --db DIR --period YYYY [--scheme ID] [--params FILE] --out weights.json")
-	db := fs.String("db", "", "data directory")
-	scheme := fs.String("scheme", demoSchemeID, "scheme id")
-	params := fs.String("params", "", "payment parameters (weights.min_cases, weights.fallback)")
-	per := fs.String("period", "", "reference period: YYYY or YYYY-MM:YYYY-MM")
-	out := fs.String("out", "", "weight table to write")
+	fs := newFlags(e, "weights", "weights --in reference.csv --out weights.csv [--policy FILE] [--official FILE] | weights --db DIR --period YYYY [--scheme ID] [--policy FILE] --out weights.csv")
+	in := fs.String("in", "", "reference.csv (file mode): id,hospital,drg,adrg,status,cost,los,dscg_way,patient_paid[,year]")
+	db := fs.String("db", "", "data directory (store mode)")
+	scheme := fs.String("scheme", demoSchemeID, "scheme id (store mode)")
+	policy := fs.String("policy", "", "payment policy file or built-in name (reference rules)")
+	official := fs.String("official", "", "official table (drg,rw) laid over the computed weights")
+	per := fs.String("period", "", "reference period (store mode): YYYY or YYYY-MM:YYYY-MM")
+	out := fs.String("out", "", "weights.csv to write")
+	asJSON := fs.Bool("json", false, "JSON summary")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *in != "" {
+		return runWeightsFile(e, *in, *out, *policy, *official, *asJSON)
 	}
 	if *out == "" {
 		return usageError{msg: "--out is required"}
@@ -197,7 +252,7 @@ func runWeights(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := loadParams(*params)
+	pol, err := loadPolicy(*policy, "")
 	if err != nil {
 		return err
 	}
@@ -206,98 +261,107 @@ func runWeights(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	w, err := derivedWeights(ctx, st, *scheme, ref, p)
+	w, err := derivedWeights(ctx, st, *scheme, ref, pol)
 	if err != nil {
 		return err
 	}
-	b, _ := json.MarshalIndent(w, "", " ")
-	if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+	if *official != "" {
+		return usageError{msg: "--official applies in file mode (--in); in store mode pass the official table to settle as --weights"}
+	}
+	if err := writeWeightsCSV(*out, w); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "weights %s: %d DRGs from %d cases (overall trimmed mean %s yuan); %d borrowed or missing:\n",
-		w.Version, len(w.DRGs), w.Cases, w.OverallMean, len(w.Borrowed))
-	for _, d := range slices.Sorted(maps.Keys(w.Borrowed)) {
-		fmt.Fprintf(e.stdout, "  %s: %s\n", d, w.Borrowed[d])
-	}
-	return nil
+	return reportWeights(e, w, pol, *asJSON)
 }
 
-// runSettle prices the period's cases and settles each hospital, storing the run.
+// storedSettlement is what a settle run keeps per hospital: the account and its clearing.
+type storedSettlement struct {
+	payment.HospitalPay
+	Clearing *payment.HospitalClearing `json:"clearing,omitempty"`
+}
+
+// runSettle prices the period's cases by the policy, settles the hospitals at the point
+// value, queues special-review cases, computes prepayment and clearing, and stores the run.
 func runSettle(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "settle", "settle --db DIR --period YYYY [--params FILE] [--weights FILE | --reference YYYY] [--json]")
+	fs := newFlags(e, "settle", "settle --db DIR --period YYYY --budget YUAN [--policy FILE] [--coefficients FILE] [--weights FILE | --reference YYYY] [--json]")
 	in := paymentFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	pc, err := in.load(ctx, e)
+	pc, err := in.load(ctx, e, true)
 	if err != nil {
 		return err
 	}
 	defer pc.st.Close()
-	run, id, err := settlePeriod(ctx, pc)
+	res, err := payment.Pay(pc.cases, pc.weights, pc.pol, pc.budget)
 	if err != nil {
 		return err
 	}
-	return reportSettlement(e, pc, run, id, *in.asJSON)
-}
-
-func settlePeriod(ctx context.Context, pc *paymentContext) (*payment.Run, int64, error) {
-	run, err := payment.Evaluate(pc.cases, pc.weights, pc.params)
-	if err != nil {
-		return nil, 0, err
+	var queue []sqlite.ReviewRow
+	for _, c := range res.Cases {
+		if c.Reason != "" {
+			queue = append(queue, sqlite.ReviewRow{SetlID: c.ID, Row: c.Row, Hospital: c.Hospital, Period: pc.per.label, DRG: c.DRG,
+				Reason: c.Reason, CostFen: int64(c.Cost)})
+		}
 	}
-	rows := make([]sqlite.CasePaymentRow, len(run.Priced))
-	for i, p := range run.Priced {
-		rows[i] = sqlite.CasePaymentRow{Row: p.Row, SetlID: p.SetlID, Hospital: p.Hospital, DRG: p.DRG, Kind: p.Kind,
-			RW: int64(p.RW), Coefficient: int64(p.Coef), Rate: int64(p.Rate), Standard: int64(p.Standard), Payment: int64(p.Payment),
-			Cost: int64(p.Cost), Patient: int64(p.PatientPay), Fund: int64(p.FundPay)}
+	queued, err := pc.st.QueueReviews(ctx, queue)
+	if err != nil {
+		return err
+	}
+	grades, _, gerr := pc.st.LatestGrades(ctx, pc.per.label)
+	if gerr != nil {
+		grades = nil // no evaluation yet: deposits return at the policy's ungraded share
+	}
+	clearings, err := payment.ClearYear(res, pc.pol, grades)
+	if err != nil {
+		return err
+	}
+	rows := make([]sqlite.CasePaymentRow, len(res.Cases))
+	for i := range res.Cases {
+		p := &res.Cases[i]
+		rows[i] = sqlite.CasePaymentRow{Row: p.Row, SetlID: p.ID, Hospital: p.Hospital, DRG: p.DRG, Kind: p.Kind, RW: int64(p.RW),
+			Coefficient: int64(p.K), Payment: int64(p.Amount), Cost: int64(p.Cost), Patient: int64(p.CountedPatientPaid()),
+			Fund: int64(p.FundPaid), Points: int64(p.Points), Deduction: int64(p.Deductions())}
 	}
 	sets := map[string]any{}
-	for _, s := range run.Settlements {
-		sets[s.Hospital] = s
+	for i, h := range res.Hospitals {
+		sets[h.Hospital] = storedSettlement{HospitalPay: h, Clearing: &clearings[i]}
 	}
 	id, err := pc.st.PutPaymentRun(ctx, sqlite.PaymentRun{Kind: "settle", Period: pc.per.label, Scheme: pc.scheme, SchemeVersion: pc.version,
-		Params: pc.params.Version, WeightsVer: pc.weights.Version, BaseRate: run.Rate, ParamsJSON: pc.params, WeightsJSON: pc.weights}, rows, sets)
-	return run, id, err
-}
-
-func reportSettlement(e *env, pc *paymentContext, run *payment.Run, id int64, asJSON bool) error {
-	cmi := payment.CMI(run.Priced, func(p *payment.Priced) string { return p.Hospital })
-	if asJSON {
-		return json.NewEncoder(e.stdout).Encode(map[string]any{"run": id, "period": pc.per.label, "params": pc.params.Version,
-			"weights": pc.weights.Version, "base_rate": run.Rate, "settlements": run.Settlements, "cmi": cmi})
+		Params: pc.pol.Version, WeightsVer: pc.weights.Version, BaseRate: map[string]any{"point_value": res.PointValue(6), "budget_fen": res.Budget},
+		ParamsJSON: pc.pol, WeightsJSON: pc.weights, PointValue: res.PointValue(6)}, rows, sets)
+	if err != nil {
+		return err
 	}
-	var pay, cost, settled, outlay yibao.Fen
-	kinds := map[string]int{}
-	for _, p := range run.Priced {
-		pay += p.Payment
-		cost += p.Cost
-		kinds[p.Kind]++
+	if *in.asJSON {
+		cmi := payment.CMI(res.Cases, func(p *payment.PricedCase) payment.Ratio { return p.RW }, func(p *payment.PricedCase) string { return p.Hospital })
+		return json.NewEncoder(e.stdout).Encode(map[string]any{"run": id, "period": pc.per.label, "policy": pc.pol.Version,
+			"weights": pc.weights.Version, "point_value": res.PointValue(6), "result": res, "clearing": clearings,
+			"special_review_queued": queued, "grades_found": gerr == nil, "cmi": cmi})
 	}
-	for _, s := range run.Settlements {
-		settled += s.Settled
-		outlay += s.FundOutlay
+	fmt.Fprintf(e.stdout, "run %d: %d cases discharged in %s, policy %s, weights %s, B = %s yuan\n",
+		id, len(res.Cases), pc.per.label, pc.pol.Version, pc.weights.Version, res.Budget)
+	printPayment(e.stdout, res)
+	if gerr != nil {
+		fmt.Fprintf(e.stdout, "  no evaluation grades for %s: deposits return at the ungraded share %s\n", pc.per.label, pc.pol.Clearing.Ungraded)
 	}
-	rate := run.Rate.Single.String()
-	if run.Rate.ByLevel != nil {
-		rate = fmt.Sprint(run.Rate.ByLevel)
-	}
-	fmt.Fprintf(e.stdout, "run %d: %d cases discharged in %s, params %s, weights %s, base rate %s yuan\n",
-		id, len(run.Priced), pc.per.label, pc.params.Version, pc.weights.Version, rate)
-	fmt.Fprintf(e.stdout, "  DRG payments %s yuan vs costs %s yuan; settled %s yuan, fund outlay %s yuan; by kind %v\n", pay, cost, settled, outlay, kinds)
-	fmt.Fprintf(e.stdout, "  %-14s %6s %7s %14s %14s %12s %12s %14s\n", "hospital", "cases", "CMI", "payment", "cost", "retained", "fund share", "settled")
-	cmiOf := map[string]float64{}
-	for _, c := range cmi {
-		cmiOf[c.Key] = c.CMI
-	}
-	for _, s := range run.Settlements {
-		fmt.Fprintf(e.stdout, "  %-14s %6d %7.4f %14s %14s %12s %12s %14s\n", s.Hospital, s.Cases, cmiOf[s.Hospital], s.Payment, s.Cost, s.Retained, s.FundShare, s.Settled)
-	}
+	fmt.Fprintf(e.stdout, "  special-review queue: %d new, %d pending (yibao review list --period %s)\n", queued, res.Pending, pc.per.label)
+	printHospitalTable(e.stdout, res, clearings)
 	return nil
 }
 
+func printHospitalTable(w io.Writer, res *payment.Result, clearings []payment.HospitalClearing) {
+	fmt.Fprintf(w, "  %-10s %6s %14s %14s %12s %11s %13s %4s %12s %12s %10s %12s\n", "hospital", "cases", "points", "amount A", "patients P",
+		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due")
+	for i, h := range res.Hospitals {
+		c := clearings[i]
+		fmt.Fprintf(w, "  %-10s %6d %14s %14s %12s %11s %13s %4d %12s %12s %10s %12s %s\n", h.Hospital, h.Cases, h.Points, h.Settled, h.PatientPaid,
+			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, c.Grade)
+	}
+}
+
 func runSimulate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "simulate", "simulate --db DIR --period YYYY --scenario FILE [--params FILE] [--weights FILE] [--out impact.csv] [--json]")
+	fs := newFlags(e, "simulate", "simulate --db DIR --period YYYY --budget YUAN --scenario FILE [--policy FILE] [--weights FILE] [--out impact.csv] [--json]")
 	in := paymentFlags(fs)
 	scenarioPath := fs.String("scenario", "", "scenario file (docs/payment.md)")
 	out := fs.String("out", "", "write the impact per hospital and DRG as CSV")
@@ -307,16 +371,16 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	if *scenarioPath == "" {
 		return usageError{msg: "--scenario is required"}
 	}
-	sc, err := payment.LoadScenario(*scenarioPath)
+	sc, err := loadScenario(*scenarioPath)
 	if err != nil {
 		return err
 	}
-	pc, err := in.load(ctx, e)
+	pc, err := in.load(ctx, e, true)
 	if err != nil {
 		return err
 	}
 	defer pc.st.Close()
-	sim, err := payment.Simulate(pc.cases, pc.weights, pc.params, sc)
+	sim, err := payment.Simulate(pc.cases, pc.weights, pc.pol, pc.budget, sc)
 	if err != nil {
 		return err
 	}
@@ -328,42 +392,63 @@ func runSimulate(ctx context.Context, e *env, args []string) error {
 	if *in.asJSON {
 		return json.NewEncoder(e.stdout).Encode(sim)
 	}
-	t := sim.Total
-	fmt.Fprintf(e.stdout, "scenario %q on %d cases of %s (stored results untouched)\n", sim.Scenario, t.Cases, pc.per.label)
-	fmt.Fprintf(e.stdout, "  DRG payments: baseline %s → scenario %s yuan (%+.2f)\n", t.BaselinePayment, t.ScenarioPayment, t.PaymentDiff.Yuan())
-	fmt.Fprintf(e.stdout, "  fund outlay:  baseline %s → scenario %s yuan (%+.2f)\n", t.BaselineOutlay, t.ScenarioOutlay, t.OutlayDifference.Yuan())
-	fmt.Fprintf(e.stdout, "  %-14s %14s %14s %12s\n", "hospital", "baseline", "scenario", "difference")
-	for _, h := range sim.ByHospital {
-		fmt.Fprintf(e.stdout, "  %-14s %14s %14s %+12.2f\n", h.Key, h.BaselineOutlay, h.ScenarioOutlay, h.OutlayDifference.Yuan())
-	}
+	printSimulation(e.stdout, sim, pc.per.label)
 	return nil
 }
 
-func writeImpactCSV(path string, sim *payment.Simulation) error {
-	f, err := os.Create(path)
+func loadScenario(path string) (*payment.Scenario, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
-	w := csv.NewWriter(f)
-	w.Write([]string{"scenario", "level", "key", "cases", "baseline_payment", "scenario_payment", "payment_diff", "baseline_fund_outlay", "scenario_fund_outlay", "fund_outlay_diff"})
-	for _, part := range []struct {
-		level string
-		rows  []payment.Impact
-	}{{"total", []payment.Impact{sim.Total}}, {"hospital", sim.ByHospital}, {"drg", sim.ByDRG}} {
-		for _, r := range part.rows {
-			w.Write([]string{sim.Scenario, part.level, r.Key, fmt.Sprint(r.Cases), r.BaselinePayment.String(), r.ScenarioPayment.String(),
-				r.PaymentDiff.String(), r.BaselineOutlay.String(), r.ScenarioOutlay.String(), r.OutlayDifference.String()})
-		}
+	sc, err := payment.ParseScenario(b)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return sc, nil
 }
 
-// loadParams reads a payment parameter file, or returns the built-in parameters for "".
+func printSimulation(w io.Writer, sim *payment.Simulation, label string) {
+	t := sim.Total
+	fmt.Fprintf(w, "scenario %q on %d cases of %s (stored results untouched); point value %s → %s\n", sim.Scenario, t.Cases, label, sim.BaselinePV, sim.ScenarioPV)
+	fmt.Fprintf(w, "  amounts:     baseline %s → scenario %s yuan (%+.2f)\n", t.BaselinePayment, t.ScenarioPayment, t.PaymentDiff.Yuan())
+	fmt.Fprintf(w, "  fund outlay: baseline %s → scenario %s yuan (%+.2f)\n", t.BaselineOutlay, t.ScenarioOutlay, t.OutlayDifference.Yuan())
+	for _, n := range sim.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+	for _, k := range sim.Knobs {
+		fmt.Fprintf(w, "  knob %-13s %d hospitals changed, %s yuan moved, total %+.2f", k.Knob, k.HospitalsChanged, k.MovedFen, k.TotalDiffFen.Yuan())
+		if k.Note != "" {
+			fmt.Fprintf(w, " — %s", k.Note)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "  %-14s %14s %14s %12s\n", "hospital", "baseline", "scenario", "difference")
+	for _, h := range sim.ByHospital {
+		fmt.Fprintf(w, "  %-14s %14s %14s %+12.2f\n", h.Key, h.BaselineOutlay, h.ScenarioOutlay, h.OutlayDifference.Yuan())
+	}
+}
+
+func writeImpactCSV(path string, sim *payment.Simulation) error {
+	return writeAtomic(path, func(f io.Writer) error {
+		w := csv.NewWriter(f)
+		w.Write([]string{"scenario", "level", "key", "cases", "baseline_payment", "scenario_payment", "payment_diff", "baseline_fund_outlay", "scenario_fund_outlay", "fund_outlay_diff"})
+		for _, part := range []struct {
+			level string
+			rows  []payment.Impact
+		}{{"total", []payment.Impact{sim.Total}}, {"hospital", sim.ByHospital}, {"drg", sim.ByDRG}} {
+			for _, r := range part.rows {
+				w.Write([]string{sim.Scenario, part.level, r.Key, fmt.Sprint(r.Cases), r.BaselinePayment.String(), r.ScenarioPayment.String(),
+					r.PaymentDiff.String(), r.BaselineOutlay.String(), r.ScenarioOutlay.String(), r.OutlayDifference.String()})
+			}
+		}
+		w.Flush()
+		return w.Error()
+	})
+}
+
+// loadParams reads a payment parameter file (DIP and the evaluation), or returns the
+// built-in parameters for "".
 func loadParams(path string) (*payment.Params, error) {
 	if path == "" {
 		return payment.DefaultParams(), nil

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/payment"
 
 	"github.com/yibao-dev/yibao/audit"
@@ -68,7 +70,7 @@ func newWebServer(st *sqlite.Store, dir, kbDir, region, period string, l *log.Lo
 		params := filepath.Join(region, "params.json")
 		cfg.Reports, cfg.Scenarios = filepath.Join(region, "reports"), region
 		if p, err := payment.LoadParams(params); err == nil {
-			cfg.MonthlyBudget = int64(p.BaseRate.Budget) / 12
+			cfg.MonthlyBudget = int64(p.DIP.Budget) / 12
 		}
 		cfg.Simulate = func(ctx context.Context, scenario string) (any, error) {
 			return simulateFile(ctx, st, params, scenario, period)
@@ -79,14 +81,23 @@ func newWebServer(st *sqlite.Store, dir, kbDir, region, period string, l *log.Lo
 	return srv, nil
 }
 
-// simulateFile runs a scenario for the cockpit with the region's parameters, weights derived
-// from the year before the period.
+// simulateFile runs a scenario for the cockpit with the region's policy (policy.json in
+// the region directory, else the built-in default), B = the region's budget in params.json
+// and weights derived from the year before the period.
 func simulateFile(ctx context.Context, st *sqlite.Store, params, scenario, per string) (any, error) {
-	sc, err := payment.LoadScenario(scenario)
+	sc, err := loadScenario(scenario)
 	if err != nil {
 		return nil, err
 	}
 	p, err := loadParams(params)
+	if err != nil {
+		return nil, err
+	}
+	policy := filepath.Join(filepath.Dir(params), "policy.json")
+	if _, err := os.Stat(policy); err != nil {
+		policy = ""
+	}
+	pol, err := loadPolicy(policy, "")
 	if err != nil {
 		return nil, err
 	}
@@ -98,16 +109,16 @@ func simulateFile(ctx context.Context, st *sqlite.Store, params, scenario, per s
 	if err != nil {
 		return nil, err
 	}
-	cases := make([]payment.Case, len(rows))
+	cases := make([]payment.PayCase, len(rows))
 	for i, r := range rows {
-		cases[i] = caseOf(r)
+		cases[i] = caseOf(r, pol, sqlite.ReviewRow{})
 	}
 	ref := period{label: "reference", from: pr.from.AddDate(-1, 0, 0), to: pr.from}
-	w, err := derivedWeights(ctx, st, demoSchemeID, ref, p)
+	w, err := derivedWeights(ctx, st, demoSchemeID, ref, pol)
 	if err != nil {
 		return nil, err
 	}
-	return payment.Simulate(cases, w, p, sc)
+	return payment.Simulate(cases, w, pol, yibao.Fen(p.DIP.Budget), sc)
 }
 
 // listen serves until ctx ends, then shuts down gracefully.

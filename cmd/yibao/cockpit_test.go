@@ -246,8 +246,20 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 	if code := hosp.do("POST", "/api/appeals", map[string]string{"target": fmt.Sprintf("adjustment:%d:%s", link.Adjustments[0].Run, other), "reason": "x"}, nil); code != 404 {
 		t.Errorf("appeal against another hospital's adjustment: %d", code)
 	}
+	// The browser test appeals the adjustment; this one appeals one of the hospital's
+	// findings, so that neither depends on the other's order (an appeal is refiled only
+	// after a rejection).
+	var ownF struct {
+		Findings []struct {
+			ID int64 `json:"id"`
+		} `json:"findings"`
+	}
+	hosp.do("GET", "/api/audit/findings", nil, &ownF)
+	if len(ownF.Findings) == 0 {
+		t.Fatal("the fixture hospital has no findings to appeal")
+	}
 	var filed struct{ ID int64 }
-	if code := hosp.do("POST", "/api/appeals", map[string]string{"target": target, "reason": "CMI 有误"}, &filed); code != 201 {
+	if code := hosp.do("POST", "/api/appeals", map[string]string{"target": fmt.Sprintf("finding:%d", ownF.Findings[len(ownF.Findings)-1].ID), "reason": "该项目有医嘱"}, &filed); code != 201 {
 		t.Fatalf("file appeal: %d", code)
 	}
 	if code := hosp.do("POST", fmt.Sprintf("/api/appeals/%d/decision", filed.ID), map[string]any{"uphold": true, "why": "x"}, nil); code != 404 {

@@ -201,6 +201,7 @@ var trackedTables = []tracked{
 	{kind: "contract", table: "contracts", ref: "X.person || '/' || X.institution || '/' || X.start_date"},
 	{kind: "value_run", table: "value_runs", ref: "X.id", digest: []string{"measures", "settlement"}},
 	{kind: "dip_run", table: "dip_runs", ref: "X.id", digest: []string{"results"}},
+	{kind: "special_review", table: "special_reviews", ref: "X.setl_id"}, // 特例单议 queue and decisions (who, when, why)
 }
 
 // bulk is a table of run outputs too large for an entry per row: its rows are digested per

@@ -32,6 +32,11 @@ type CaseRow struct {
 	MDC, ADRG   string
 	DRG         string
 	Flagged     bool // a confirmed audit finding exists
+	// PatientPaid is what the patient paid per the settlement document: medfee_sumamt −
+	// hifp_payamt − other fund payments (docs/payment.md).
+	PatientPaid int64
+	Deduction   int64  // Σ amounts of confirmed findings on this version
+	Confirmed   string // categories of confirmed findings, comma-separated
 }
 
 // Grouped reports whether the case was assigned a DRG.
@@ -45,7 +50,10 @@ func (s *Store) CaseRows(ctx context.Context, scheme string, from, to time.Time)
 	q := `SELECT s.id, s.setl_id, s.hospital, coalesce(h.level, 0), s.insutype, s.psn, coalesce(s.adm_time, 0), coalesce(s.dscg_time, 0),
 		s.total_fen, s.los, s.disposition, s.dscg_dept, s.doctor, s.principal_dx, s.age, s.sex,
 		coalesce(g.status, ''), coalesce(g.outcome, ''), coalesce(g.mdc, ''), coalesce(g.adrg, ''), coalesce(g.drg, ''),
-		EXISTS (SELECT 1 FROM findings f WHERE f.settlement_row = s.id AND f.status = 'confirmed')
+		EXISTS (SELECT 1 FROM findings f WHERE f.settlement_row = s.id AND f.status = 'confirmed'),
+		s.total_fen - s.fund_fen - s.other_fund_fen,
+		coalesce((SELECT sum(f.amount_fen) FROM findings f WHERE f.settlement_row = s.id AND f.status = 'confirmed'), 0),
+		coalesce((SELECT group_concat(DISTINCT f.category) FROM findings f WHERE f.settlement_row = s.id AND f.status = 'confirmed'), '')
 		FROM settlements s
 		LEFT JOIN hospitals h ON h.code = s.hospital
 		LEFT JOIN groupings g ON g.settlement_row = s.id AND g.scheme = ? AND g.grouped_at = (
@@ -70,7 +78,8 @@ func (s *Store) CaseRows(ctx context.Context, scheme string, from, to time.Time)
 		var c CaseRow
 		var adm, dis int64
 		if err := rows.Scan(&c.Row, &c.SetlID, &c.Hospital, &c.Level, &c.InsuType, &c.Person, &adm, &dis, &c.Cost, &c.LOS,
-			&c.Disposition, &c.Dept, &c.Doctor, &c.Principal, &c.Age, &c.Sex, &c.Status, &c.Outcome, &c.MDC, &c.ADRG, &c.DRG, &c.Flagged); err != nil {
+			&c.Disposition, &c.Dept, &c.Doctor, &c.Principal, &c.Age, &c.Sex, &c.Status, &c.Outcome, &c.MDC, &c.ADRG, &c.DRG, &c.Flagged,
+			&c.PatientPaid, &c.Deduction, &c.Confirmed); err != nil {
 			return nil, err
 		}
 		c.Admission, c.Discharge = time.Unix(adm, 0).UTC(), time.Unix(dis, 0).UTC()
@@ -84,6 +93,7 @@ type PaymentRun struct {
 	ID                                                      int64
 	Kind, Period, Scheme, SchemeVersion, Params, WeightsVer string
 	BaseRate, ParamsJSON, WeightsJSON                       any
+	PointValue                                              string
 }
 
 // CasePaymentRow is one priced case of a run.
@@ -92,6 +102,7 @@ type CasePaymentRow struct {
 	SetlID, Hospital, DRG, Kind                  string
 	RW, Coefficient                              int64
 	Rate, Standard, Payment, Cost, Patient, Fund int64
+	Points, Deduction                            int64
 }
 
 // PutPaymentRun stores a run with its priced cases and hospital settlements in one
@@ -119,21 +130,22 @@ func (s *Store) PutPaymentRun(ctx context.Context, r PaymentRun, cases []CasePay
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `INSERT INTO payment_runs (kind, period, scheme, scheme_version, params_version, weights_version,
-		base_rate, params, weights, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Kind, r.Period, r.Scheme, r.SchemeVersion, r.Params, r.WeightsVer, rate, params, weights, time.Now().Unix())
+		base_rate, params, weights, created_at, point_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Kind, r.Period, r.Scheme, r.SchemeVersion, r.Params, r.WeightsVer, rate, params, weights, time.Now().Unix(), r.PointValue)
 	if err != nil {
 		return 0, err
 	}
 	id, _ := res.LastInsertId()
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO case_payments (run_id, settlement_row, setl_id, hospital, drg, rw, coefficient,
-		base_rate_fen, standard_fen, payment_fen, kind, cost_fen, patient_fen, fund_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		base_rate_fen, standard_fen, payment_fen, kind, cost_fen, patient_fen, fund_fen, points, deduction_fen)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return 0, err
 	}
 	defer stmt.Close()
 	for _, c := range cases {
 		if _, err := stmt.ExecContext(ctx, id, c.Row, c.SetlID, c.Hospital, c.DRG, c.RW, c.Coefficient, c.Rate, c.Standard,
-			c.Payment, c.Kind, c.Cost, c.Patient, c.Fund); err != nil {
+			c.Payment, c.Kind, c.Cost, c.Patient, c.Fund, c.Points, c.Deduction); err != nil {
 			return 0, fmt.Errorf("case payment %s: %w", c.SetlID, err)
 		}
 	}

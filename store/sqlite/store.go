@@ -269,7 +269,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 	defer refuse.Close()
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO settlements (setl_id, version, current, content_hash, mdtrt_id, hospital, psn, sex, age,
 		insutype, med_type, inpatient, adm_time, dscg_time, los, dscg_dept, disposition, principal_dx, total_fen, fund_fen, fee_count,
-		detail, ingested_at, doctor, batch_id, record_no, setl_end) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		detail, ingested_at, doctor, batch_id, record_no, setl_end, other_fund_fen) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +333,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		res, err := ins.ExecContext(ctx, st.ID, version+1, sum[:], st.EncounterID, st.Hospital, st.Patient.Pseudonym,
 			int(st.Patient.Sex), st.Patient.Age, st.InsuranceType, st.MedType, st.Inpatient, unixOrNull(st.Admission),
 			unixOrNull(st.Discharge), st.LOS, st.DischargeDept, st.Disposition, st.PrincipalDiagnosis(),
-			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now, attendingDoctor(st), batch, record, unixOrNull(st.SettledTo))
+			int64(st.Pay.Total), int64(st.Pay.Fund), len(st.Fees), buf, now, attendingDoctor(st), batch, record, unixOrNull(st.SettledTo), int64(st.Pay.Other))
 		if err != nil {
 			return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 		}
