@@ -283,12 +283,19 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 	now := time.Now().Unix()
 	var entries settlementEntries
 	out := make([]ingest.Outcome, len(ss))
+	known, err := knownIDs(ctx, tx, ss)
+	if err != nil {
+		return nil, err
+	}
 	for i, st := range ss {
 		buf, sum := bufs[i], sums[i]
 		var id, version, end int64
 		var hash []byte
 		var owner string
-		err := cur.QueryRowContext(ctx, st.ID).Scan(&id, &version, &hash, &owner, &end)
+		err := sql.ErrNoRows
+		if known[st.ID] {
+			err = cur.QueryRowContext(ctx, st.ID).Scan(&id, &version, &hash, &owner, &end)
+		}
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			out[i] = ingest.Loaded
@@ -337,6 +344,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		if err != nil {
 			return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 		}
+		known[st.ID] = true // a later document of the batch with this id is a new version
 		rowID, _ := res.LastInsertId()
 		entries.add(rowID, st.ID, version+1, st.Hospital, sum[:], int64(st.Pay.Fund), batch, record)
 		if !seenHosp[st.Hospital] {
@@ -353,6 +361,39 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		return nil, err
 	}
 	return out, tx.Commit()
+}
+
+// knownIDs returns which of the batch's settlement ids the store already holds, in a few
+// IN queries: a bulk load of new settlements then skips a point lookup per document.
+func knownIDs(ctx context.Context, tx *sql.Tx, ss []*yibao.Settlement) (map[string]bool, error) {
+	known := make(map[string]bool)
+	const chunk = 500
+	for lo := 0; lo < len(ss); lo += chunk {
+		part := ss[lo:min(lo+chunk, len(ss))]
+		args := make([]any, len(part))
+		for i, st := range part {
+			args[i] = st.ID
+		}
+		q := `SELECT DISTINCT setl_id FROM settlements WHERE setl_id IN (?` + strings.Repeat(",?", len(part)-1) + `)`
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			known[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return known, nil
 }
 
 // encodeAll encodes and hashes a batch on all cores before the write transaction: the
