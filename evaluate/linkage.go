@@ -25,11 +25,14 @@ type Adjustment struct {
 	Reason       string    `json:"reason"` // Chinese
 }
 
-// Link applies the linkage rules per peer group: the top share (by TOPSIS rank) gains up
-// to TopMax of coefficient scaled by closeness (bonus = TopMax × closeness), the bottom
-// share loses up to BottomMax scaled by distance (cut = BottomMax × (1 − closeness));
-// coefficients are capped; budgets change by grade, and with budget neutrality all budgets
-// are rescaled so that their sum is unchanged (exactly, to the fen, by largest remainder).
+// Link turns results into next period's coefficients and budgets, from the same score
+// that set grade and rank (GradeScore): within each peer group, with M the median
+// GradeScore, a hospital within DeadBand points of M keeps its coefficient; beyond it the
+// coefficient changes by ±Slope × (|GradeScore − M| − DeadBand), at most +TopMax or
+// −BottomMax, and is capped to [CoefMin, CoefMax]. The change is continuous in the score,
+// so a tiny score difference is a tiny coefficient difference. A group below the minimum
+// size (PeerTooSmall) changes neither coefficient nor budget (before neutral rescaling). Budgets change by grade; with budget neutrality all
+// budgets are rescaled so their sum is unchanged (exactly, to the fen, by largest remainder).
 func Link(results []Result, coef map[string]float64, budget map[string]yibao.Fen, r LinkageRules) ([]Adjustment, error) {
 	groups := map[string][]int{}
 	for i, res := range results {
@@ -38,58 +41,69 @@ func Link(results []Result, coef map[string]float64, budget map[string]yibao.Fen
 	out := make([]Adjustment, len(results))
 	for _, idx := range groups {
 		n := len(idx)
-		top := int(math.Floor(r.TopShare*float64(n) + 1e-9))
-		bottom := int(math.Floor(r.BottomShare*float64(n) + 1e-9))
-		if r.TopShare > 0 && top == 0 && n >= 5 {
-			top = 1
+		var gs []float64
+		for _, i := range idx {
+			if !results[i].NoData {
+				gs = append(gs, results[i].GradeScore)
+			}
 		}
-		if r.BottomShare > 0 && bottom == 0 && n >= 10 {
-			bottom = 1
-		}
-		order := append([]int(nil), idx...)
-		sort.SliceStable(order, func(a, b int) bool { return results[order[a]].Closeness > results[order[b]].Closeness })
-		for pos, i := range order {
+		m := medianOf(gs)
+		for _, i := range idx {
 			res := results[i]
 			a := Adjustment{Hospital: res.Hospital, PeerGroup: res.PeerGroup, Rank: res.Rank, PeerSize: n, Closeness: res.Closeness,
 				Grade: res.Grade, CoefBefore: 1, BudgetBefore: budget[res.Hospital]}
 			if c, ok := coef[res.Hospital]; ok {
 				a.CoefBefore = c
 			}
+			d := res.GradeScore - m
 			switch {
-			case pos < top:
-				a.CoefChange = r.TopMax * res.Closeness
-				a.Reason = fmt.Sprintf("同组 %d 家中排名第 %d（前 %.0f%%），系数上浮", n, pos+1, r.TopShare*100)
-			case pos >= n-bottom:
-				a.CoefChange = -r.BottomMax * (1 - res.Closeness)
-				a.Reason = fmt.Sprintf("同组 %d 家中排名第 %d（后 %.0f%%），系数下调", n, pos+1, r.BottomShare*100)
+			case res.NoData:
+				a.Reason = "无任何有数据的指标，不定级，系数与预算不变"
+			case res.PeerTooSmall:
+				a.Reason = fmt.Sprintf("同组仅 %d 家，不足以比较，系数不变", n)
+			case math.Abs(d) <= r.DeadBand:
+				a.Reason = fmt.Sprintf("同组 %d 家中排名第 %d，定级得分 %.2f 与同组中位数 %.2f 相差不超过 %.1f 分，系数不变", n, res.Rank, res.GradeScore, m, r.DeadBand)
+			case d > 0:
+				a.CoefChange = math.Min(r.TopMax, r.Slope*(d-r.DeadBand))
+				a.Reason = fmt.Sprintf("同组 %d 家中排名第 %d，定级得分 %.2f 高于同组中位数 %.2f，系数上浮", n, res.Rank, res.GradeScore, m)
 			default:
-				a.Reason = fmt.Sprintf("同组 %d 家中排名第 %d，系数不变", n, pos+1)
+				a.CoefChange = -math.Min(r.BottomMax, r.Slope*(-d-r.DeadBand))
+				a.Reason = fmt.Sprintf("同组 %d 家中排名第 %d，定级得分 %.2f 低于同组中位数 %.2f，系数下调", n, res.Rank, res.GradeScore, m)
 			}
 			a.CoefChange = math.Round(a.CoefChange*10000) / 10000
 			a.CoefAfter = math.Round(math.Min(r.CoefMax, math.Max(r.CoefMin, a.CoefBefore*(1+a.CoefChange)))*10000) / 10000
-			a.BudgetChange = r.BudgetByGrade[res.Grade]
+			if !res.PeerTooSmall {
+				a.BudgetChange = r.BudgetByGrade[res.Grade]
+			}
 			out[i] = a
 		}
 	}
+	// Hospitals without a grade keep their budget; the others share the rest.
 	var before, after int64
-	raw := make([]float64, len(out))
+	var idx []int
+	var raw []float64
 	for i := range out {
+		if results[i].NoData {
+			out[i].BudgetAfter = out[i].BudgetBefore
+			continue
+		}
 		before += int64(out[i].BudgetBefore)
-		raw[i] = float64(out[i].BudgetBefore) * (1 + out[i].BudgetChange)
-		after += int64(math.Round(raw[i]))
+		x := float64(out[i].BudgetBefore) * (1 + out[i].BudgetChange)
+		idx, raw = append(idx, i), append(raw, x)
+		after += int64(math.Round(x))
 	}
 	if r.BudgetNeutral && after > 0 {
 		scale := float64(before) / sumF(raw)
-		for i := range raw {
-			raw[i] *= scale
+		for k := range raw {
+			raw[k] *= scale
 		}
 		assign := largestRemainder(raw, before)
-		for i := range out {
-			out[i].BudgetAfter = yibao.Fen(assign[i])
+		for k, i := range idx {
+			out[i].BudgetAfter = yibao.Fen(assign[k])
 		}
 	} else {
-		for i := range out {
-			out[i].BudgetAfter = yibao.Fen(math.Round(raw[i]))
+		for k, i := range idx {
+			out[i].BudgetAfter = yibao.Fen(math.Round(raw[k]))
 		}
 	}
 	return out, nil

@@ -8,8 +8,10 @@ import (
 	"github.com/yibao-dev/yibao"
 )
 
-// Ten peers: the top 20% (two) gain 5% × closeness, the bottom 10% (one) loses
-// 3% × (1 − closeness); budgets move by grade and are rescaled to the same total.
+// Ten peers with grade scores 90, 88, …, 72 (median 81): with a dead band of 2 points and
+// a slope of 0.5% per point, A (+9) gains 0.005 × 7 = 3.5% on its 1.1 → 1.1385; B (+7) 2.5%;
+// E (82, +1) and F (80, −1) are inside the band; J (72, −9) loses min(3%, 3.5%) = 3%.
+// Budgets move by grade and are rescaled to the same total.
 func TestLinkGolden(t *testing.T) {
 	var rs []Result
 	budget := map[string]yibao.Fen{}
@@ -22,17 +24,17 @@ func TestLinkGolden(t *testing.T) {
 		if i == 9 {
 			grade = "poor"
 		}
-		rs = append(rs, Result{Hospital: h, PeerGroup: "3-general", Closeness: 0.9 - 0.08*float64(i), Rank: i + 1, Grade: grade})
+		gs := 90 - 2*float64(i)
+		rs = append(rs, Result{Hospital: h, PeerGroup: "3-general", Score: gs, GradeScore: gs, Rank: i + 1, Grade: grade})
 		budget[h] = 1000000
 	}
-	rules := LinkageRules{TopShare: 0.2, TopMax: 0.05, BottomShare: 0.1, BottomMax: 0.03, CoefMin: 0.85, CoefMax: 1.15,
+	rules := LinkageRules{DeadBand: 2, Slope: 0.005, TopMax: 0.05, BottomMax: 0.03, CoefMin: 0.85, CoefMax: 1.15,
 		BudgetByGrade: map[string]float64{"excellent": 0.05, "poor": -0.10}, BudgetNeutral: true}
 	adj, err := Link(rs, map[string]float64{"A": 1.1}, budget, rules)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A: 1.1 × (1 + 0.05 × 0.9) = 1.1495; B: 1 + 0.05 × 0.82 = 1.041; J: 1 − 0.03 × (1 − 0.18) = 0.9754.
-	want := map[string]float64{"A": 1.1495, "B": 1.041, "C": 1, "J": 0.9754}
+	want := map[string]float64{"A": 1.1385, "B": 1.025, "E": 1, "F": 1, "J": 0.97}
 	var total yibao.Fen
 	for _, a := range adj {
 		if w, ok := want[a.Hospital]; ok && a.CoefAfter != w {
@@ -86,59 +88,82 @@ func TestAppealDeadlines(t *testing.T) {
 	}
 }
 
-func TestEvaluateGradesAndLights(t *testing.T) {
-	sys, err := DefaultSystem()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk := func(h string, cmi, growth float64) Facts {
-		return Facts{Hospital: h, PeerGroup: "g", Cases: 100, Grouped: 100, Weighted: 100, SumRW: cmi * 100, DRGs: 50, LOS: 800, ExpectedLOS: 800,
-			Cost: 1e6, ExpectedCost: 1e6, LOSRoutine: 600, ExpectedLOSRoutine: 600, CostRoutine: 7e5, ExpectedCostRoutine: 7e5,
-			TechCases: 30, CostTech: 3e5, ExpectedCostTech: 3e5, Discharges: 100, FeeFen: 1e8, DrugFen: 3e7, ConsFen: 1e7, CostPerCase: 100 * (1 + growth),
-			PrevCostPerCase: 100, Surgical: 30, HasSatisfaction: true, Satisfaction: 90}
-	}
-	rs, err := sys.Evaluate([]Facts{mk("A", 1.2, 0.03), mk("B", 0.9, 0.12), mk("C", 1.0, 0.07)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lights := map[string]string{}
-	for _, r := range rs {
-		for _, iv := range r.Indicators {
-			if iv.ID == "cost_growth" {
-				lights[r.Hospital] = iv.Light
-			}
-		}
-	}
-	// Growth 3, 12 and 7 points against a region growth of 0: green, red, yellow.
-	if lights["A"] != "green" || lights["B"] != "red" || lights["C"] != "yellow" {
-		t.Fatalf("lights %v", lights)
-	}
-	if rs[0].Rank != 1 || rs[1].Rank != 3 || rs[0].Score <= rs[2].Score || rs[2].Score <= rs[1].Score {
-		t.Fatalf("ranking %+v", rs)
-	}
-}
-
 func TestLeagueAndCredit(t *testing.T) {
 	var rs []Result
 	for i := 0; i < 10; i++ {
-		rs = append(rs, Result{Hospital: string(rune('a' + i)), Closeness: float64(10-i) / 10})
+		rs = append(rs, Result{Hospital: string(rune('a' + i)), Score: float64(100 - i)})
 	}
 	l := League(rs, nil, 0.1, 0.1)
 	if l[0].Unit != "a" || l[0].Flag != "reward" || l[9].Unit != "j" || l[9].Flag != "warning" || l[5].Flag != "" {
 		t.Fatalf("%+v", l)
 	}
-	c := DefaultCredit().Credit(map[string][2]int{"d1": {6, 0}, "d2": {2, 2}, "d3": {0, 1}})
-	want := map[string]struct {
-		pts    int
-		status string
-	}{"d1": {12, "suspended"}, "d2": {6, "warning"}, "d3": {1, "normal"}}
-	for _, x := range c {
-		if w := want[x.Doctor]; x.Deducted != w.pts || x.Status != w.status {
-			t.Errorf("%+v, want %+v", x, w)
+}
+
+// Staff points (医保发〔2024〕23号 bands, default policy): upcoding is band 3 (7–9 points):
+// 一般 7, 重要 8, 主要 9. d1: upcoding 7 + over-quantity 1 = 8 (not above 9: normal), then a
+// duplicate charge (band 2, 一般 4) → 12: terminated. d2: split admission as 主要 9 +
+// over-quantity 1 = 10 > 9: suspended. d3's two findings of one category on one stay are one
+// violation (1). d4's points of 2024 and 2025 are separate years (7 each: normal).
+func TestCreditPoints(t *testing.T) {
+	p, err := DefaultCreditPolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r, want := range map[string]int{"一般": 7, "重要": 8, "主要": 9} {
+		if got, _ := p.Points(Violation{Category: "upcoding", Responsibility: r}); got != want {
+			t.Errorf("upcoding %s = %d, want %d", r, got, want)
 		}
 	}
-	if HospitalCredit("good") != "B" {
-		t.Fatal("credit grade")
+	d25 := time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC)
+	vs := []Violation{
+		{Person: "d1", SetlID: "s1", Category: "upcoding", At: d25},
+		{Person: "d1", SetlID: "s2", Category: "over_quantity", At: d25},
+		{Person: "d2", SetlID: "s3", Category: "split_admission", Responsibility: "主要", At: d25},
+		{Person: "d2", SetlID: "s4", Category: "over_quantity", At: d25},
+		{Person: "d3", SetlID: "s5", Category: "over_quantity", At: d25},
+		{Person: "d3", SetlID: "s5", Category: "over_quantity", At: d25},
+		{Person: "d4", SetlID: "s6", Category: "upcoding", At: d25.AddDate(-1, 0, 0)},
+		{Person: "d4", SetlID: "s7", Category: "upcoding", At: d25},
+	}
+	check := func(vs []Violation, want map[string][2]any) {
+		t.Helper()
+		got, err := p.PersonPoints(vs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range got {
+			w, ok := want[c.Person]
+			if !ok {
+				continue
+			}
+			if c.Points != w[0].(int) || c.Status != w[1].(string) {
+				t.Errorf("%s %d: %d points %s, want %v", c.Person, c.Year, c.Points, c.Status, w)
+			}
+		}
+	}
+	check(vs, map[string][2]any{"d1": {8, "normal"}, "d2": {10, "suspended"}, "d3": {1, "normal"}, "d4": {7, "normal"}})
+	vs = append(vs, Violation{Person: "d1", SetlID: "s8", Category: "duplicate_charge", At: d25})
+	check(vs, map[string][2]any{"d1": {12, "terminated"}})
+	if _, err := p.Points(Violation{Category: "upcoding", Responsibility: "次要"}); err == nil {
+		t.Error("unknown responsibility accepted")
+	}
+}
+
+// Hospital credit items: 200 stays with 4 violation stays (2 per 100 → 2 × 2 = 4 points),
+// violations 10 yuan of 1,000 yuan fund payments (1% → 5), list failures (3 rejected + 2
+// failed) / 100 read = 5% (→ 5), one sanctioned doctor (→ 5): 100 − 19 = 81, rating B. A
+// hospital without list counts is not deducted for them.
+func TestHospitalCreditItems(t *testing.T) {
+	p, _ := DefaultCreditPolicy()
+	rows := p.HospitalCredit([]Facts{
+		{Hospital: "H1", Cases: 200, FindingStays: 4, FindingsFen: 1000, FundFen: 100000, HasList: true, ListRead: 100, ListRejected: 3, ValidationFailed: 2},
+		{Hospital: "H2", Cases: 100, FundFen: 100000},
+	}, map[string]int{"H1": 1})
+	if rows[0].Score != 81 || rows[0].Rating != "B" {
+		t.Errorf("H1 %+v", rows[0])
+	}
+	if rows[1].Score != 100 || rows[1].Rating != "A" || rows[1].Items[2].Value != nil {
+		t.Errorf("H2 %+v", rows[1])
 	}
 }
 

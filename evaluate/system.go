@@ -2,18 +2,19 @@ package evaluate
 
 import (
 	_ "embed"
+
 	"encoding/json"
 	"fmt"
+	"github.com/yibao-dev/yibao/indicators"
 	"math"
 	"os"
-	"sort"
 )
 
 //go:embed indicators.json
 var defaultSystem []byte
 
 // Indicator is one entry of the indicator library (data, not code: `compute` names one of
-// the computations of Compute).
+// the computations of package indicators).
 type Indicator struct {
 	ID        string     `json:"id"`
 	NameZh    string     `json:"name_zh"`
@@ -25,6 +26,11 @@ type Indicator struct {
 	Compute   string     `json:"compute"`
 	Weight    float64    `json:"weight"` // expert weight
 	Unit      string     `json:"unit"`
+	// MinCases overrides the computation's minimum number of cases for a value.
+	MinCases *int `json:"min_cases,omitempty"`
+	// MinSpread is the smallest spread (in the indicator's unit) a score is measured in, so
+	// that tiny differences between peers stay tiny in points (see System.Scoring).
+	MinSpread float64 `json:"min_spread,omitempty"`
 	// Lights: absolute bands (value of the badness: the value itself for min indicators,
 	// its absolute value for growth) — green up to Green, yellow up to Yellow, else red.
 	// Without them, lights compare with the peer median.
@@ -33,28 +39,56 @@ type Indicator struct {
 	Abs    bool     `json:"abs,omitempty"` // compare |value| with the bands
 }
 
+// Scoring maps a value to points against its peer group: score = Center + PerSpread × d /
+// spread, clamped to [ScoreFloor, 100], where d is how much better than the peer median the
+// value is (in the indicator's unit) and spread = max(population SD of the peers' values,
+// MinSpreadRel × |median|, the indicator's MinSpread). A value at the median scores Center;
+// one spread better scores Center + PerSpread.
+type Scoring struct {
+	Center       float64 `json:"center"`
+	PerSpread    float64 `json:"per_spread"`
+	MinSpreadRel float64 `json:"min_spread_rel"`
+}
+
 // System is a versioned indicator system with its grading and linkage rules.
 type System struct {
 	Version    string      `json:"version"`
 	Indicators []Indicator `json:"indicators"`
 	BlendAlpha float64     `json:"blend_alpha"` // weight of the expert weights against entropy weights
-	ScoreFloor float64     `json:"score_floor"` // score of the peer group's worst value
-	Grades     struct {
+	ScoreFloor float64     `json:"score_floor"` // lowest indicator score
+	Scoring    Scoring     `json:"scoring"`
+	// MinPeerSize is the smallest peer group; smaller groups are merged (MergePeers).
+	// 0 leaves groups as they are (units inside one hospital).
+	MinPeerSize int `json:"min_peer_size"`
+	// Tolerance (composite points): hospitals whose composites differ by less than it from
+	// a neighbour in the ranking share a tolerance cluster and so a grade, rank and
+	// coefficient.
+	Tolerance float64 `json:"tolerance"`
+	Grades    struct {
 		Excellent float64 `json:"excellent"`
 		Good      float64 `json:"good"`
 		Average   float64 `json:"average"`
 	} `json:"grades"`
 	Linkage LinkageRules `json:"linkage"`
+	// Policy holds the definitions' city-varying choices (readmission window, transfer
+	// window, weight of unreviewed findings, low-risk threshold, …); missing fields keep
+	// indicators.DefaultPolicy.
+	Policy indicators.Policy `json:"policy"`
 }
 
 // LinkageRules turn results into next period's coefficients and budgets.
 type LinkageRules struct {
-	TopShare      float64            `json:"top_share"`    // share of a peer group rewarded
-	TopMax        float64            `json:"top_max"`      // largest coefficient rise
-	BottomShare   float64            `json:"bottom_share"` // share of a peer group penalised
-	BottomMax     float64            `json:"bottom_max"`   // largest coefficient cut
-	CoefMin       float64            `json:"coef_min"`     // caps on the resulting coefficient
-	CoefMax       float64            `json:"coef_max"`
+	// Coefficient: change = ±Slope × (|GradeScore − peer median| − DeadBand) outside the
+	// dead band, capped at +TopMax and −BottomMax; the coefficient is then capped.
+	DeadBand  float64 `json:"dead_band"`  // composite points
+	Slope     float64 `json:"slope"`      // relative coefficient change per composite point
+	TopMax    float64 `json:"top_max"`    // largest coefficient rise
+	BottomMax float64 `json:"bottom_max"` // largest coefficient cut
+	CoefMin   float64 `json:"coef_min"`   // caps on the resulting coefficient
+	CoefMax   float64 `json:"coef_max"`
+	// TopShare and BottomShare flag units for reward and warning in league tables.
+	TopShare      float64            `json:"top_share"`
+	BottomShare   float64            `json:"bottom_share"`
 	BudgetByGrade map[string]float64 `json:"budget_by_grade"` // grade → budget change
 	BudgetNeutral bool               `json:"budget_neutral"`  // rescale so the fund's total is unchanged
 }
@@ -77,9 +111,13 @@ func LoadSystem(path string) (*System, error) {
 
 // ParseSystem parses and checks an indicator system.
 func ParseSystem(b []byte) (*System, error) {
-	var s System
+	s := System{Policy: indicators.DefaultPolicy()}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, err
+	}
+	if p := s.Policy; p.ReadmitDays <= 0 || p.TransferHours < 0 || p.OpenFindingWeight < 0 || p.OpenFindingWeight > 1 ||
+		p.TechSurgicalShare <= 0 || p.TechSurgicalShare > 1 || p.LookAheadDays < p.ReadmitDays {
+		return nil, fmt.Errorf("policy: need readmit_days > 0, transfer_hours ≥ 0, open_finding_weight in [0, 1], tech_surgical_share in (0, 1], look_ahead_days ≥ readmit_days")
 	}
 	if s.Version == "" || len(s.Indicators) == 0 {
 		return nil, fmt.Errorf("version and indicators are required")
@@ -90,7 +128,7 @@ func ParseSystem(b []byte) (*System, error) {
 			return nil, fmt.Errorf("indicator id %q missing or repeated", ind.ID)
 		}
 		ids[ind.ID] = true
-		if _, ok := computations[ind.Compute]; !ok {
+		if _, ok := indicators.Lookup(ind.Compute); !ok {
 			return nil, fmt.Errorf("indicator %s: unknown computation %q", ind.ID, ind.Compute)
 		}
 		if ind.Direction != Max && ind.Direction != Min && ind.Direction != Band {
@@ -107,220 +145,64 @@ func ParseSystem(b []byte) (*System, error) {
 	if l.TopShare < 0 || l.TopShare > 1 || l.BottomShare < 0 || l.BottomShare > 1 || l.TopShare+l.BottomShare > 1 {
 		return nil, fmt.Errorf("linkage: top_share and bottom_share must be in [0, 1] and not overlap")
 	}
-	if l.TopMax < 0 || l.BottomMax < 0 || l.CoefMin <= 0 || l.CoefMax < l.CoefMin {
-		return nil, fmt.Errorf("linkage: top_max and bottom_max must not be negative, 0 < coef_min ≤ coef_max")
+	if l.TopMax < 0 || l.BottomMax < 0 || l.CoefMin <= 0 || l.CoefMax < l.CoefMin || l.DeadBand < 0 || l.Slope < 0 {
+		return nil, fmt.Errorf("linkage: top_max, bottom_max, dead_band and slope must not be negative, 0 < coef_min ≤ coef_max")
+	}
+	if s.Scoring.Center == 0 {
+		s.Scoring = Scoring{Center: 80, PerSpread: 20, MinSpreadRel: 0.1}
+	}
+	if s.Scoring.Center <= s.ScoreFloor || s.Scoring.Center > 100 || s.Scoring.PerSpread <= 0 || s.Scoring.MinSpreadRel < 0 {
+		return nil, fmt.Errorf("scoring: need score_floor < center ≤ 100, per_spread > 0, min_spread_rel ≥ 0")
+	}
+	if s.Tolerance < 0 || s.MinPeerSize < 0 {
+		return nil, fmt.Errorf("tolerance and min_peer_size must not be negative")
 	}
 	return &s, nil
 }
 
-// Facts are the per-hospital quantities the indicators are computed from, gathered from
-// the store by the caller for one period.
-type Facts struct {
-	Hospital, PeerGroup string
-	Cases               int     // inpatient settlements
-	Grouped             int     // with a DRG
-	ValidationFailed    int     // rejected by the grouper's validation
-	SumRW               float64 // over grouped cases with a weight
-	Weighted            int
-	DRGs                int
-	LOS, ExpectedLOS    float64 // Σ stay, Σ region mean stay of each case's DRG
-	Cost, ExpectedCost  float64 // yuan; the same for cost
-	// The same split by DRG class: technology-dependent DRGs (mostly surgical across the
-	// region) and routine ones are scored on different indicators.
-	TechCases                        int
-	CostTech, ExpectedCostTech       float64
-	LOSRoutine, ExpectedLOSRoutine   float64
-	CostRoutine, ExpectedCostRoutine float64
-	LowRiskCases                     int
-	LowRiskDeaths                    int
-	Discharges                       int
-	Readmissions31                   int
-	DrugFen, ConsFen                 int64
-	FeeFen                           int64
-	CostPerCase                      float64
-	PrevCostPerCase                  float64
-	RegionGrowth                     float64 // region's per-case cost growth
-	Surgical                         int
-	Findings                         int
-	FindingsFen                      int64
-	Upcoding, Split                  int
-	Satisfaction                     float64
-	HasSatisfaction                  bool
-}
+// Facts are the per-unit numerators and denominators (package indicators).
+type Facts = indicators.Facts
 
-func ratio(a, b float64) float64 {
-	if b == 0 {
-		return 0
-	}
-	return a / b
-}
-
-// computations are the closed vocabulary of indicator computations.
-var computations = map[string]func(f *Facts) float64{
-	"cmi":                  func(f *Facts) float64 { return ratio(f.SumRW, float64(f.Weighted)) },
-	"drg_count":            func(f *Facts) float64 { return float64(f.DRGs) },
-	"time_index":           func(f *Facts) float64 { return ratio(f.LOS, f.ExpectedLOS) },
-	"cost_index":           func(f *Facts) float64 { return ratio(f.Cost, f.ExpectedCost) },
-	"tech_share":           func(f *Facts) float64 { return 100 * ratio(float64(f.TechCases), float64(f.Grouped)) },
-	"cost_index_tech":      func(f *Facts) float64 { return ratio(f.CostTech, f.ExpectedCostTech) },
-	"time_index_routine":   func(f *Facts) float64 { return ratio(f.LOSRoutine, f.ExpectedLOSRoutine) },
-	"cost_index_routine":   func(f *Facts) float64 { return ratio(f.CostRoutine, f.ExpectedCostRoutine) },
-	"low_risk_mortality":   func(f *Facts) float64 { return 100 * ratio(float64(f.LowRiskDeaths), float64(f.LowRiskCases)) },
-	"readmission_31":       func(f *Facts) float64 { return 100 * ratio(float64(f.Readmissions31), float64(f.Discharges)) },
-	"alos":                 func(f *Facts) float64 { return ratio(f.LOS, float64(f.Cases)) },
-	"drug_share":           func(f *Facts) float64 { return 100 * ratio(float64(f.DrugFen), float64(f.FeeFen)) },
-	"consumable_share":     func(f *Facts) float64 { return 100 * ratio(float64(f.ConsFen), float64(f.FeeFen)) },
-	"cost_growth":          func(f *Facts) float64 { return 100 * (ratio(f.CostPerCase, f.PrevCostPerCase) - 1 - f.RegionGrowth) },
-	"surgical_share":       func(f *Facts) float64 { return 100 * ratio(float64(f.Surgical), float64(f.Cases)) },
-	"findings_per_100":     func(f *Facts) float64 { return 100 * ratio(float64(f.Findings), float64(f.Cases)) },
-	"findings_amount":      func(f *Facts) float64 { return float64(f.FindingsFen) / 100 },
-	"upcoding_rate":        func(f *Facts) float64 { return 100 * ratio(float64(f.Upcoding), float64(f.Cases)) },
-	"split_rate":           func(f *Facts) float64 { return 100 * ratio(float64(f.Split), float64(f.Cases)) },
-	"list_pass_rate":       func(f *Facts) float64 { return 100 * ratio(float64(f.Cases-f.ValidationFailed), float64(f.Cases)) },
-	"patient_satisfaction": func(f *Facts) float64 { return f.Satisfaction },
-}
-
-// IndicatorValue is one indicator of one hospital.
+// IndicatorValue is one indicator of one hospital. Value and Score are null when there is
+// no data (no denominator, or fewer cases than the indicator's minimum): the indicator is
+// then left out of the composite and the other weights are renormalised.
 type IndicatorValue struct {
-	ID         string  `json:"id"`
-	Value      float64 `json:"value"`
-	Score      float64 `json:"score"` // 0–100 within the peer group
-	PeerMedian float64 `json:"peer_median"`
-	Light      string  `json:"light"` // green, yellow, red
-	Weight     float64 `json:"weight"`
+	ID           string   `json:"id"`
+	Value        *float64 `json:"value"`
+	Score        *float64 `json:"score"`             // 0–100 against the peer group
+	Cases        int      `json:"n"`                 // cases behind the value
+	NoData       string   `json:"no_data,omitempty"` // no_data, too_few_cases
+	PeerMedian   float64  `json:"peer_median"`
+	Light        string   `json:"light"`        // green, yellow, red; grey for no data
+	Weight       float64  `json:"weight"`       // effective weight in this hospital's composite (0 for no data)
+	Contribution float64  `json:"contribution"` // weight × score: the composite's decomposition
 }
 
-// Result is one hospital's evaluation.
+// Result is one hospital's evaluation. Score is the composite; GradeScore is the composite
+// of its tolerance cluster (hospitals within Tolerance of a neighbour share it), from which
+// grade, rank, coefficient and budget all follow.
 type Result struct {
-	Hospital   string           `json:"hospital"`
-	PeerGroup  string           `json:"peer_group"`
-	PeerSize   int              `json:"peer_size"`
-	Indicators []IndicatorValue `json:"indicators"`
-	Score      float64          `json:"score"` // weighted 0–100
-	Grade      string           `json:"grade"` // excellent, good, average, poor
-	Closeness  float64          `json:"closeness"`
-	Rank       int              `json:"rank"` // TOPSIS rank within the peer group
+	Hospital     string           `json:"hospital"`
+	PeerGroup    string           `json:"peer_group"`
+	PeerSize     int              `json:"peer_size"`
+	PeerNote     string           `json:"peer_note,omitempty"` // how the group was formed when merged
+	PeerTooSmall bool             `json:"peer_too_small,omitempty"`
+	Indicators   []IndicatorValue `json:"indicators"`
+	Score        float64          `json:"score"` // composite, 0–100
+	GradeScore   float64          `json:"grade_score"`
+	Grade        string           `json:"grade"` // excellent, good, average, poor
+	// Closeness is the composite on [0, 1]: (Score − ScoreFloor) / (100 − ScoreFloor). It is
+	// no longer a TOPSIS closeness: TOPSIS's ideal and anti-ideal are the peers' extremes and
+	// would give a second ranking that can contradict the composite.
+	Closeness float64 `json:"closeness"`
+	Rank      int     `json:"rank"` // by GradeScore within the peer group; 0 when not graded
+	// NoData: not one indicator has data; the hospital is neither graded ("no_data") nor
+	// ranked, and its coefficient and budget do not change.
+	NoData bool `json:"no_data,omitempty"`
 }
 
 // GradeZh names grades in Chinese.
-var GradeZh = map[string]string{"excellent": "优秀", "good": "良好", "average": "一般", "poor": "较差"}
-
-// Evaluate scores every hospital against its peer group: indicator values, entropy weights
-// within the group blended with the expert weights, a 0–100 score (each indicator scaled so
-// the group's worst value scores ScoreFloor and its best 100), a grade, traffic lights, and
-// weighted TOPSIS closeness and rank.
-func (s *System) Evaluate(facts []Facts) ([]Result, error) {
-	groups := map[string][]int{}
-	for i, f := range facts {
-		groups[f.PeerGroup] = append(groups[f.PeerGroup], i)
-	}
-	out := make([]Result, len(facts))
-	n := len(s.Indicators)
-	expert := make([]float64, n)
-	dirs := make([]Direction, n)
-	for j, ind := range s.Indicators {
-		expert[j] = ind.Weight
-		dirs[j] = ind.Direction
-		if dirs[j] == Band {
-			dirs[j] = Min // badness: distance outside the band
-		}
-	}
-	keys := make([]string, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, g := range keys {
-		idx := groups[g]
-		names := make([]string, len(idx))
-		raw := make([][]float64, len(idx))  // indicator values as reported
-		good := make([][]float64, len(idx)) // values TOPSIS and scores compare (band → distance)
-		for a, i := range idx {
-			f := &facts[i]
-			names[a] = f.Hospital
-			raw[a] = make([]float64, n)
-			good[a] = make([]float64, n)
-			for j, ind := range s.Indicators {
-				v := computations[ind.Compute](f)
-				raw[a][j] = v
-				if ind.Direction == Band {
-					v = math.Max(0, math.Max(ind.Target[0]-v, v-ind.Target[1]))
-				}
-				good[a][j] = v
-			}
-		}
-		w := expert
-		if len(idx) >= 2 {
-			ew, err := EntropyWeights(good, dirs)
-			if err != nil {
-				return nil, err
-			}
-			if w, err = Blend(expert, ew, s.BlendAlpha); err != nil {
-				return nil, err
-			}
-		} else {
-			w, _ = Blend(expert, expert, 1)
-		}
-		tr, err := TOPSIS(names, good, w, dirs)
-		if err != nil {
-			return nil, err
-		}
-		for a, i := range idx {
-			r := Result{Hospital: names[a], PeerGroup: g, PeerSize: len(idx), Closeness: tr[a].Closeness, Rank: tr[a].Rank}
-			for j, ind := range s.Indicators {
-				col := make([]float64, len(idx))
-				for b := range idx {
-					col[b] = good[b][j]
-				}
-				iv := IndicatorValue{ID: ind.ID, Value: raw[a][j], Weight: w[j], PeerMedian: medianOf(rawColumn(raw, j))}
-				iv.Score = s.scale(good[a][j], col, dirs[j])
-				iv.Light = light(ind, raw[a][j], iv.PeerMedian)
-				r.Indicators = append(r.Indicators, iv)
-				r.Score += w[j] * iv.Score
-			}
-			r.Score = math.Round(r.Score*100) / 100
-			r.Grade = s.grade(r.Score)
-			out[i] = r
-		}
-	}
-	return out, nil
-}
-
-func rawColumn(raw [][]float64, j int) []float64 {
-	c := make([]float64, len(raw))
-	for i := range raw {
-		c[i] = raw[i][j]
-	}
-	return c
-}
-
-func medianOf(xs []float64) float64 {
-	c := append([]float64(nil), xs...)
-	sort.Float64s(c)
-	if len(c) == 0 {
-		return 0
-	}
-	if len(c)%2 == 1 {
-		return c[len(c)/2]
-	}
-	return (c[len(c)/2-1] + c[len(c)/2]) / 2
-}
-
-// scale maps a value to [floor, 100] within its peer column (all equal → 100).
-func (s *System) scale(v float64, col []float64, d Direction) float64 {
-	lo, hi := col[0], col[0]
-	for _, x := range col {
-		lo, hi = math.Min(lo, x), math.Max(hi, x)
-	}
-	if hi == lo {
-		return 100
-	}
-	t := (v - lo) / (hi - lo)
-	if d == Min {
-		t = 1 - t
-	}
-	return s.ScoreFloor + (100-s.ScoreFloor)*t
-}
+var GradeZh = map[string]string{"excellent": "优秀", "good": "良好", "average": "一般", "poor": "较差", "no_data": "无数据"}
 
 func (s *System) grade(score float64) string {
 	switch {

@@ -2,8 +2,10 @@ package evaluate
 
 import (
 	_ "embed"
+
 	"encoding/json"
 	"fmt"
+	"github.com/yibao-dev/yibao/indicators"
 	"math"
 	"os"
 	"sort"
@@ -71,25 +73,18 @@ func parseTech(b []byte) (*TechCatalogue, error) {
 	return &c, nil
 }
 
-// TechCase is a grouped stay with what the technology comparison needs.
-type TechCase struct {
-	Hospital     string
-	DRG          string
-	Procedures   []string
-	Items        []string // fee-line list codes
-	LOS          int
-	Cost         float64 // yuan
-	Complication bool    // a counted MCC/CC (DRG split 1 or 3)
-	Readmitted   bool    // unplanned readmission within 31 days
-}
+// TechCase is a grouped stay with what the technology comparison needs (package indicators).
+type TechCase = indicators.TechCase
 
 // TechStats summarise a set of cases.
 type TechStats struct {
 	Cases        int     `json:"cases"`
 	MeanLOS      float64 `json:"mean_los"`
 	MeanCost     float64 `json:"mean_cost"`
-	Complication float64 `json:"complication_pct"`
-	Readmission  float64 `json:"readmission_pct"`
+	Complication float64 `json:"complication_pct"` // stays with a secondary diagnosis not present on admission
+	Readmission  float64 `json:"readmission_pct"`  // 31-day unplanned readmission
+	Mortality    float64 `json:"mortality_pct"`
+	UnknownPOA   float64 `json:"unknown_poa_pct"` // stays with a secondary diagnosis of uncertain/unknown admission status
 }
 
 // TechResult compares a technology (in the region or one hospital) with the alternatives
@@ -101,7 +96,7 @@ type TechResult struct {
 	DRGs         []string  `json:"drgs"`
 	Tech         TechStats `json:"tech"`
 	Alternatives TechStats `json:"alternatives"`
-	Flags        []string  `json:"flags"` // 效率与费用双优, 效率更优, 费用更优, 疗效较差, 病例不足
+	Flags        []string  `json:"flags"` // 效率与费用双优, 效率更优, 费用更优, 疗效较差, 病例不足, 无对照病例
 	Coefficient  float64   `json:"coefficient"`
 }
 
@@ -128,8 +123,14 @@ func stats(cs []*TechCase) TechStats {
 	if len(cs) == 0 {
 		return s
 	}
-	var comp, readm int
+	var comp, readm, died, unk int
 	for _, c := range cs {
+		if c.Died {
+			died++
+		}
+		if c.UnknownPOA {
+			unk++
+		}
 		s.MeanLOS += float64(c.LOS)
 		s.MeanCost += c.Cost
 		if c.Complication {
@@ -144,6 +145,8 @@ func stats(cs []*TechCase) TechStats {
 	s.MeanCost = math.Round(s.MeanCost/n*100) / 100
 	s.Complication = math.Round(1000*float64(comp)/n) / 10
 	s.Readmission = math.Round(1000*float64(readm)/n) / 10
+	s.Mortality = math.Round(1000*float64(died)/n) / 10
+	s.UnknownPOA = math.Round(1000*float64(unk)/n) / 10
 	return s
 }
 
@@ -185,12 +188,17 @@ func (cat *TechCatalogue) EvaluateTechnologies(cases []TechCase) []TechResult {
 		judge := func(hosp string, cs []*TechCase) TechResult {
 			ts := stats(cs)
 			res := TechResult{Technology: t.ID, Name: t.NameZh, Hospital: hosp, DRGs: drgList, Tech: ts, Alternatives: as, Coefficient: 1}
-			if ts.Cases < r.MinCases || as.Cases == 0 {
+			switch {
+			case as.Cases == 0:
+				res.Flags = []string{"无对照病例"} // every case of its DRGs uses it: nothing to compare with
+				return res
+			case ts.Cases < r.MinCases:
 				res.Flags = []string{"病例不足"}
 				return res
 			}
 			faster, cheaper := ts.MeanLOS < as.MeanLOS, ts.MeanCost < as.MeanCost
-			worse := ts.Complication > as.Complication+r.OutcomeMarginPP || ts.Readmission > as.Readmission+r.OutcomeMarginPP
+			worse := ts.Complication > as.Complication+r.OutcomeMarginPP || ts.Readmission > as.Readmission+r.OutcomeMarginPP ||
+				ts.Mortality > as.Mortality+r.OutcomeMarginPP
 			switch {
 			case worse:
 				res.Flags = append(res.Flags, "疗效较差")

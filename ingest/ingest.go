@@ -130,6 +130,7 @@ type Reject struct {
 }
 
 type run struct {
+	lists    map[[2]string]*ListCount
 	ctx      context.Context
 	sink     Sink
 	opt      Options
@@ -216,6 +217,15 @@ func Run(ctx context.Context, sink Sink, paths []string, opt Options) (Summary, 
 		}
 	}
 	r.progress(0, true)
+	if lc, ok := sink.(ListCounter); ok && len(r.lists) > 0 {
+		cs := make([]ListCount, 0, len(r.lists))
+		for _, c := range r.lists {
+			cs = append(cs, *c)
+		}
+		if err := lc.AddListCounts(ctx, cs); err != nil {
+			return r.sum, fmt.Errorf("ingest: store list counts: %w", err)
+		}
+	}
 	return r.sum, nil
 }
 
@@ -514,6 +524,8 @@ type result struct {
 	setlID  string
 	reasons []Problem
 	orig    json.RawMessage
+	// hospital and month (of discharge) the record claims, for the list counts.
+	hospital, month string
 }
 
 func (r *run) jsonFile(path string) error {
@@ -620,6 +632,7 @@ func (r *run) jsonFile(path string) error {
 			next++
 			for i, res := range j.out {
 				r.sum.Read++
+				r.countList(res)
 				if res.s == nil {
 					r.sum.Rejected++
 					if err := r.reject(path, j.first+i, res.setlID, res.reasons, res.orig); err != nil {
@@ -699,13 +712,14 @@ func (w *worker) finish(d *parsedDoc, original func() json.RawMessage) result {
 		}
 		d.ps = kept
 	}
+	hosp, month := listKey(&d.s)
 	if len(d.ps) > 0 {
-		return result{setlID: d.s.ID, reasons: d.ps, orig: original()}
+		return result{setlID: d.s.ID, reasons: d.ps, orig: original(), hospital: hosp, month: month}
 	}
 	s := d.s
 	s.Patient.Pseudonym = pseudonym(w.h, "psn", d.psnNo)
 	s.Patient.CertPseudonym = pseudonym(w.h, "cert", d.certNo)
-	return result{s: &s}
+	return result{s: &s, hospital: hosp, month: month}
 }
 
 // settlementSink batches good settlements into store transactions. A goroutine of its
@@ -885,6 +899,7 @@ func (r *run) csvPair(path, feesPath string) error {
 			b, _ := json.Marshal(masked)
 			return b
 		})
+		r.countList(res)
 		if res.s == nil {
 			r.sum.Rejected++
 			if err := r.reject(path, n, res.setlID, res.reasons, res.orig); err != nil {

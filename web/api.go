@@ -214,7 +214,7 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 			}
 			for _, x := range rs {
 				if x.Hospital == code {
-					values := map[string]float64{}
+					values := map[string]*float64{}
 					for _, iv := range x.Indicators {
 						values[iv.ID] = iv.Value
 					}

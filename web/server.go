@@ -57,6 +57,7 @@ type Server struct {
 	limit         *loginLimiter
 	cache         *cache
 	dummyHash     []byte // compared against when the user does not exist, so that timing says nothing
+	evalMu        sync.Mutex // one evaluation computes at a time (api_evaluate.go)
 }
 
 // Config wires a Server.
@@ -133,6 +134,7 @@ func (s *Server) Handler() http.Handler {
 		for path, h := range s.userRoutes() {
 			mux.HandleFunc(path, s.authed(adminOnly(h)))
 		}
+		s.evaluateRoutes(mux)
 		mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 		mux.Handle("/", staticHandler())
 	}

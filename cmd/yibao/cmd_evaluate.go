@@ -24,6 +24,8 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 			return runCredit(ctx, e, args[1:])
 		case "technology":
 			return runTechnology(ctx, e, args[1:])
+		case "indicators":
+			return runIndicatorDefinitions(e, args[1:])
 		}
 	}
 	return runEvaluateStore(ctx, e, args)

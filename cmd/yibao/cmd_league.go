@@ -4,10 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/yibao-dev/yibao/evaluate"
-	"github.com/yibao-dev/yibao/payment"
+	"github.com/yibao-dev/yibao/indicators"
 	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
@@ -41,10 +40,16 @@ func runLeague(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	facts, _, err := gatherFacts(ctx, st, *scheme, pr, payment.DefaultParams(), *by, *hospital)
+	q, err := indicatorQuery(ctx, st, *scheme, pr, nil, *by, *hospital)
 	if err != nil {
 		return err
 	}
+	q.Policy = sys.Policy
+	out, err := indicators.Compute(ctx, st.IndicatorSource(), q)
+	if err != nil {
+		return fmt.Errorf("%s league of %s, %s: %w", *by, *hospital, pr.label, err)
+	}
+	facts := out.Facts
 	kept := facts[:0]
 	for _, f := range facts {
 		if f.Cases >= *minCases {
@@ -75,12 +80,14 @@ func runLeague(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// runCredit rates hospitals from their latest grades and doctors from points deducted for
-// confirmed findings (信用评价).
+// runCredit scores staff by the points system of 医保发〔2024〕23号 from confirmed findings
+// and rates hospitals on the credit item table (信用评价), which is not the performance grade.
 func runCredit(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "evaluate credit", "evaluate credit --db DIR --period YYYY [--json]")
+	fs := newFlags(e, "evaluate credit", "evaluate credit --db DIR --period YYYY [--policy FILE] [--json]")
 	db := fs.String("db", "", "data directory")
 	per := fs.String("period", "", "year")
+	policyPath := fs.String("policy", "", "credit policy (default: evaluate/credit.json)")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings the facts use")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -89,43 +96,61 @@ func runCredit(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	pol, err := evaluate.DefaultCreditPolicy()
+	if *policyPath != "" {
+		pol, err = evaluate.LoadCreditPolicy(*policyPath)
+	}
+	if err != nil {
+		return err
+	}
 	st, err := sqlite.Open(dataDir(e, *db))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	grades, run, err := st.LatestGrades(ctx, pr.label)
+	cf, err := st.ConfirmedFindings(ctx, pr.from, pr.to)
 	if err != nil {
 		return err
 	}
-	df, err := st.DoctorFindings(ctx, pr.from, pr.to)
+	vs := make([]evaluate.Violation, len(cf))
+	hospitalOf := map[string]string{}
+	for i, c := range cf {
+		vs[i] = evaluate.Violation{Person: c.Doctor, Hospital: c.Hospital, SetlID: c.SetlID, Category: c.Category, At: c.Discharge}
+		hospitalOf[c.Doctor] = c.Hospital
+	}
+	people, err := pol.PersonPoints(vs)
 	if err != nil {
 		return err
 	}
-	doctors := evaluate.DefaultCredit().Credit(df)
-	hospitals := map[string]string{}
-	for h, g := range grades {
-		hospitals[h] = evaluate.HospitalCredit(g)
+	sanctioned := map[string]int{}
+	for _, p := range people {
+		if p.Status != "normal" {
+			sanctioned[hospitalOf[p.Person]]++
+		}
 	}
+	out, err := indicators.Compute(ctx, st.IndicatorSource(), indicators.Query{Scheme: *scheme, From: pr.from, To: pr.to, Unit: "hospital", Policy: indicators.DefaultPolicy()})
+	if err != nil {
+		return fmt.Errorf("credit %s: %w", pr.label, err)
+	}
+	hospitals := pol.HospitalCredit(out.Facts, sanctioned)
 	if *asJSON {
-		return json.NewEncoder(e.stdout).Encode(map[string]any{"evaluation_run": run, "hospitals": hospitals, "doctors": doctors})
+		return json.NewEncoder(e.stdout).Encode(map[string]any{"policy": pol.Version, "hospitals": hospitals, "staff": people})
 	}
 	byRating := map[string]int{}
-	for _, r := range hospitals {
-		byRating[r]++
+	for _, h := range hospitals {
+		byRating[h.Rating]++
 	}
-	fmt.Fprintf(e.stdout, "hospital credit ratings from evaluation run %d: %v\n", run, byRating)
+	fmt.Fprintf(e.stdout, "hospital credit ratings (信用评价, policy %s): %v\n", pol.Version, byRating)
 	status := map[string]int{}
-	for _, d := range doctors {
-		status[evaluate.StatusZh[d.Status]]++
+	for _, p := range people {
+		status[evaluate.StatusZh[p.Status]]++
 	}
-	fmt.Fprintf(e.stdout, "doctors with confirmed findings: %d %v\n", len(doctors), status)
-	sort.SliceStable(doctors, func(i, j int) bool { return doctors[i].Deducted > doctors[j].Deducted })
-	for i, d := range doctors {
+	fmt.Fprintf(e.stdout, "staff with confirmed violations: %d %v\n", len(people), status)
+	for i, p := range people {
 		if i == 10 {
 			break
 		}
-		fmt.Fprintf(e.stdout, "  %-22s deducted %2d (definite %d, suspicious %d)  %s\n", d.Doctor, d.Deducted, d.Definite, d.Suspicious, evaluate.StatusZh[d.Status])
+		fmt.Fprintf(e.stdout, "  %-22s %d  %2d points (%d violations)  %s\n", p.Person, p.Year, p.Points, p.Violations, evaluate.StatusZh[p.Status])
 	}
 	return nil
 }

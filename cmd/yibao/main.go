@@ -117,7 +117,12 @@ func run(ctx context.Context, e *env, args []string) int {
 			// for command groups (dip, appeal, user…) that print their usage on a bad call.
 			he := *e
 			he.stderr = e.stdout
-			if err := c.run(ctx, &he, args[1:]); err == nil || errors.As(err, new(helpRequested)) || errors.As(err, new(usageError)) {
+			err := c.run(ctx, &he, args[1:])
+			var ue usageError
+			if errors.As(err, &ue) && ue.msg != "" {
+				fmt.Fprintln(e.stdout, "Usage: "+strings.TrimPrefix(ue.msg, "usage: "))
+			}
+			if err == nil || errors.As(err, new(helpRequested)) || errors.As(err, &ue) {
 				return exitOK
 			}
 			return exitUsage

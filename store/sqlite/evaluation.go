@@ -11,44 +11,6 @@ import (
 	"time"
 )
 
-// FindingCounts are a hospital's audit findings over a period.
-type FindingCounts struct {
-	Findings, Upcoding, Split int
-	AmountFen                 int64
-}
-
-// FindingsByUnit counts findings (open or confirmed) of settlements discharged in
-// [from, to), per hospital, or per department or doctor of one hospital.
-func (s *Store) FindingsByUnit(ctx context.Context, from, to time.Time, unit, hospital string) (map[string]FindingCounts, error) {
-	col := map[string]string{"hospital": "s.hospital", "department": "s.dscg_dept", "doctor": "s.doctor"}[unit]
-	if col == "" {
-		return nil, fmt.Errorf("unknown unit %q (hospital, department, doctor)", unit)
-	}
-	q := `SELECT ` + col + `, count(*), sum(f.category = 'upcoding'), sum(f.category = 'split_admission'), sum(f.amount_fen)
-		FROM findings f JOIN settlements s ON s.id = f.settlement_row
-		WHERE f.status NOT IN ('dismissed', 'superseded') AND f.discharge_time >= ? AND f.discharge_time < ?`
-	args := []any{from.Unix(), to.Unix()}
-	if hospital != "" {
-		q += ` AND s.hospital = ?`
-		args = append(args, hospital)
-	}
-	rows, err := s.db.QueryContext(ctx, q+` GROUP BY 1`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]FindingCounts{}
-	for rows.Next() {
-		var h string
-		var c FindingCounts
-		if err := rows.Scan(&h, &c.Findings, &c.Upcoding, &c.Split, &c.AmountFen); err != nil {
-			return nil, err
-		}
-		out[h] = c
-	}
-	return out, rows.Err()
-}
-
 // SettledByHospital returns each hospital's settled amount in the latest settle run of a
 // period (empty when there is none).
 func (s *Store) SettledByHospital(ctx context.Context, period string) (map[string]int64, error) {
@@ -244,49 +206,18 @@ func (s *Store) LinkageFor(ctx context.Context, run int64, hospital string) (flo
 	return c, b, o, err
 }
 
-// FindingCategories counts findings by hospital and category over a period.
-func (s *Store) FindingCategories(ctx context.Context, from, to time.Time) (map[string]map[string]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT hospital, category, count(*) FROM findings
-		WHERE status NOT IN ('dismissed', 'superseded') AND discharge_time >= ? AND discharge_time < ? GROUP BY hospital, category`, from.Unix(), to.Unix())
+// PutTechnologyRun stores a technology evaluation and returns its id.
+func (s *Store) PutTechnologyRun(ctx context.Context, period, version string, results any) (int64, error) {
+	b, err := json.Marshal(results)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	defer rows.Close()
-	out := map[string]map[string]int{}
-	for rows.Next() {
-		var h, c string
-		var n int
-		if err := rows.Scan(&h, &c, &n); err != nil {
-			return nil, err
-		}
-		if out[h] == nil {
-			out[h] = map[string]int{}
-		}
-		out[h][c] = n
-	}
-	return out, rows.Err()
-}
-
-// DoctorFindings counts confirmed findings per attending doctor and severity for
-// settlements discharged in [from, to): doctor → [definite, suspicious].
-func (s *Store) DoctorFindings(ctx context.Context, from, to time.Time) (map[string][2]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT s.doctor, sum(f.severity = 'definite'), sum(f.severity = 'suspicious')
-		FROM findings f JOIN settlements s ON s.id = f.settlement_row
-		WHERE f.status = 'confirmed' AND s.doctor != '' AND f.discharge_time >= ? AND f.discharge_time < ? GROUP BY s.doctor`, from.Unix(), to.Unix())
+	res, err := s.db.ExecContext(ctx, `INSERT INTO technology_runs (period, version, results, created_at) VALUES (?, ?, ?, ?)`,
+		period, version, string(b), time.Now().Unix())
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	defer rows.Close()
-	out := map[string][2]int{}
-	for rows.Next() {
-		var d string
-		var a, b int
-		if err := rows.Scan(&d, &a, &b); err != nil {
-			return nil, err
-		}
-		out[d] = [2]int{a, b}
-	}
-	return out, rows.Err()
+	return res.LastInsertId()
 }
 
 // LatestGrades returns the grades of the newest evaluation run of a period.
@@ -311,21 +242,7 @@ func (s *Store) LatestGrades(ctx context.Context, period string) (map[string]str
 	return out, id, nil
 }
 
-// PutTechnologyRun stores a technology evaluation and returns its id.
-func (s *Store) PutTechnologyRun(ctx context.Context, period, version string, results any) (int64, error) {
-	b, err := json.Marshal(results)
-	if err != nil {
-		return 0, err
-	}
-	res, err := s.db.ExecContext(ctx, `INSERT INTO technology_runs (period, version, results, created_at) VALUES (?, ?, ?, ?)`,
-		period, version, string(b), time.Now().Unix())
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
-}
-
-// AppealsOn lists a hospital's appeals on one target, newest first (for the refiling rule).
+// AppealsOn returns a hospital's appeals against one target, oldest first.
 func (s *Store) AppealsOn(ctx context.Context, hospital, target string) ([]AppealRow, error) {
 	return s.appeals(ctx, `WHERE hospital = ? AND target = ?`, hospital, target)
 }
