@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -46,6 +48,25 @@ func FuzzNet(f *testing.F) {
 			if got[code] != total[code] {
 				t.Fatalf("item %s: lines sum to %s, netting keeps %s", code, total[code], got[code])
 			}
+		}
+	})
+}
+
+// FuzzLoadKB: a hostile knowledge base is refused with an error or loaded, never a panic.
+func FuzzLoadKB(f *testing.F) {
+	f.Add([]byte(testKB["items.csv"]), []byte(testKB["detectors.json"]), []byte("proc_prefix,dx_prefixes,reason\n36.06,I20|I21,x\n"))
+	f.Add([]byte("code,name,sex,min_age,max_age,indications,min_hosp_level,max_qty_per_day,max_qty_per_stay,max_price,auto_daily\nA,,,,,,,,,,2\n"),
+		[]byte(`{"drug_share_max":1.5}`), []byte("proc_prefix,dx_prefixes\n,\n"))
+	f.Fuzz(func(t *testing.T, items, detectors, dxp []byte) {
+		dir := t.TempDir()
+		for name, b := range map[string][]byte{"items.csv": items, "detectors.json": detectors, "dx_procedure.csv": dxp} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		kb, err := LoadKB(dir)
+		if err == nil && kb.Detectors.DrugShareMax >= 1 {
+			t.Fatalf("drug share %v accepted", kb.Detectors.DrugShareMax)
 		}
 	})
 }
