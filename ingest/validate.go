@@ -321,48 +321,48 @@ func validateFees(d *parsedDoc) {
 	checkTimes := !s.Admission.IsZero() && !s.Discharge.IsZero()
 	for i := range s.Fees {
 		l := &s.Fees[i]
-		pre := "feedetl[" + strconv.Itoa(i) + "]."
+		pre := func() string { return "feedetl[" + strconv.Itoa(i) + "]." } // built only for a problem
 		if l.Serial == "" {
-			if !hasProblem(ps, pre+"feedetl_sn") {
-				ps.missing(pre + "feedetl_sn")
+			if !hasProblem(ps, pre()+"feedetl_sn") {
+				ps.missing(pre() + "feedetl_sn")
 			}
 		} else if j, dup := seen[l.Serial]; dup {
-			ps.add(pre+"feedetl_sn", "duplicate_serial", "serial %q repeats line %d", "费用明细流水号 %q 与第 %d 行重复", truncate(l.Serial), j)
+			ps.add(pre()+"feedetl_sn", "duplicate_serial", "serial %q repeats line %d", "费用明细流水号 %q 与第 %d 行重复", truncate(l.Serial), j)
 		} else {
 			seen[l.Serial] = i
 		}
 		if l.Time.IsZero() {
-			if !hasProblem(ps, pre+"fee_ocur_time") {
-				ps.missing(pre + "fee_ocur_time")
+			if !hasProblem(ps, pre()+"fee_ocur_time") {
+				ps.missing(pre() + "fee_ocur_time")
 			}
 		} else if checkTimes && (l.Time.Before(lo) || l.Time.After(hi)) {
-			ps.add(pre+"fee_ocur_time", "fee_outside_stay", "fee time %s is outside the stay", "费用发生时间 %s 不在住院期间内", l.Time.Format(timeLayout))
+			ps.add(pre()+"fee_ocur_time", "fee_outside_stay", "fee time %s is outside the stay", "费用发生时间 %s 不在住院期间内", l.Time.Format(timeLayout))
 		}
-		if l.ListCode == "" && !hasProblem(ps, pre+"med_list_codg") {
-			ps.missing(pre + "med_list_codg")
+		if l.ListCode == "" && !hasProblem(ps, pre()+"med_list_codg") {
+			ps.missing(pre() + "med_list_codg")
 		}
 		if !validCategory(l.Category) {
 			if l.Category == "" {
-				if !hasProblem(ps, pre+"med_chrgitm_type") {
-					ps.missing(pre + "med_chrgitm_type")
+				if !hasProblem(ps, pre()+"med_chrgitm_type") {
+					ps.missing(pre() + "med_chrgitm_type")
 				}
 			} else {
-				ps.add(pre+"med_chrgitm_type", "bad_category", "charge category %q is not 01–14", "收费项目类别 %q 不在 01–14 之内", truncate(l.Category))
+				ps.add(pre()+"med_chrgitm_type", "bad_category", "charge category %q is not 01–14", "收费项目类别 %q 不在 01–14 之内", truncate(l.Category))
 			}
 		}
 		if l.ListClass != "" && l.ListClass != "01" && l.ListClass != "02" && l.ListClass != "03" {
-			ps.add(pre+"chrgitm_lv", "bad_list_class", "list class %q is not 01, 02 or 03", "收费项目等级 %q 不是 01、02 或 03", truncate(l.ListClass))
+			ps.add(pre()+"chrgitm_lv", "bad_list_class", "list class %q is not 01, 02 or 03", "收费项目等级 %q 不是 01、02 或 03", truncate(l.ListClass))
 		}
 		// Negative lines are only refunds: negative quantity, non-negative price, negative amount.
 		if l.Price < 0 {
-			ps.add(pre+"pric", "negative_price", "unit price %s is negative", "单价 %s 为负数", l.Price)
+			ps.add(pre()+"pric", "negative_price", "unit price %s is negative", "单价 %s 为负数", l.Price)
 		}
 		if l.Amount < 0 && l.Qty >= 0 || l.Qty < 0 && l.Amount > 0 {
-			ps.add(pre+"det_item_fee_sumamt", "negative_amount", "negative amount %s is not a refund (refunds have a negative quantity)",
+			ps.add(pre()+"det_item_fee_sumamt", "negative_amount", "negative amount %s is not a refund (refunds have a negative quantity)",
 				"金额 %s 为负但不是退费（退费数量应为负）", l.Amount)
 		}
 		if diff := yibao.MulFen(l.Qty, l.Price) - l.Amount; diff < -1 || diff > 1 {
-			ps.add(pre+"det_item_fee_sumamt", "amount_mismatch", "amount %s is not quantity %s × price %s", "金额 %s 不等于数量 %s × 单价 %s",
+			ps.add(pre()+"det_item_fee_sumamt", "amount_mismatch", "amount %s is not quantity %s × price %s", "金额 %s 不等于数量 %s × 单价 %s",
 				l.Amount, l.Qty, l.Price)
 		}
 		sum += l.Amount
@@ -402,26 +402,30 @@ func validatePayments(d *parsedDoc) {
 // separators and control characters never get past ingest.
 func validateIDs(d *parsedDoc) {
 	s := &d.s
-	check := func(field, v string) {
-		if v != "" && !yibao.ValidID(v) && !hasProblem(&d.ps, field) {
-			d.ps.add(field, "bad_id", "%q is not an identifier: 1–%d characters of %s, not starting with a dot",
+	// Field names are built only for a bad value: most documents have none, and building
+	// five names per fee line was a tenth of parsing.
+	check := func(v string, field func() string) {
+		if v == "" || yibao.ValidID(v) {
+			return
+		}
+		if f := field(); !hasProblem(&d.ps, f) {
+			d.ps.add(f, "bad_id", "%q is not an identifier: 1–%d characters of %s, not starting with a dot",
 				"%q 不是合法标识：须为 1–%d 个字符（%s），且不以点开头", truncate(v), yibao.MaxIDLen, yibao.IDCharset)
 		}
 	}
-	check("setlinfo.setl_id", s.ID)
-	check("setlinfo.mdtrt_id", s.EncounterID)
-	check("setlinfo.fixmedins_code", s.Hospital)
-	check("setlinfo.adm_caty", s.AdmissionDept)
-	check("setlinfo.dscg_caty", s.DischargeDept)
+	named := func(f string) func() string { return func() string { return f } }
+	check(s.ID, named("setlinfo.setl_id"))
+	check(s.EncounterID, named("setlinfo.mdtrt_id"))
+	check(s.Hospital, named("setlinfo.fixmedins_code"))
+	check(s.AdmissionDept, named("setlinfo.adm_caty"))
+	check(s.DischargeDept, named("setlinfo.dscg_caty"))
 	for i, p := range s.Procedures {
-		check("oprninfo["+strconv.Itoa(i)+"].oper_dr_code", p.Operator)
+		check(p.Operator, func() string { return "oprninfo[" + strconv.Itoa(i) + "].oper_dr_code" })
 	}
 	for i := range s.Fees {
 		l := &s.Fees[i]
-		pre := "feedetl[" + strconv.Itoa(i) + "]."
-		check(pre+"feedetl_sn", l.Serial)
-		check(pre+"med_list_codg", l.ListCode)
-		check(pre+"bilg_dept_codg", l.Dept)
-		check(pre+"bilg_dr_codg", l.Doctor)
+		for _, x := range [...]struct{ name, v string }{{"feedetl_sn", l.Serial}, {"med_list_codg", l.ListCode}, {"bilg_dept_codg", l.Dept}, {"bilg_dr_codg", l.Doctor}} {
+			check(x.v, func() string { return "feedetl[" + strconv.Itoa(i) + "]." + x.name })
+		}
 	}
 }
