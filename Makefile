@@ -41,7 +41,11 @@ FUZZTIME ?= 30000x
 fuzz:
 	$(GO) test ./ingest -run '^$$' -fuzz FuzzJSONDocuments -fuzztime $(FUZZTIME)
 	$(GO) test ./ingest -run '^$$' -fuzz FuzzCSVPair -fuzztime $(FUZZTIME)
-	$(GO) test ./grouper -run '^$$' -fuzz FuzzGroup -fuzztime $(FUZZTIME)
+	$(GO) test ./grouper -run '^$$' -fuzz '^FuzzGroup$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./grouper -run '^$$' -fuzz '^FuzzCaseCSV$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./grouper -run '^$$' -fuzz '^FuzzSchemeJSON$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./grouper -run '^$$' -fuzz '^FuzzCompiledImage$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./grouper -run '^$$' -fuzz '^FuzzSplitCodes$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin yibao-data demo-region

@@ -28,6 +28,14 @@ const (
 	opHasMCC
 	opHasCC
 	opMultiTrauma
+	// format 2.0 predicates (scheme-format-v2.md §4)
+	opSecondaryDxIn
+	opSecondaryProcIn
+	opLOS
+	opICUHours
+	opDischargeIn
+	opDeptIn
+	opProcCount
 	// validation-only field predicates
 	opFieldEmpty
 	opFieldNotIn
@@ -78,7 +86,7 @@ type rawCond struct {
 }
 
 var fields = map[string]bool{"id": true, "sex": true, "age": true, "age_days": true, "weight": true, "dept": true,
-	"los": true, "discharge": true, "diagnoses": true, "procedures": true}
+	"los": true, "discharge": true, "diagnoses": true, "procedures": true, "icu_hours": true}
 
 // cond compiles one condition; field predicates are allowed only in validation rules.
 func (c *compiler) cond(raw json.RawMessage, validation bool) (*cond, error) {
@@ -182,6 +190,36 @@ func (c *compiler) cond(raw json.RawMessage, validation bool) (*cond, error) {
 		default:
 			return nil, fmt.Errorf("sex: value must be 1 or 2")
 		}
+	case "secondary_dx_in":
+		n.op, err = opSecondaryDxIn, list()
+		c.used[r.Op] = true
+	case "secondary_proc_in":
+		n.op, err = opSecondaryProcIn, list()
+		c.used[r.Op] = true
+	case "los":
+		n.op, err = opLOS, numeric()
+		c.used[r.Op] = true
+	case "icu_hours":
+		n.op, err = opICUHours, numeric()
+		c.used[r.Op] = true
+	case "procedure_count":
+		n.op, err = opProcCount, numeric()
+		c.used[r.Op] = true
+	case "discharge_in", "dept_in":
+		n.op = opDischargeIn
+		if r.Op == "dept_in" {
+			n.op = opDeptIn
+		}
+		c.used[r.Op] = true
+		if len(r.Values) == 0 {
+			return nil, fmt.Errorf("%s needs a non-empty values array", r.Op)
+		}
+		for _, v := range r.Values {
+			if v == "" {
+				return nil, fmt.Errorf("%s: values must be non-empty strings", r.Op)
+			}
+		}
+		n.values = r.Values
 	case "has_mcc":
 		n.op = opHasMCC
 	case "has_cc":

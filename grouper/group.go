@@ -9,14 +9,17 @@ import (
 // Case is one case as the grouper sees it: raw field values as they came (the scheme's
 // validation decides what is acceptable) and the already split code lists, principal first.
 type Case struct {
-	ID         string
-	Sex        string // "1" male, "2" female
-	Age        string // completed years
-	AgeDays    string // used only at age 0
-	Weight     string // birth weight in grams, used only at age 0
-	Dept       string
-	LOS        string
-	Discharge  string
+	ID        string
+	Sex       string // "1" male, "2" female
+	Age       string // completed years
+	AgeDays   string // used only at age 0
+	Weight    string // birth weight in grams, used only at age 0
+	Dept      string
+	LOS       string
+	Discharge string
+	// ICUHours is the time in intensive care in hours (format 2.0 column icu_hours);
+	// empty when unknown.
+	ICUHours   string
 	Diagnoses  []string
 	Procedures []string
 }
@@ -49,6 +52,13 @@ func (s *Scheme) SplitCodes(field string) []string {
 	if field == "" {
 		return nil
 	}
+	if s.sepBytes != nil {
+		return s.splitBytes(field)
+	}
+	return s.splitGeneral(field)
+}
+
+func (s *Scheme) splitGeneral(field string) []string {
 	var out []string
 	start := 0
 	for i := 0; i < len(field); {
@@ -70,6 +80,32 @@ func (s *Scheme) SplitCodes(field string) []string {
 	return appendItem(out, field[start:], s.keepEmpty)
 }
 
+// splitBytes is SplitCodes for separators that are all single bytes (every scheme in use:
+// "|" and ","): one pass to count, one allocation, one pass to cut. It gives exactly what
+// the general loop gives.
+func (s *Scheme) splitBytes(field string) []string {
+	t := s.sepBytes
+	n := 1
+	for i := 0; i < len(field); i++ {
+		if t[field[i]] {
+			n++
+		}
+	}
+	out := make([]string, 0, n)
+	start := 0
+	for i := 0; i < len(field); i++ {
+		if t[field[i]] {
+			out = appendItem(out, field[start:i], s.keepEmpty)
+			start = i + 1
+		}
+	}
+	out = appendItem(out, field[start:], s.keepEmpty)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
 func appendItem(out []string, item string, keepEmpty bool) []string {
 	if item == "" && !keepEmpty {
 		return out
@@ -84,6 +120,10 @@ type evalCase struct {
 	ageOK, ageDaysOK bool
 	weight           float64
 	weightOK         bool
+	los              int
+	losOK            bool
+	icu              float64
+	icuOK            bool
 	dx, px           []int32 // code ids, -1 for codes no list or table mentions
 	mccDone, mcc, cc bool
 	dxBuf, pxBuf     [12]int32
@@ -97,6 +137,14 @@ func (s *Scheme) prepare(ec *evalCase, c *Case) {
 	if c.Weight != "" && s.numSyntax.match(c.Weight) {
 		if w, err := strconv.ParseFloat(c.Weight, 64); err == nil {
 			ec.weight, ec.weightOK = w, true
+		}
+	}
+	// format 2.0 §3.2: LOS is an integer by integer_syntax, ICU hours a number by
+	// number_syntax; anything else is absent, never a rejection.
+	ec.los, ec.losOK = parseInt(s, c.LOS)
+	if c.ICUHours != "" && s.numSyntax.match(c.ICUHours) {
+		if h, err := strconv.ParseFloat(c.ICUHours, 64); err == nil {
+			ec.icu, ec.icuOK = h, true
 		}
 	}
 	ec.dx = s.ids(ec.dxBuf[:0], c.Diagnoses)
@@ -172,6 +220,8 @@ func (ec *evalCase) field(name string) string {
 		return c.LOS
 	case "discharge":
 		return c.Discharge
+	case "icu_hours":
+		return c.ICUHours
 	case "diagnoses":
 		return strings.Join(c.Diagnoses, "|")
 	default:
@@ -205,7 +255,14 @@ func (ec *evalCase) eval(n *cond, tr *[]Step) bool {
 		}
 		return false
 	case opNot:
-		return !ec.eval(n.args[0], nil)
+		ok := !ec.eval(n.args[0], nil)
+		if ok && tr != nil {
+			// Say which test failed, so that a split taken because a value is missing
+			// (not los >= 3 with no LOS) is explained too.
+			z, e := ec.s.describe(n.args[0])
+			*tr = append(*tr, Step{ZH: "不满足：" + z, EN: "does not hold: " + e})
+		}
+		return ok
 	case opPrincipalDxIn:
 		ok := len(ec.dx) > 0 && n.list.has(ec.dx[0])
 		if ok && tr != nil {
@@ -295,6 +352,62 @@ func (ec *evalCase) eval(n *cond, tr *[]Step) bool {
 			ec.note(tr, "创伤涉及 %s 个部位", "trauma in %s body regions", strconv.Itoa(count), "")
 		}
 		return count >= n.min
+	case opSecondaryDxIn:
+		for i := 1; i < len(ec.dx); i++ {
+			if n.list.has(ec.dx[i]) {
+				if tr != nil {
+					ec.note(tr, "次要诊断 %s 属于列表 %s", "secondary diagnosis %s is in list %s", ec.c.Diagnoses[i], n.name)
+				}
+				return true
+			}
+		}
+		return false
+	case opSecondaryProcIn:
+		for i := 1; i < len(ec.px); i++ {
+			if n.list.has(ec.px[i]) {
+				if tr != nil {
+					ec.note(tr, "次要手术操作 %s 属于列表 %s", "secondary procedure %s is in list %s", ec.c.Procedures[i], n.name)
+				}
+				return true
+			}
+		}
+		return false
+	case opLOS:
+		ok := ec.losOK && n.cmp.apply(float64(ec.los), n.num)
+		if ok && tr != nil {
+			ec.note(tr, "住院天数 %s 天，满足 %s", "length of stay %s days satisfies %s", ec.c.LOS, "los "+n.cmp.String()+" "+fmtNum(n.num))
+		}
+		return ok
+	case opICUHours:
+		ok := ec.icuOK && n.cmp.apply(ec.icu, n.num)
+		if ok && tr != nil {
+			ec.note(tr, "重症监护 %s 小时，满足 %s", "ICU hours %s satisfy %s", ec.c.ICUHours, "icu_hours "+n.cmp.String()+" "+fmtNum(n.num))
+		}
+		return ok
+	case opProcCount:
+		ok := n.cmp.apply(float64(len(ec.px)), n.num)
+		if ok && tr != nil {
+			ec.note(tr, "手术操作共 %s 项，满足 %s", "%s procedure items satisfy %s", strconv.Itoa(len(ec.px)), "procedure_count "+n.cmp.String()+" "+fmtNum(n.num))
+		}
+		return ok
+	case opDischargeIn, opDeptIn:
+		v := ec.c.Discharge
+		zh, en := "离院方式 %s 属于 %s", "discharge disposition %s is one of %s"
+		if n.op == opDeptIn {
+			v, zh, en = ec.c.Dept, "科室 %s 属于 %s", "department %s is one of %s"
+		}
+		if v == "" {
+			return false
+		}
+		for _, x := range n.values {
+			if v == x {
+				if tr != nil {
+					ec.note(tr, zh, en, v, strings.Join(n.values, "、"))
+				}
+				return true
+			}
+		}
+		return false
 	case opFieldEmpty:
 		return ec.field(n.name) == ""
 	case opFieldNotIn:
@@ -346,7 +459,7 @@ func (s *Scheme) Group(c *Case, explain bool) Result {
 	}
 	for _, v := range s.validation {
 		if ec.eval(v.cond, nil) {
-			r := s.result("check_failed", c.ID, "")
+			r := stamp(s.checkFailed, c.ID)
 			r.Failed = v.id
 			if tr != nil {
 				*tr = append(*tr, Step{ZH: "信息校验不通过（" + v.id + "）：" + v.msgZh, EN: "validation failed (" + v.id + "): " + v.msgEn})
@@ -355,11 +468,57 @@ func (s *Scheme) Group(c *Case, explain bool) Result {
 			return r
 		}
 	}
-	for _, m := range s.mdcs {
-		mark := 0
+	r, noMDC := s.search(&ec, tr)
+	if !noMDC || !s.regroup || len(c.Procedures) < 2 {
+		return s.finish(r, tr, &ec)
+	}
+	// Format 2.0 §5: a case no MDC took is searched again with each secondary procedure
+	// as its only procedure, in order; the first result that is not no_mdc stands.
+	// Validation is not run again and every other value is the case's own.
+	retry := *c
+	var one [1]string
+	for _, p := range c.Procedures[1:] {
+		one[0] = p
+		retry.Procedures = one[:]
+		var rc evalCase
+		s.prepare(&rc, &retry)
+		var rtr *[]Step
 		if tr != nil {
-			mark = len(*tr)
+			rtr = &[]Step{}
 		}
+		rr, still := s.search(&rc, rtr)
+		rr.ID = c.ID
+		if tr != nil {
+			if still {
+				*tr = append(*tr, Step{ZH: "以 " + quoteCode(p) + " 作为主手术重新分组：仍未入组", EN: "regrouped with " + quoteCode(p) + " as the only procedure: still no group"})
+			} else {
+				*tr = append(*tr, Step{ZH: "第一轮未入组；以 " + quoteCode(p) + " 作为主手术重新分组后入组：", EN: "no group on the first pass; regrouped with " + quoteCode(p) + " as the principal procedure:"})
+				*tr = append(*tr, *rtr...)
+			}
+		}
+		if !still {
+			return s.finish(rr, tr, &ec)
+		}
+	}
+	if tr != nil {
+		*tr = append(*tr, Step{ZH: "每个次要手术操作单独重新分组后均未入组", EN: "every secondary procedure alone also found no group"})
+	}
+	return s.finish(r, tr, &ec)
+}
+
+func quoteCode(p string) string {
+	if p == "" {
+		return "（空项）"
+	}
+	return p
+}
+
+// search is the MDC / ADRG / DRG loop of 1.0 §4; noMDC reports the no_mdc outcome, the
+// only one the regroup pass retries.
+func (s *Scheme) search(ec *evalCase, tr *[]Step) (r Result, noMDC bool) {
+	c := ec.c
+	for _, m := range s.mdcs {
+		mark := traceLen(tr)
 		if !ec.eval(m.entry, tr) {
 			truncate(tr, mark)
 			continue
@@ -368,13 +527,12 @@ func (s *Scheme) Group(c *Case, explain bool) Result {
 			*tr = append((*tr)[:mark], append([]Step{{ZH: "进入 " + m.code + " " + m.nameZh + "：", EN: "entered " + m.code + " " + m.nameEn + ":"}}, (*tr)[mark:]...)...)
 		}
 		for i, a := range m.adrgs {
-			if m.qyEnabled && i == m.qyPos && ec.eval(m.qyWhen, nil) {
-				return s.finish(s.result("qy", c.ID, m.qyDRG), tr, &ec)
+			if m.qyEnabled && i == m.qyPos {
+				if r, ok := s.qy(ec, m, tr); ok {
+					return r, false
+				}
 			}
-			am := 0
-			if tr != nil {
-				am = len(*tr)
-			}
+			am := traceLen(tr)
 			if !ec.eval(a.entry, tr) {
 				truncate(tr, am)
 				continue
@@ -383,29 +541,66 @@ func (s *Scheme) Group(c *Case, explain bool) Result {
 				*tr = append((*tr)[:am], append([]Step{{ZH: "符合 ADRG " + a.code + " " + a.nameZh + "：", EN: "matched ADRG " + a.code + " " + a.nameZh + ":"}}, (*tr)[am:]...)...)
 			}
 			for _, d := range a.drgs {
-				if ec.eval(d.when, nil) {
-					r := s.result("drg", c.ID, d.code)
-					r.DRGName = d.nameZh
+				dm := traceLen(tr)
+				if ec.eval(d.when, tr) {
+					r := stamp(d.res, c.ID)
 					if tr != nil {
-						*tr = append(*tr, Step{ZH: "细分为 DRG " + d.code + " " + d.nameZh, EN: "split into DRG " + d.code + " " + d.nameZh})
+						facts := append([]Step(nil), (*tr)[dm:]...)
+						*tr = append((*tr)[:dm], Step{ZH: "细分为 DRG " + d.code + " " + d.nameZh, EN: "split into DRG " + d.code + " " + d.nameZh})
+						*tr = append(*tr, facts...)
 					}
-					return s.finish(r, tr, &ec)
+					return r, false
 				}
+				truncate(tr, dm)
 			}
-			return s.finish(s.result(s.adrgNoDRG, c.ID, a.code), tr, &ec)
+			if tr != nil {
+				var zh, en []string
+				for _, d := range a.drgs {
+					dz, de := s.describe(d.when)
+					zh = append(zh, d.code+"（"+dz+"）")
+					en = append(en, d.code+" ("+de+")")
+				}
+				*tr = append(*tr, Step{
+					ZH: "ADRG " + a.code + " 的细分条件均不满足（缺失的住院天数、重症监护小时数等使相应条件不成立）：" + strings.Join(zh, "；") + "；结果为 ADRG 代码本身",
+					EN: "none of ADRG " + a.code + "'s splits holds (a missing length of stay or ICU hours makes its test false): " + strings.Join(en, "; ") + "; the result is the ADRG code itself"})
+			}
+			return stamp(a.noDRG, c.ID), false
 		}
-		if m.qyEnabled && m.qyPos == len(m.adrgs) && ec.eval(m.qyWhen, nil) {
-			return s.finish(s.result("qy", c.ID, m.qyDRG), tr, &ec)
+		if m.qyEnabled && m.qyPos == len(m.adrgs) {
+			if r, ok := s.qy(ec, m, tr); ok {
+				return r, false
+			}
 		}
 		if tr != nil {
 			*tr = append(*tr, Step{ZH: m.code + " 内无匹配的 ADRG，继续下一个 MDC", EN: "no ADRG of " + m.code + " matched; continuing with the next MDC"})
 		}
 	}
-	r := s.result(s.noMDC, c.ID, "")
+	r = stamp(s.noMDCRes, c.ID)
 	if tr != nil {
 		*tr = append(*tr, Step{ZH: "没有 MDC 能够入组（主要诊断或手术不在任何入组列表）", EN: "no MDC yielded a group (principal diagnosis or procedure is in no entry list)"})
 	}
-	return s.finish(r, tr, &ec)
+	return r, true
+}
+
+// qy applies an MDC's ambiguity (歧义) check at its position and, when it holds, says why:
+// the MDC was entered, the ADRGs before the check did not take the case, and the check's
+// condition held on these facts.
+func (s *Scheme) qy(ec *evalCase, m *mdc, tr *[]Step) (Result, bool) {
+	mark := traceLen(tr)
+	if !ec.eval(m.qyWhen, tr) {
+		truncate(tr, mark)
+		return Result{}, false
+	}
+	r := stamp(m.qyRes, ec.c.ID)
+	if tr != nil {
+		facts := append([]Step(nil), (*tr)[mark:]...)
+		cz, ce := s.describe(m.qyWhen)
+		*tr = append((*tr)[:mark], Step{
+			ZH: fmt.Sprintf("歧义病案（QY）：病例进入 %s，但其前 %d 个 ADRG 均未收入该病例，且歧义条件成立（%s）：诊断与手术操作不相符，需人工核查编码", m.code, m.qyPos, cz),
+			EN: fmt.Sprintf("ambiguous case (QY): the case entered %s, none of its first %d ADRGs took it, and the ambiguity condition holds (%s): diagnosis and procedures do not fit together; check the coding", m.code, m.qyPos, ce)})
+		*tr = append(*tr, facts...)
+	}
+	return r, true
 }
 
 // finish appends the MCC/CC analysis to an explanation.
@@ -452,7 +647,35 @@ func (s *Scheme) finish(r Result, tr *[]Step, ec *evalCase) Result {
 	return r
 }
 
-func (s *Scheme) exclusionName(pdx int32) string { return s.cceName[pdx] }
+func (s *Scheme) exclusionName(pdx int32) string { return s.exclNames[s.attrs[pdx].cce] }
+
+// stamp is a precomputed result with the case's id.
+func stamp(t *Result, id string) Result {
+	r := *t
+	r.ID = id
+	return r
+}
+
+// precompute fills every result the scheme can produce once, so that grouping a case does
+// not expand templates (a tenth of the time of a million-case run).
+func (s *Scheme) precompute() {
+	p := func(outcome, code string) *Result {
+		r := s.result(outcome, "", code)
+		return &r
+	}
+	s.checkFailed, s.noMDCRes = p("check_failed", ""), p(s.noMDC, "")
+	for _, m := range s.mdcs {
+		m.qyRes = p("qy", m.qyDRG)
+		for _, a := range m.adrgs {
+			a.noDRG = p(s.adrgNoDRG, a.code)
+			for i := range a.drgs {
+				d := &a.drgs[i]
+				d.res = p("drg", d.code)
+				d.res.DRGName = d.nameZh
+			}
+		}
+	}
+}
 
 // result fills a result from the scheme's template for outcome.
 func (s *Scheme) result(outcome, id, code string) Result {

@@ -108,15 +108,27 @@ func TestBadCasesNeverPanic(t *testing.T) {
 	}
 }
 
+// FuzzGroup groups arbitrary cases with CHS-DRG 1.1 and with the format 2.0 examples
+// scheme (every 2.0 predicate and the regroup pass): no panic, a status always, and the
+// explained result equal to the plain one.
 func FuzzGroup(f *testing.F) {
-	s := loadCHS(f)
-	f.Add("1", "45", "", "", "K35.800x001|I10.x00", "47.0100")
-	f.Add("2", "0", "12", "2400", "P07.300|P22.000", "")
-	f.Fuzz(func(t *testing.T, sex, age, ageDays, weight, dx, px string) {
-		c := grouper.Case{ID: "f", Sex: sex, Age: age, AgeDays: ageDays, Weight: weight, Diagnoses: s.SplitCodes(dx), Procedures: s.SplitCodes(px)}
-		r := s.Group(&c, true)
-		if r.Status == "" || r.MDC == "" || r.Scheme != "chs-drg-1.1" {
-			t.Fatalf("%+v", r)
+	s1 := loadCHS(f)
+	s2 := loadKit(f, "scheme-format-v2-examples")
+	f.Add("1", "45", "", "", "K35.800x001|I10.x00", "47.0100", "0301", "5", "1", "")
+	f.Add("2", "0", "12", "2400", "P07.300|P22.000", "", "", "", "", "")
+	f.Add("2", "28", "", "", "O80.000", "89.5200||74.1x00", "ICU", "04", "2", "120.5")
+	f.Fuzz(func(t *testing.T, sex, age, ageDays, weight, dx, px, dept, los, discharge, icu string) {
+		for _, s := range []*grouper.Scheme{s1, s2} {
+			c := grouper.Case{ID: "f", Sex: sex, Age: age, AgeDays: ageDays, Weight: weight, Dept: dept, LOS: los, Discharge: discharge, ICUHours: icu,
+				Diagnoses: s.SplitCodes(dx), Procedures: s.SplitCodes(px)}
+			r := s.Group(&c, true)
+			if r.Status == "" || r.MDC == "" || r.Scheme != s.ID {
+				t.Fatalf("%+v", r)
+			}
+			p := s.Group(&c, false)
+			if p.Status != r.Status || p.DRG != r.DRG || p.ADRG != r.ADRG || p.MDC != r.MDC {
+				t.Fatalf("explained %+v, plain %+v", r, p)
+			}
 		}
 	})
 }
@@ -124,6 +136,7 @@ func FuzzGroup(f *testing.F) {
 func FuzzCaseCSV(f *testing.F) {
 	s := loadCHS(f)
 	f.Add("id,sex,age,age_days,weight,dept,los,discharge,diagnoses,procedures\nV1,1,45,,,,,,K35.800x001,47.0100\n")
+	f.Add("id,sex,age,age_days,weight,dept,los,discharge,diagnoses,procedures,icu_hours\nV1,1,45,,,ICU,04,2,K35.800x001|I10.x00,47.0100||,120.5\nV2,1\n")
 	f.Add("diagnoses,id\n\"a|b\",x\n\"unterminated")
 	f.Fuzz(func(t *testing.T, body string) {
 		r, err := casefile.NewReader(strings.NewReader(body), s)

@@ -5,18 +5,24 @@
 package grouper
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 )
 
-// schemeFile mirrors the declarative JSON format ("drg-scheme-declarative" 1.0).
+// schemeFile mirrors the declarative JSON format ("drg-scheme-declarative" 1.0 and 2.0,
+// ../shared/drg/scheme-format-v2.md).
 type schemeFile struct {
-	Format        string `json:"format"`
-	FormatVersion string `json:"format_version"`
-	Scheme        struct {
+	Format         string    `json:"format"`
+	FormatVersion  string    `json:"format_version"`
+	FormatFeatures *[]string `json:"format_features"`
+	Scheme         struct {
 		ID      string `json:"id"`
 		Name    string `json:"name"`
 		Version string `json:"version"`
@@ -46,6 +52,10 @@ type schemeFile struct {
 		MDCWithoutADRG string   `json:"mdc_without_adrg"`
 		NoMDCResult    string   `json:"no_mdc_result"`
 		ADRGWithoutDRG string   `json:"adrg_without_drg"`
+		Regroup        *struct {
+			Trigger string `json:"trigger"`
+			Retry   string `json:"retry"`
+		} `json:"regroup"`
 	} `json:"grouping"`
 	MDCs []struct {
 		Code   string          `json:"code"`
@@ -103,17 +113,27 @@ type Scheme struct {
 
 	intSyntax, numSyntax syntax
 	separators           []string
+	sepBytes             *[256]bool // set when every separator is one byte (fast split)
 	keepEmpty            bool
 
-	statuses   map[string]statusLabel
-	results    map[string]resultTemplate
-	validation []validationRule
-	mdcs       []*mdc // in grouping order
-	noMDC      string
-	adrgNoDRG  string
-	regionMap  map[string]*regionMap
-	tagMaps    map[string]map[int32]string
-	cceName    map[int32]string // principal code id → exclusion table name, for explanations
+	statuses              map[string]statusLabel
+	results               map[string]resultTemplate
+	validation            []validationRule
+	mdcs                  []*mdc // in grouping order
+	noMDC                 string
+	adrgNoDRG             string
+	checkFailed, noMDCRes *Result
+	regroup               bool // format 2.0 §5: retry a no_mdc case with each secondary procedure alone
+	formatVer             string
+	features              []string // format_features as declared (2.0)
+	regionMap             map[string]*regionMap
+	tagMaps               map[string]map[int32]string
+	exclNames             []string // exclusion-table id → its name in the scheme, for explanations
+	codeNames             []string // code id → code, for diffs and the compiled form
+
+	// Digest is the SHA-256 of the scheme file's bytes (hex): the identity of the exact
+	// text a result was grouped with.
+	Digest string
 }
 
 type statusLabel struct{ zh, en string }
@@ -131,17 +151,20 @@ type mdc struct {
 	qyPos                int
 	qyWhen               *cond
 	qyDRG                string
+	qyRes                *Result // precomputed results (precompute)
 }
 
 type adrg struct {
 	code, nameZh string
 	entry        *cond
 	drgs         []drg
+	noDRG        *Result
 }
 
 type drg struct {
 	code, nameZh string
 	when         *cond
+	res          *Result
 }
 
 // codeAttrs are the table facts about one code, looked up once per case code.
@@ -177,25 +200,118 @@ func Parse(b []byte) (*Scheme, error) {
 	if f.Format != "drg-scheme-declarative" {
 		return nil, fmt.Errorf("format is %q, want \"drg-scheme-declarative\"", f.Format)
 	}
-	if major, _, _ := strings.Cut(f.FormatVersion, "."); major != "1" {
-		return nil, fmt.Errorf("format_version %q is not supported (want 1.x)", f.FormatVersion)
+	major, _, _ := strings.Cut(f.FormatVersion, ".")
+	if major != "1" && major != "2" {
+		return nil, fmt.Errorf("format_version %q is not supported: this grouper implements format versions 1.x and 2.x", f.FormatVersion)
 	}
 	if f.Scheme.ID == "" || f.Scheme.Version == "" {
 		return nil, fmt.Errorf("scheme.id and scheme.version are required")
 	}
-	c := &compiler{f: &f, s: &Scheme{
-		ID: f.Scheme.ID, Name: f.Scheme.Name, Version: f.Scheme.Version, Title: f.Scheme.TitleZh,
-		codes: map[string]int32{}, lists: map[string]*bitset{}, statuses: map[string]statusLabel{},
+	declared, err := declaredFeatures(major, f.FormatFeatures)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiler{f: &f, used: map[string]bool{}, s: &Scheme{
+		formatVer: f.FormatVersion,
+		ID:        f.Scheme.ID, Name: f.Scheme.Name, Version: f.Scheme.Version, Title: f.Scheme.TitleZh,
+		codes: make(map[string]int32, codeHint(&f)), lists: map[string]*bitset{}, statuses: map[string]statusLabel{},
 		results: f.Results, regionMap: map[string]*regionMap{}, tagMaps: map[string]map[int32]string{},
 		separators: f.Input.Separators, keepEmpty: f.Input.KeepEmptyItems,
 		noMDC: f.Grouping.NoMDCResult, adrgNoDRG: f.Grouping.ADRGWithoutDRG,
 	}}
-	return c.compile()
+	s, err := c.compile()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	s.Digest = hex.EncodeToString(sum[:])
+	if err := checkFeatures(major, declared, c.used); err != nil {
+		return nil, err
+	}
+	if f.FormatFeatures != nil {
+		s.features = append([]string(nil), *f.FormatFeatures...)
+	}
+	return s, nil
+}
+
+// Features are the format 2.0 constructs this grouper implements (scheme-format-v2.md §1).
+func Features() []string {
+	return []string{"dept_in", "discharge_in", "icu_hours", "los", "procedure_count", "regroup", "secondary_dx_in", "secondary_proc_in"}
+}
+
+func implemented(name string) bool { return slices.Contains(Features(), name) }
+
+// declaredFeatures checks format_features against the version (format 2.0 §2): absent in
+// 1.x, required in 2.x, each name known and listed once. Unknown names are refused before
+// anything is compiled, so a scheme that needs more than this grouper knows never groups.
+func declaredFeatures(major string, ff *[]string) (map[string]bool, error) {
+	if major == "1" {
+		if ff != nil {
+			return nil, fmt.Errorf("format_features is present in a format 1.x scheme; declare format_version \"2.0\" to use format 2.0 features")
+		}
+		return nil, nil
+	}
+	if ff == nil {
+		return nil, fmt.Errorf("format_version 2.x requires format_features (the list of format 2.0 constructs the scheme uses)")
+	}
+	out := map[string]bool{}
+	var unknown []string
+	for _, name := range *ff {
+		if out[name] {
+			return nil, fmt.Errorf("format_features lists %q twice", name)
+		}
+		out[name] = true
+		if !implemented(name) {
+			unknown = append(unknown, strconv.Quote(name))
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("format_features names %s, which this grouper does not implement (it implements %s)", strings.Join(unknown, ", "), strings.Join(Features(), ", "))
+	}
+	return out, nil
+}
+
+// checkFeatures compares the constructs the scheme uses with those it declares: a 2.0
+// construct in a 1.x scheme, a construct used but not listed, or a feature listed but not
+// used are all malformed (format 2.0 §2).
+func checkFeatures(major string, declared, used map[string]bool) error {
+	var notListed, notUsed []string
+	for _, name := range Features() {
+		switch {
+		case used[name] && !declared[name]:
+			notListed = append(notListed, name)
+		case declared[name] && !used[name]:
+			notUsed = append(notUsed, name)
+		}
+	}
+	if major == "1" && len(notListed) > 0 {
+		return fmt.Errorf("the scheme uses %s, which need format_version \"2.0\" (it declares 1.x)", strings.Join(notListed, ", "))
+	}
+	if len(notListed) > 0 {
+		return fmt.Errorf("the scheme uses %s but format_features does not list it", strings.Join(notListed, ", "))
+	}
+	if len(notUsed) > 0 {
+		return fmt.Errorf("format_features lists %s but the scheme does not use it", strings.Join(notUsed, ", "))
+	}
+	return nil
+}
+
+// FormatVersion is the scheme's declared format_version; FormatFeatures its format 2.0
+// features (nil for 1.x).
+func (s *Scheme) FormatVersion() string    { return s.formatVer }
+func (s *Scheme) FormatFeatures() []string { return append([]string(nil), s.features...) }
+
+// codeHint estimates how many distinct codes a scheme mentions, so that the code map is
+// sized once: the principal-diagnosis exclusion map and the valid-surgery list cover
+// nearly all of them in every kit (growing the map cost a tenth of the compile time).
+func codeHint(f *schemeFile) int {
+	return len(f.Tables.CCE) + len(f.Tables.SSValid) + len(f.Tables.MCC)/4 + 64
 }
 
 type compiler struct {
-	f *schemeFile
-	s *Scheme
+	f    *schemeFile
+	s    *Scheme
+	used map[string]bool // format 2.0 features met while compiling
 }
 
 func (c *compiler) id(code string) int32 {
@@ -205,6 +321,7 @@ func (c *compiler) id(code string) int32 {
 	id := int32(len(c.s.attrs))
 	c.s.codes[code] = id
 	c.s.attrs = append(c.s.attrs, codeAttrs{mcc: -1, cc: -1, cce: -1})
+	c.s.codeNames = append(c.s.codeNames, code)
 	return id
 }
 
@@ -219,6 +336,17 @@ func (c *compiler) compile() (*Scheme, error) {
 	}
 	if len(s.separators) == 0 {
 		s.separators = []string{"|"}
+	}
+	s.initSplit()
+	if rg := f.Grouping.Regroup; rg != nil {
+		if rg.Trigger != "no_mdc" {
+			return nil, fmt.Errorf("grouping.regroup.trigger %q is unknown (format 2.0 knows \"no_mdc\")", rg.Trigger)
+		}
+		if rg.Retry != "each_secondary_procedure_alone" {
+			return nil, fmt.Errorf("grouping.regroup.retry %q is unknown (format 2.0 knows \"each_secondary_procedure_alone\")", rg.Retry)
+		}
+		s.regroup = true
+		c.used["regroup"] = true
 	}
 	for _, st := range f.Statuses {
 		s.statuses[st.ID] = statusLabel{st.LabelZh, st.LabelEn}
@@ -242,19 +370,16 @@ func (c *compiler) compile() (*Scheme, error) {
 		{"cce", f.Tables.CCE, func(a *codeAttrs, v int32) { a.cce = v }},
 	}
 	exclIDs := map[string]int32{}
-	s.cceName = map[int32]string{}
 	for _, t := range tables {
 		for code, table := range t.m {
 			v, ok := exclIDs[table]
 			if !ok {
 				v = int32(len(exclIDs))
 				exclIDs[table] = v
+				s.exclNames = append(s.exclNames, table)
 			}
 			t.set(&s.attrs[c.id(code)], v)
 		}
-	}
-	for code, table := range f.Tables.CCE {
-		s.cceName[s.codes[code]] = table
 	}
 	for _, code := range f.Tables.SSValid {
 		s.attrs[c.id(code)].ssValid = true
@@ -272,6 +397,9 @@ func (c *compiler) compile() (*Scheme, error) {
 		s.tagMaps[name] = tm
 	}
 	for name, rm := range f.RegionMaps {
+		if len(rm.Regions) > 64 { // multi_trauma keeps the regions seen in one 64-bit word
+			return nil, fmt.Errorf("region_maps.%s: %d regions, at most 64 are supported", name, len(rm.Regions))
+		}
 		r := &regionMap{region: map[int32]int{}}
 		idx := map[string]int{}
 		for i, reg := range rm.Regions {
@@ -347,7 +475,24 @@ func (c *compiler) compile() (*Scheme, error) {
 		}
 		s.mdcs = append(s.mdcs, cm)
 	}
+	s.precompute()
 	return s, nil
+}
+
+// initSplit prepares the one-byte separator table when every separator is one byte (an
+// empty separator never matches, as in the general loop).
+func (s *Scheme) initSplit() {
+	var t [256]bool
+	for _, sep := range s.separators {
+		switch len(sep) {
+		case 0:
+		case 1:
+			t[sep[0]] = true
+		default:
+			return
+		}
+	}
+	s.sepBytes = &t
 }
 
 // syntax checks a value against a regular expression; the two syntaxes every scheme in

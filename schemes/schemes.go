@@ -9,3 +9,19 @@ import _ "embed"
 //
 //go:embed demo-drg.json
 var DemoDRG []byte
+
+// DemoID is the demo scheme's id (scheme.id in demo-drg.json).
+const DemoID = "yibao-demo-drg"
+
+// Builtin returns the text of a scheme shipped in the binary, by its short name ("demo")
+// or its scheme id; ok is false for any other name.
+func Builtin(name string) (text []byte, ok bool) {
+	switch name {
+	case "demo", DemoID:
+		return DemoDRG, true
+	}
+	return nil, false
+}
+
+// BuiltinNames are the short names Builtin knows, for help texts.
+func BuiltinNames() []string { return []string{"demo"} }

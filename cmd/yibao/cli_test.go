@@ -18,8 +18,23 @@ var sqliteOpen = sqlite.Open
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIEnv(t, nil, args...)
+}
+
+// runCLIEnv runs the CLI with these environment variables; the compiled-scheme cache is
+// off unless the test names a directory, so that tests never write to the user's cache.
+func runCLIEnv(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	e := &env{stdout: &out, stderr: &errb, getenv: func(k string) string {
+		if v, ok := vars[k]; ok {
+			return v
+		}
+		if k == "YIBAO_SCHEME_CACHE" {
+			return "off"
+		}
+		return ""
+	}}
 	code := run(context.Background(), e, args)
 	return code, out.String(), errb.String()
 }

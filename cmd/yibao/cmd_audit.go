@@ -28,10 +28,15 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "audit the settlements in this data directory")
 	labels := fs.String("evaluate", "", "labels.csv of a synthetic region: print precision and recall per category")
 	confirm := fs.Bool("confirm-definite", false, "store the definite violations of auto-confirmable rules (docs/knowledge-base.md, confirmation policy) as confirmed; all others stay open for review")
-	scheme := fs.String("scheme", demoSchemeID, "scheme whose DRGs group stays for the excessive-stay detector (store mode)")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose DRGs group stays for the excessive-stay detector (store mode): a scheme file, \"demo\", or a stored scheme id")
 	asJSON := fs.Bool("json", false, "JSON summary")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
 	}
 	inputs = append(inputs, fs.Args()...)
 	if *kbDir == "" {

@@ -75,7 +75,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "grouped %d inpatient settlements with %s %s: %v\n", gsum.Cases, scheme.ID, scheme.Version, gsum.ByStatus)
+	fmt.Fprintf(e.stdout, "grouped %d inpatient settlements with %s %s: %s\n", gsum.Cases, scheme.ID, scheme.Version, countsLine(gsum.ByStatus, nil))
 
 	fmt.Fprintln(e.stdout, "== 4/6 smart audit (智能审核): every settlement against the region's knowledge base, scored against its labels")
 	kbDir, labels := filepath.Join(cfg.Out, synth.KBDir), filepath.Join(cfg.Out, synth.LabelsFile)

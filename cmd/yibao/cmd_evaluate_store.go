@@ -26,7 +26,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	sysPath := fs.String("system", "", "indicator system (default: the built-in one, evaluate/indicators.json)")
 	params := fs.String("params", "", "payment parameters holding this period's coefficients")
 	satisfaction := fs.String("satisfaction", "", "imported patient satisfaction: hospital,value")
-	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings the indicators use")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings the indicators use: a scheme file, \"demo\", or a stored scheme id")
 	reportDir := fs.String("report-dir", "", "write an HTML improvement report per hospital (绩效改进建议书)")
 	outParams := fs.String("out-params", "", "write next period's coefficients as a payment parameter overlay")
 	coefOut := fs.String("coefficients-out", "", "write next period's hospital coefficients as the payment policy's coefficient overlay (yibao pay --coefficients)")
@@ -34,6 +34,11 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
 	}
 	pr, err := parsePeriodFlag(*per)
 	if err != nil {
@@ -141,13 +146,13 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	for _, r := range results {
 		grades[evaluate.GradeZh[r.Grade]]++
 	}
-	fmt.Fprintf(e.stdout, "evaluation run %d: %d hospitals, period %s, system %s; grades %v\n", run, len(results), pr.label, sys.Version, grades)
-	risk := map[string][2]int{}
+	fmt.Fprintf(e.stdout, "evaluation run %d: %d hospitals, period %s, system %s; grades %s\n", run, len(results), pr.label, sys.Version, countsLine(grades, nil))
+	drgs, cases := map[string]int{}, map[string]int{}
 	for _, r := range as.Risk {
-		v := risk[indicators.RiskClassZh[r.Class]]
-		risk[indicators.RiskClassZh[r.Class]] = [2]int{v[0] + 1, v[1] + r.Cases}
+		drgs[indicators.RiskClassZh[r.Class]]++
+		cases[indicators.RiskClassZh[r.Class]] += r.Cases
 	}
-	fmt.Fprintf(e.stdout, "DRG death-risk classes (standardised ln mortality; DRGs, cases): %v\n", risk)
+	fmt.Fprintf(e.stdout, "DRG death-risk classes (standardised ln mortality): DRGs %s; cases %s\n", countsLine(drgs, nil), countsLine(cases, nil))
 	for _, r := range results {
 		if r.PeerNote != "" {
 			fmt.Fprintf(e.stdout, "  %s: %s\n", r.Hospital, r.PeerNote)

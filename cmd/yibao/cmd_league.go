@@ -18,11 +18,16 @@ func runLeague(ctx context.Context, e *env, args []string) error {
 	hospital := fs.String("hospital", "", "hospital code")
 	per := fs.String("period", "", "month (YYYY-MM) or span")
 	by := fs.String("by", "department", "department or doctor")
-	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings are used")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose groupings are used: a scheme file, \"demo\", or a stored scheme id")
 	minCases := fs.Int("min-cases", 5, "units with fewer cases are left out of the table")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
 	}
 	if *hospital == "" || (*by != "department" && *by != "doctor") {
 		return usageError{msg: "--hospital is required and --by is department or doctor"}
@@ -140,12 +145,12 @@ func runCredit(ctx context.Context, e *env, args []string) error {
 	for _, h := range hospitals {
 		byRating[h.Rating]++
 	}
-	fmt.Fprintf(e.stdout, "hospital credit ratings (信用评价, policy %s): %v\n", pol.Version, byRating)
+	fmt.Fprintf(e.stdout, "hospital credit ratings (信用评价, policy %s): %s\n", pol.Version, countsLine(byRating, nil))
 	status := map[string]int{}
 	for _, p := range people {
 		status[evaluate.StatusZh[p.Status]]++
 	}
-	fmt.Fprintf(e.stdout, "staff with confirmed violations: %d %v\n", len(people), status)
+	fmt.Fprintf(e.stdout, "staff with confirmed violations: %d (%s)\n", len(people), countsLine(status, nil))
 	for i, p := range people {
 		if i == 10 {
 			break

@@ -317,7 +317,7 @@ func reportWeights(e *env, w *payment.Weights, pol *payment.Policy, asJSON bool)
 	fmt.Fprintf(e.stdout, "  CMI of the reference set: %s with every group on its own data, %s with the table (small-group rule moves it by %+.4f)\n",
 		w.CMIOwn, w.CMI, shift.Float())
 	fmt.Fprintf(e.stdout, "  severity inversions RW(…1) < RW(…3) < RW(…5) within an ADRG: %d on own data, %d in the table\n", w.ViolationsOwn, w.Violations)
-	fmt.Fprintf(e.stdout, "  sources: %v\n", src)
+	fmt.Fprintf(e.stdout, "  sources: %s\n", countsLine(src, nil))
 	return nil
 }
 
@@ -463,8 +463,8 @@ func printPayment(w io.Writer, res *payment.Result) {
 		fmt.Fprintf(w, "point value: %s yuan per point (点值 PV = (B + P) / T = (%s + %s) / %s; policy %s)\n",
 			s.PointValueString(6), s.Budget, s.PatientPaid, s.TotalPoints, res.Policy)
 	}
-	fmt.Fprintf(w, "  %d cases by kind %v; %d awaiting special review (特例单议); deductions %s yuan\n",
-		len(res.Cases), res.Kinds, res.Pending, res.Deductions)
+	fmt.Fprintf(w, "  %d cases by kind %s; %d awaiting special review (特例单议); deductions %s yuan\n",
+		len(res.Cases), countsLine(res.Kinds, paymentKindZH), res.Pending, res.Deductions)
 	for _, h := range res.Hospitals {
 		if h.Review.Over {
 			fmt.Fprintf(w, "  warning: hospital %s has %d approved special-review cases, above its quota of %d\n", h.Hospital, h.Review.Approved, h.Review.Quota)
@@ -506,4 +506,10 @@ func writeHospitalsCSV(f io.Writer, res *payment.Result) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// paymentKindZH names the case categories of the point method (docs/payment.md).
+var paymentKindZH = map[string]string{
+	"normal": "正常病例 normal", "high": "高倍率 high", "low": "低倍率 low", "incomplete": "非完整住院 incomplete",
+	"per_diem": "床日 per-diem", "special_review": "特例单议 special review",
 }

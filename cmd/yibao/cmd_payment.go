@@ -44,7 +44,7 @@ func parsePeriodFlag(s string) (period, error) {
 	return period{label: s, from: f, to: t}, nil
 }
 
-const demoSchemeID = "yibao-demo-drg"
+const demoSchemeID = schemes.DemoID
 
 // paymentInputs are the flags settle, simulate and cmi share.
 type paymentInputs struct {
@@ -58,7 +58,7 @@ func paymentFlags(fs interface {
 }) paymentInputs {
 	return paymentInputs{
 		db:           fs.String("db", "", "data directory"),
-		scheme:       fs.String("scheme", demoSchemeID, "scheme id whose stored groupings are priced"),
+		scheme:       fs.String("scheme", demoSchemeID, "scheme whose stored groupings are priced: a scheme file, \"demo\", or a stored scheme id"),
 		policy:       fs.String("policy", "", "payment policy file or built-in name (docs/payment.md); default: the built-in default"),
 		coefficients: fs.String("coefficients", "", "coefficient overlay (hospitals, DRGs, technologies) laid over the policy"),
 		weights:      fs.String("weights", "", "reference table weights.csv (yibao weights); default: derived from --reference"),
@@ -97,6 +97,9 @@ func (in paymentInputs) load(ctx context.Context, e *env, needBudget bool) (*pay
 	}
 	pol, err := loadPolicy(*in.policy, *in.coefficients)
 	if err != nil {
+		return nil, err
+	}
+	if *in.scheme, err = schemeIDOf(e, *in.scheme); err != nil {
 		return nil, err
 	}
 	st, err := sqlite.Open(dataDir(e, *in.db))
@@ -233,7 +236,7 @@ func runWeights(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "weights", "weights --in reference.csv --out weights.csv [--policy FILE] [--official FILE] | weights --db DIR --period YYYY [--scheme ID] [--policy FILE] --out weights.csv")
 	in := fs.String("in", "", "reference.csv (file mode): id,hospital,drg,adrg,status,cost,los,dscg_way,patient_paid[,year]")
 	db := fs.String("db", "", "data directory (store mode)")
-	scheme := fs.String("scheme", demoSchemeID, "scheme id (store mode)")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose stored groupings give the weights (store mode): a scheme file, \"demo\", or a stored scheme id")
 	policy := fs.String("policy", "", "payment policy file or built-in name (reference rules)")
 	official := fs.String("official", "", "official table (drg,rw) laid over the computed weights")
 	per := fs.String("period", "", "reference period (store mode): YYYY or YYYY-MM:YYYY-MM")
@@ -244,6 +247,11 @@ func runWeights(ctx context.Context, e *env, args []string) error {
 	}
 	if *in != "" {
 		return runWeightsFile(e, *in, *out, *policy, *official, *asJSON)
+	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
 	}
 	if *out == "" {
 		return usageError{msg: "--out is required"}

@@ -22,8 +22,13 @@ func runReview(ctx context.Context, e *env, args []string) error {
 			return runReviewDecide(ctx, e, args[1:])
 		}
 	}
-	return usageError{msg: "usage: yibao review list --db DIR [--period P] [--hospital H] [--status pending|approved|rejected] [--json]\n" +
-		"       yibao review decide --db DIR --id SETL_ID --approve|--reject --by NAME --why TEXT [--points N] [--policy FILE]"}
+	const synopsis = "yibao review list --db DIR [--period P] [--hospital H] [--status pending|approved|rejected] [--json]\n" +
+		"       yibao review decide --db DIR --id SETL_ID --approve|--reject --by NAME --why TEXT [--points N] [--policy FILE]"
+	if wantsHelp(args) {
+		fmt.Fprintln(e.stdout, "Usage: "+synopsis)
+		return nil
+	}
+	return usageError{msg: "usage: " + synopsis}
 }
 
 func runReviewList(ctx context.Context, e *env, args []string) error {

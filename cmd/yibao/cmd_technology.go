@@ -20,13 +20,18 @@ func runTechnology(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", "", "data directory")
 	per := fs.String("period", "", "period: YYYY or YYYY-MM:YYYY-MM")
 	catPath := fs.String("catalogue", "", "technology catalogue (default: evaluate/technologies.json)")
-	scheme := fs.String("scheme", demoSchemeID, "scheme whose DRGs define the comparison")
+	scheme := fs.String("scheme", demoSchemeID, "scheme whose DRGs define the comparison: a scheme file, \"demo\", or a stored scheme id")
 	coefOut := fs.String("coefficients-out", "", "write the coefficient overlay the DRG payment engine reads with --coefficients")
 	kMin := fs.Float64("k-min", 0.8, "overlay: lower cap on a case's product of coefficients")
 	kMax := fs.Float64("k-max", 1.2, "overlay: upper cap on a case's product of coefficients")
 	asJSON := fs.Bool("json", false, "JSON output")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if id, err := schemeIDOf(e, *scheme); err != nil {
+		return err
+	} else {
+		*scheme = id
 	}
 	pr, err := parsePeriodFlag(*per)
 	if err != nil {

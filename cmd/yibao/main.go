@@ -55,6 +55,7 @@ func commands() []command {
 		{"synth", "write a deterministic synthetic region (hospitals, settlements, labels, knowledge base)", runSynth},
 		{"ingest", "validate, pseudonymise and store settlement documents and the hospital registry", runIngest},
 		{"group", "group cases into DRGs with a scheme file (CSV in/out, or the settlements in the store)", runGroup},
+		{"scheme", "show a DRG scheme, or diff two versions (groups added, removed, changed)", runScheme},
 		{"dip", "DIP (按病种分值付费): build a catalogue, pay cases by points, assign and settle stored stays", runDIP},
 		{"weights", "derive relative weights (RW) from a reference period and write them as a versioned table", runWeights},
 		{"cmi", "case-mix index by hospital, department, doctor or month", runCMI},

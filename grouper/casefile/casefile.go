@@ -12,15 +12,16 @@ import (
 	"github.com/yibao-dev/yibao/grouper"
 )
 
-// Columns are the input columns, in the kit's order.
-var Columns = []string{"id", "sex", "age", "age_days", "weight", "dept", "los", "discharge", "diagnoses", "procedures"}
+// Columns are the input columns, in the kit's order; icu_hours is the optional column of
+// format 2.0 (scheme-format-v2.md §3.1).
+var Columns = []string{"id", "sex", "age", "age_days", "weight", "dept", "los", "discharge", "diagnoses", "procedures", "icu_hours"}
 
 // Reader streams cases from a CSV with a header row. Columns are found by name, so extra
 // columns and another order are fine; missing optional columns read as empty.
 type Reader struct {
 	r      *csv.Reader
 	scheme *grouper.Scheme
-	idx    [10]int
+	idx    [11]int
 	line   int
 }
 
@@ -57,9 +58,14 @@ func NewReader(r io.Reader, scheme *grouper.Scheme) (*Reader, error) {
 // Line is the line number of the last row read.
 func (cf *Reader) Line() int { return cf.line }
 
-// Read fills c with the next case. It returns io.EOF at the end, or an error naming the
-// line for a row CSV cannot parse (the caller may report it and go on).
-func (cf *Reader) Read(c *grouper.Case) error {
+// Row is one row's raw fields in Columns order (absent columns empty). Reading rows is
+// the serial part of a pipeline; turning them into cases (splitting the code lists) can be
+// done by parallel workers with Case.
+type Row [11]string
+
+// ReadRow fills row with the next row's fields. It returns io.EOF at the end, or an error
+// naming the line for a row CSV cannot parse (the caller may report it and go on).
+func (cf *Reader) ReadRow(row *Row) error {
 	rec, err := cf.r.Read()
 	cf.line++
 	if err != nil {
@@ -70,15 +76,32 @@ func (cf *Reader) Read(c *grouper.Case) error {
 		}
 		return err
 	}
-	get := func(j int) string {
-		if i := cf.idx[j]; i >= 0 && i < len(rec) {
-			return strings.Clone(rec[i])
+	// encoding/csv makes one fresh string per record and slices the fields out of it, so
+	// the fields outlive the reused record slice without copying.
+	for j, i := range cf.idx {
+		if i >= 0 && i < len(rec) {
+			row[j] = rec[i]
+		} else {
+			row[j] = ""
 		}
-		return ""
 	}
-	*c = grouper.Case{ID: get(0), Sex: get(1), Age: get(2), AgeDays: get(3), Weight: get(4), Dept: get(5), LOS: get(6), Discharge: get(7)}
-	c.Diagnoses = cf.scheme.SplitCodes(get(8))
-	c.Procedures = cf.scheme.SplitCodes(get(9))
+	return nil
+}
+
+// Case fills c from the row, splitting the code lists as s says.
+func (row *Row) Case(s *grouper.Scheme, c *grouper.Case) {
+	*c = grouper.Case{ID: row[0], Sex: row[1], Age: row[2], AgeDays: row[3], Weight: row[4], Dept: row[5], LOS: row[6], Discharge: row[7],
+		ICUHours: row[10], Diagnoses: s.SplitCodes(row[8]), Procedures: s.SplitCodes(row[9])}
+}
+
+// Read fills c with the next case. It returns io.EOF at the end, or an error naming the
+// line for a row CSV cannot parse (the caller may report it and go on).
+func (cf *Reader) Read(c *grouper.Case) error {
+	var row Row
+	if err := cf.ReadRow(&row); err != nil {
+		return err
+	}
+	row.Case(cf.scheme, c)
 	return nil
 }
 
@@ -92,12 +115,18 @@ type Writer struct {
 
 // NewWriter writes the header.
 func NewWriter(w io.Writer, explain bool) (*Writer, error) {
-	rw := &Writer{w: csv.NewWriter(w), explain: explain}
+	rw := NewRowsWriter(w, explain)
 	h := []string{"id", "status", "mdc", "adrg", "drg", "drg_name", "scheme", "version"}
 	if explain {
 		h = append(h, "failed_rule", "explanation_zh", "explanation_en")
 	}
 	return rw, rw.w.Write(h)
+}
+
+// NewRowsWriter writes result rows without a header, so that parallel workers can each
+// encode a chunk of a file whose header NewWriter wrote.
+func NewRowsWriter(w io.Writer, explain bool) *Writer {
+	return &Writer{w: csv.NewWriter(w), explain: explain}
 }
 
 // Write writes one result.
