@@ -507,3 +507,25 @@ func scopeZh(scope string) string {
 	}
 	return "天"
 }
+
+// CategoryNames are the Chinese and English names of the finding categories, for every
+// report and screen that shows one.
+var CategoryNames = map[string][2]string{
+	"duplicate_charge": {"重复计费", "duplicate charge"}, "over_quantity": {"超量收费", "over quantity"},
+	"sex_restriction": {"限性别", "sex restriction"}, "age_restriction": {"限年龄", "age restriction"},
+	"indication_restriction": {"限适应症", "indication restriction"}, "hosp_level_restriction": {"限医院等级", "hospital-level restriction"},
+	"price_over_cap": {"超标准收费", "price over cap"}, "exclusive_items": {"互斥项目重复收费", "mutually exclusive items"},
+	"unbundling": {"分解收费", "unbundling"}, "upcoding": {"高套编码", "up-coding"},
+	"dx_procedure_mismatch": {"诊断与手术操作不符", "diagnosis–procedure mismatch"}, "drug_share": {"药占比过高", "high drug share"},
+	"high_single_charge": {"单笔费用超阈值", "high single charge"}, "split_admission": {"分解住院", "split admission"},
+	"bed_hanging": {"挂床住院", "bed-hanging"}, "overlapping_stay": {"重叠住院", "overlapping stays"},
+	"frequent_admission": {"频繁住院", "frequent admission"}, "excessive_los": {"超长住院", "excessive length of stay"},
+}
+
+// CategoryZh returns the Chinese name of a category, or the id when it has none.
+func CategoryZh(c string) string {
+	if n, ok := CategoryNames[c]; ok {
+		return n[0]
+	}
+	return c
+}

@@ -86,12 +86,16 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		return json.NewEncoder(w).Encode(map[string]any{"kb": kb.Version, "settlements": audited, "findings": len(findings),
 			"by_category": byCat, "seconds": secs, "scores": scores})
 	}
-	fmt.Fprintf(w, "audited %d settlements with knowledge base %s in %.1fs (%.0f/s): %d findings %v\n",
-		audited, kb.Version, secs, float64(audited)/secs, len(findings), byCat)
+	names := map[string]string{}
+	for c := range byCat {
+		names[c] = audit.CategoryZh(c)
+	}
+	fmt.Fprintf(w, "audited %d settlements with knowledge base %s in %.1fs (%.0f/s): %d findings (%s)\n",
+		audited, kb.Version, secs, float64(audited)/secs, len(findings), countsLine(byCat, names))
 	if len(scores) > 0 {
-		fmt.Fprintf(w, "%-24s %7s %8s %6s %9s %7s\n", "category", "labels", "findings", "hits", "precision", "recall")
+		fmt.Fprintf(w, "%-24s %-12s %7s %8s %6s %9s %7s\n", "category", "类别", "labels", "findings", "hits", "precision", "recall")
 		for _, s := range scores {
-			fmt.Fprintf(w, "%-24s %7d %8d %6d %9.4f %7.4f\n", s.Category, s.Labels, s.Findings, s.Hits, s.Precision, s.Recall)
+			fmt.Fprintf(w, "%-24s %-12s %7d %8d %6d %9.4f %7.4f\n", s.Category, audit.CategoryZh(s.Category), s.Labels, s.Findings, s.Hits, s.Precision, s.Recall)
 		}
 	}
 	return nil
