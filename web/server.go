@@ -145,6 +145,7 @@ func (s *Server) Handler() http.Handler {
 		} {
 			mux.HandleFunc(path, s.authed(h))
 		}
+		s.registerMonitor(mux) // fund books, forecasts, projections, alerts (api_monitor.go)
 		for path, h := range s.userRoutes() {
 			mux.HandleFunc(path, s.authed(adminOnly(h)))
 		}

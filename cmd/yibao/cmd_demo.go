@@ -122,6 +122,16 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 10}, stderr: e.stderr, getenv: e.getenv}, valueArgs); code != exitOK {
 		return fmt.Errorf("demo value settlement failed (exit %d)", code)
 	}
+	fmt.Fprintln(e.stdout, "== fund monitoring (基金监测): the fund ledger, the books and months of reserve, alert rules")
+	for _, args := range [][]string{
+		{"fund", "load", "--db", st.Dir(), "--in", filepath.Join(cfg.Out, synth.FundFile)},
+		{"monitor", "run", "--db", st.Dir()},
+	} {
+		fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(args, " "))
+		if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 8}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
+			return fmt.Errorf("demo step yibao %s failed (exit %d)", strings.Join(args[:2], " "), code)
+		}
+	}
 	// Accounts for the cockpit: a bureau administrator, an analyst and the insurance office of
 	// the first hospital; passwords are generated and written beside the region.
 	var accounts strings.Builder
