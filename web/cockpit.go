@@ -465,7 +465,7 @@ func (s *Server) handleHospital(w http.ResponseWriter, r *http.Request) {
 		var frows []row
 		for _, f := range fs {
 			rw := row{"key": f.Key, "count": f.Count, "amount_fen": f.AmountFen, "hospital": code}
-			setLabel(rw, "key", audit.CategoryLabels)
+			setLabel(rw, "key", audit.CategoryNames)
 			frows = append(frows, rw)
 		}
 		found["findings"] = static([]column{{"key", "类别", "Category", "label", "audit-category"}, {"count", "问题数", "Findings", "int", ""},
@@ -661,7 +661,7 @@ func (s *Server) handleAuditSummary(w http.ResponseWriter, r *http.Request) {
 		for _, x := range rows {
 			m := map[string]any{"key": x.Key, "count": x.Count, "amount_fen": x.AmountFen, "zh": x.Key, "en": x.Key}
 			if by == "category" {
-				if l, ok := audit.CategoryLabels[x.Key]; ok {
+				if l, ok := audit.CategoryNames[x.Key]; ok {
 					m["zh"], m["en"] = l[0], l[1]
 				}
 			}

@@ -31,7 +31,7 @@ func (s *Server) findingRow(f sqlite.FindingView, appeals map[string]sqlite.Appe
 		"category": f.Category, "rule_id": f.RuleID, "severity": f.Severity, "amount_fen": f.AmountFen, "feedetl_sn": f.Serial,
 		"related": f.Related, "status": f.Status, "evidence": f.Evidence, "evidence_zh": f.Evidence, "evidence_en": evidenceEn(f.Evidence),
 		"reviewed_by": f.ReviewedBy, "reviewed_at": f.ReviewedAt, "review_why": f.ReviewWhy, "created_at": f.Created}
-	setLabel(r, "category", audit.CategoryLabels)
+	setLabel(r, "category", audit.CategoryNames)
 	setLabel(r, "rule_id", n.rules)
 	setLabel(r, "severity", audit.SeverityLabels)
 	setLabel(r, "status", audit.StatusLabels)
@@ -93,7 +93,7 @@ func (s *Server) findingFilter(r *http.Request) (sqlite.FindingFilter, []activeF
 	if scope(r) == "" {
 		chips = append(chips, s.hospitalFilter(r, f.Hospital)...)
 	}
-	add("category", f.Category, "类别：", "category: ", audit.CategoryLabels)
+	add("category", f.Category, "类别：", "category: ", audit.CategoryNames)
 	add("rule", f.RuleID, "规则：", "rule: ", s.names(r.Context()).rules)
 	add("month", f.Month, "月份：", "month: ", nil)
 	add("status", f.Status, "状态：", "status: ", audit.StatusLabels)

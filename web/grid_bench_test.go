@@ -15,7 +15,7 @@ func benchGrid() *grid {
 		r := row{"id": int64(i), "setl_id": fmt.Sprintf("S%012d", i), "hospital": "H32010200001", "hospital_name": "玄武区第一人民医院",
 			"month": "2025-03", "category": cats[i%4], "rule_id": "AGE-001", "severity": "definite", "amount_fen": int64(i % 5000),
 			"evidence": "小儿氨酚黄那敏颗粒 限 12 及以下 岁使用，患者 68 岁", "status": "open", "review": "", "appeal": "", "appeal_by": "2026-12-03"}
-		setLabel(r, "category", audit.CategoryLabels)
+		setLabel(r, "category", audit.CategoryNames)
 		setLabel(r, "severity", audit.SeverityLabels)
 		setLabel(r, "status", audit.StatusLabels)
 		r["evidence_zh"], r["evidence_en"] = r["evidence"], r["evidence"]

@@ -70,7 +70,7 @@ func runFindings(ctx context.Context, e *env, args []string) error {
 			if f.ReviewedBy != "" {
 				review = f.ReviewedBy + " " + time.Unix(f.ReviewedAt, 0).Format("2006-01-02") + "：" + f.ReviewWhy
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.SetlID, f.Hospital, label2(audit.CategoryLabels, f.Category),
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.ID, f.SetlID, f.Hospital, label2(audit.CategoryNames, f.Category),
 				label2(audit.SeverityLabels, f.Severity), fenText(f.AmountFen), label2(audit.StatusLabels, f.Status), review)
 		}
 		tw.Flush()

@@ -104,6 +104,22 @@ func TestFindingWorkQueueAPI(t *testing.T) {
 			t.Fatalf("row without 限年龄: %v", r.Cells)
 		}
 	}
+	// English covers every evidence sentence the audit writes on the demo region (a new
+	// or reworded sentence needs its pattern in web/labels.go).
+	var en struct {
+		Rows []struct {
+			RuleID string `json:"rule_id"`
+			En     string `json:"evidence_en"`
+			Zh     string `json:"evidence_zh"`
+		} `json:"rows"`
+	}
+	analyst.do("GET", "/api/audit/findings?limit=1000&lang=en", nil, &en)
+	for _, r := range en.Rows {
+		if strings.HasPrefix(r.En, "(Chinese)") || r.En == "" {
+			t.Errorf("%s evidence not in English: %s", r.RuleID, r.Zh)
+			break
+		}
+	}
 	// One finding: a reason is required; then confirmed with who, when and why.
 	var open gridAnswer
 	analyst.do("GET", "/api/audit/findings?status=open&limit=1000", nil, &open)
