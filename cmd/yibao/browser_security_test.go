@@ -193,7 +193,7 @@ func selfSigned(t *testing.T, ips ...net.IP) tls.Certificate {
 // works over TLS with a Secure cookie, and over plain HTTP with a cookie that is not Secure
 // (before, the Secure cookie was dropped and login bounced back silently).
 func TestCockpitLoginTLSInBrowser(t *testing.T) {
-	f := demoFixture(t)
+	f := copyFixture(t, demoFixture(t)) // logs in: other tests lock accounts on purpose
 	st, err := sqlite.Open(f.db)
 	if err != nil {
 		t.Fatal(err)

@@ -128,7 +128,7 @@ func (a *apiClient) do(method, path string, body any, out any) int {
 }
 
 func TestCockpitAPIAndAuthorization(t *testing.T) {
-	f := demoFixture(t)
+	f := copyFixture(t, demoFixture(t)) // files and decides appeals, locks an account: the shared store stays as the demo left it
 	hs := cockpitServer(t, f, true)
 	anon := &apiClient{t: t, base: hs.URL, c: hs.Client()}
 	if code := anon.do("GET", "/api/overview", nil, nil); code != 401 {
