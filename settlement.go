@@ -124,10 +124,16 @@ type Measurement struct {
 	Value Dec6
 }
 
-// PrincipalDiagnosis returns the principal diagnosis code, or "" when there is none.
+// TCM reports whether the diagnosis is a traditional-Chinese-medicine disease (diag_type 2)
+// or syndrome (3), coded by GB/T 15657 rather than ICD-10.
+func (d Diagnosis) TCM() bool { return d.Type == "2" || d.Type == "3" }
+
+// PrincipalDiagnosis returns the principal western (ICD-10) diagnosis code, or "" when
+// there is none. A TCM principal disease or syndrome is not it: grouping and the audit's
+// diagnosis rules work on ICD-10.
 func (s *Settlement) PrincipalDiagnosis() string {
 	for _, d := range s.Diagnoses {
-		if d.Principal {
+		if d.Principal && !d.TCM() {
 			return d.Code
 		}
 	}

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sort"
 	"sync"
@@ -9,12 +10,25 @@ import (
 	"github.com/yibao-dev/yibao"
 )
 
-// Input is one settlement to audit in a batch.
+// Input is one settlement to audit in a batch: the settlement itself, or a function that
+// decodes it (run on a worker, so that decoding is parallel too). Decode writes into a
+// value the worker reuses for every settlement it decodes: it may reuse its slices, and
+// nothing of it is kept after the audit but strings.
 type Input struct {
 	Settlement *yibao.Settlement // owned by the batch once yielded
+	Decode     func(*yibao.Settlement) error
 	Row        int64
-	Level      int    // hospital level, 0 unknown
-	Group      string // DRG for the excessive-stay detector; "" = diagnosis category
+	Level      int // hospital level, 0 unknown
+	// Levels gives the level by hospital code when Level is 0 (for decoded settlements,
+	// whose hospital is known only after decoding).
+	Levels map[string]int
+	Group  string // DRG for the excessive-stay detector; "" = diagnosis category
+}
+
+type batchResult struct {
+	findings []Finding
+	stays    []Stay
+	err      error
 }
 
 // AuditAll audits everything source yields, in parallel, then runs the cross-settlement
@@ -25,40 +39,60 @@ func (kb *KB) AuditAll(ctx context.Context, workers int, source func(yield func(
 		workers = runtime.GOMAXPROCS(0)
 	}
 	in := make(chan []Input, workers*2)
-	out := make(chan []Finding, workers*2)
+	out := make(chan batchResult, workers*2)
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var scratch yibao.Settlement
 			for batch := range in {
-				var fs []Finding
+				var r batchResult
 				for _, x := range batch {
-					for _, f := range kb.AuditSettlement(x.Settlement, x.Level) {
+					s := x.Settlement
+					if s == nil {
+						s = &scratch
+						if err := x.Decode(s); err != nil {
+							if r.err == nil {
+								r.err = fmt.Errorf("settlement row %d: %w", x.Row, err)
+							}
+							continue
+						}
+					}
+					if s.Inpatient {
+						r.stays = append(r.stays, StayOf(s, x.Row, x.Group))
+					}
+					level := x.Level
+					if level == 0 && x.Levels != nil {
+						level = x.Levels[s.Hospital]
+					}
+					for _, f := range kb.AuditSettlement(s, level) {
 						f.Row = x.Row
-						fs = append(fs, f)
+						r.findings = append(r.findings, f)
 					}
 				}
-				out <- fs
+				out <- r
 			}
 		}()
 	}
 	var findings []Finding
+	var stays []Stay
+	var werr error
 	collected := make(chan struct{})
 	go func() {
-		for fs := range out {
-			findings = append(findings, fs...)
+		for r := range out {
+			findings = append(findings, r.findings...)
+			stays = append(stays, r.stays...)
+			if r.err != nil && werr == nil {
+				werr = r.err
+			}
 		}
 		close(collected)
 	}()
-	var stays []Stay
 	batch := make([]Input, 0, 256)
 	err := source(func(x Input) error {
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		if x.Settlement.Inpatient {
-			stays = append(stays, StayOf(x.Settlement, x.Row, x.Group))
 		}
 		batch = append(batch, x)
 		if len(batch) == cap(batch) {
@@ -74,6 +108,9 @@ func (kb *KB) AuditAll(ctx context.Context, workers int, source func(yield func(
 	wg.Wait()
 	close(out)
 	<-collected
+	if err == nil {
+		err = werr
+	}
 	if err != nil {
 		return nil, err
 	}

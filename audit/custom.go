@@ -90,14 +90,16 @@ func settlementVars(s *yibao.Settlement, level int) map[string]any {
 		"diagnoses": dx, "procedures": px, "hospital": s.Hospital, "disposition": s.Disposition}
 }
 
-func lineVars(l *yibao.FeeLine, adm int64) map[string]any {
+// lineVars describes a netted line: qty and amount are net of matched refunds, billed_qty
+// is what the line itself says.
+func lineVars(l *yibao.FeeLine, n *netLine, adm int64) map[string]any {
 	return map[string]any{"serial": l.Serial, "code": l.ListCode, "name": l.Name, "category": l.Category, "list_class": l.ListClass,
-		"qty": l.Qty.Float(), "price": l.Price.Float(), "amount": l.Amount.Yuan(), "day": dayOf(l.Time) - adm}
+		"qty": n.qty.Float(), "billed_qty": l.Qty.Float(), "price": l.Price.Float(), "amount": n.amount.Yuan(), "day": dayOf(l.Time) - adm}
 }
 
 // auditCustom evaluates the CEL rules; an evaluation error (e.g. a missing key) counts as
 // "does not fire" so that one bad record cannot stop a batch.
-func (kb *KB) auditCustom(s *yibao.Settlement, level int) []Finding {
+func (kb *KB) auditCustom(s *yibao.Settlement, level int, lines []yibao.FeeLine, nt *netted) []Finding {
 	if len(kb.Custom) == 0 {
 		return nil
 	}
@@ -127,13 +129,14 @@ func (kb *KB) auditCustom(s *yibao.Settlement, level int) []Finding {
 			}
 			continue
 		}
-		for i := range s.Fees {
-			l := &s.Fees[i]
-			lv := lineVars(l, adm)
+		for k := range nt.lines {
+			n := &nt.lines[k]
+			l := &lines[n.i]
+			lv := lineVars(l, n, adm)
 			if fire(lv) {
 				amt := yibao.Fen(0)
 				if r.Amount == "line_amount" {
-					amt = l.Amount
+					amt = n.amount
 				}
 				out = append(out, mk(l.Serial, amt, lv))
 			}

@@ -10,6 +10,16 @@ import (
 
 // CrossSettlement runs the detectors that need a person's history: split admission,
 // overlapping stays and frequent admission. stays may come in any order and mix persons.
+// Each person's stays are sorted once and swept in order (linear after the sort).
+//
+// Two readings decide what a readmission is (docs/knowledge-base.md):
+//   - planned: the EARLIER stay carries days_rinp_flag_31 = 2 (recorded at its discharge:
+//     a readmission within 31 days is planned) and the readmission comes within
+//     planned_readmission_days of that discharge;
+//   - transfer: the earlier stay ended with dscg_way 2 or 3 and the readmission is at
+//     another hospital within transfer_window_hours — the receiving end of one episode.
+//
+// Neither is ever a split admission or counts as a new admission for frequent admission.
 func (kb *KB) CrossSettlement(stays []Stay) []Finding {
 	out, _ := kb.CrossSettlementContext(context.Background(), stays)
 	return out
@@ -40,9 +50,22 @@ func (kb *KB) CrossSettlementContext(ctx context.Context, stays []Stay) ([]Findi
 	return out, nil
 }
 
+// Readmission tells how stay b follows stay a, the person's previous stay.
+func (kb *KB) plannedAfter(a, b *Stay) bool {
+	return a.Planned && !b.Admission.Before(a.Discharge) && calendarDays(a.Discharge, b.Admission) <= kb.Detectors.PlannedReadmissionDays
+}
+
+func (kb *KB) transferAfter(a, b *Stay) bool {
+	if a.Disposition != "2" && a.Disposition != "3" || a.Hospital == b.Hospital {
+		return false
+	}
+	gap := b.Admission.Sub(a.Discharge)
+	return gap >= 0 && gap <= time.Duration(kb.Detectors.TransferWindowHours)*time.Hour
+}
+
 // personHistory sorts one person's stays once and sweeps them: overlap against the earlier
 // stay discharged last, split admission against the previous stay, frequent admission with a
-// sliding window.
+// sliding window over new admissions.
 func (kb *KB) personHistory(h []Stay, out []Finding) []Finding {
 	d := kb.Detectors
 	sort.SliceStable(h, func(i, j int) bool {
@@ -51,35 +74,46 @@ func (kb *KB) personHistory(h []Stay, out []Finding) []Finding {
 		}
 		return h[i].SetlID < h[j].SetlID
 	})
+	// counted[i]: stay i is a new, unplanned admission (not planned by its predecessor,
+	// not the receiving end of a transfer).
+	counted := make([]bool, len(h))
+	latest := -1 // earlier stay with the latest discharge, for overlaps
 	window := time.Duration(d.FrequentWindowDays) * 24 * time.Hour
-	latest := -1        // the earlier stay discharged last: b overlaps some earlier stay iff it overlaps this one
-	var unplanned []int // unplanned stays admitted within the window before the current one
-	head := 0           // first live entry of unplanned
-	for i, b := range h {
+	lo, n := 0, 0 // sliding window over counted admissions
+	for i := range h {
+		b := &h[i]
 		if latest >= 0 && b.Admission.Before(h[latest].Discharge) {
-			a := h[latest]
-			out = append(out, stayFinding(b, "OVL-001", fmt.Sprintf("入院时间 %s 早于同一参保人在 %s 的住院（%s）出院时间 %s，住院期间重叠",
-				b.Admission.Format("2006-01-02 15:04"), a.Hospital, a.SetlID, a.Discharge.Format("2006-01-02 15:04")), a.SetlID))
+			a := &h[latest]
+			out = append(out, stayFinding(*b, "OVL-001", a.SetlID, fmt.Sprintf("入院时间 %s 早于同一参保人在 %s 的住院（%s）出院时间 %s，住院期间重叠",
+				b.Admission.Format("2006-01-02 15:04"), a.Hospital, a.SetlID, a.Discharge.Format("2006-01-02 15:04"))))
 		}
-		if latest < 0 || b.Discharge.After(h[latest].Discharge) {
+		counted[i] = true
+		if i > 0 {
+			a := &h[i-1]
+			planned, transfer := kb.plannedAfter(a, b), kb.transferAfter(a, b)
+			counted[i] = !planned && !transfer
+			gap := calendarDays(a.Discharge, b.Admission)
+			if counted[i] && !b.Admission.Before(a.Discharge) && gap <= d.SplitAdmissionDays && a.Category == b.Category && a.Category != "" {
+				// The finding lands on the stay that was ended early: the earlier one.
+				out = append(out, stayFinding(*a, "SPL-001", b.SetlID, fmt.Sprintf("%s 于 %s 出院（结算 %s）后 %d 天，同一参保人于 %s 在 %s 因同一主要诊断类目 %s 再次入院（结算 %s）；出院时未登记31天内再住院计划，亦非转院，疑似分解住院",
+					a.Hospital, a.Discharge.Format("2006-01-02"), a.SetlID, gap, b.Admission.Format("2006-01-02"), b.Hospital, b.Category, b.SetlID)))
+			}
+		}
+		if latest < 0 || h[i].Discharge.After(h[latest].Discharge) {
 			latest = i
 		}
-		if i > 0 {
-			a := h[i-1]
-			gap := calendarDays(a.Discharge, b.Admission)
-			if !b.Planned && !b.Admission.Before(a.Discharge) && gap <= d.SplitAdmissionDays && a.Category == b.Category && a.Category != "" {
-				out = append(out, stayFinding(b, "SPL-001", fmt.Sprintf("出院后 %d 天内（%s 出院）因同一主要诊断类目 %s 再次入院，非计划再入院，疑似分解住院",
-					gap, a.Discharge.Format("2006-01-02"), b.Category), a.SetlID))
-			}
+		if !counted[i] {
+			continue
 		}
-		if !b.Planned {
-			unplanned = append(unplanned, i)
-			for head < len(unplanned) && b.Admission.Sub(h[unplanned[head]].Admission) >= window {
-				head++
+		n++
+		for lo < i && (!counted[lo] || b.Admission.Sub(h[lo].Admission) >= window) {
+			if counted[lo] {
+				n--
 			}
-			if n := len(unplanned) - head; n > d.FrequentMax {
-				out = append(out, stayFinding(b, "FRQ-001", fmt.Sprintf("%d 天内第 %d 次非计划住院，超过 %d 次", d.FrequentWindowDays, n, d.FrequentMax)))
-			}
+			lo++
+		}
+		if n > d.FrequentMax {
+			out = append(out, stayFinding(*b, "FRQ-001", "", fmt.Sprintf("%d 天内第 %d 次非计划住院（不含计划再入院与转院接收），超过 %d 次", d.FrequentWindowDays, n, d.FrequentMax)))
 		}
 	}
 	return out
@@ -102,25 +136,21 @@ func (kb *KB) ExcessiveLOS(stays []Stay) []Finding {
 		if others >= d.ExcessiveLOSMinGroup {
 			mean := float64(sum[s.Group]-s.LOS) / float64(others)
 			if float64(s.LOS) > d.ExcessiveLOSFactor*mean {
-				out = append(out, stayFinding(s, "LOS-001", fmt.Sprintf("住院 %d 天，超过同组（%s）平均住院日 %.1f 天的 %.0f 倍", s.LOS, s.Group, mean, d.ExcessiveLOSFactor)))
+				out = append(out, stayFinding(s, "LOS-001", "", fmt.Sprintf("住院 %d 天，超过同组（%s）平均住院日 %.1f 天的 %.0f 倍", s.LOS, s.Group, mean, d.ExcessiveLOSFactor)))
 			}
 			continue
 		}
 		if s.LOS > d.ExcessiveLOSCapDays {
-			out = append(out, stayFinding(s, "LOS-001", fmt.Sprintf("住院 %d 天，超过 %d 天上限", s.LOS, d.ExcessiveLOSCapDays)))
+			out = append(out, stayFinding(s, "LOS-001", "", fmt.Sprintf("住院 %d 天，超过 %d 天上限", s.LOS, d.ExcessiveLOSCapDays)))
 		}
 	}
 	return out
 }
 
-func stayFinding(s Stay, ruleID, evidence string, relatedSettlements ...string) Finding {
+func stayFinding(s Stay, ruleID, other, evidence string) Finding {
 	r := Rules[ruleID]
-	f := Finding{SetlID: s.SetlID, Row: s.Row, Hospital: s.Hospital, Person: s.Person, RuleID: ruleID, Category: r.Category,
+	return Finding{SetlID: s.SetlID, Row: s.Row, Hospital: s.Hospital, Person: s.Person, Other: other, RuleID: ruleID, Category: r.Category,
 		Severity: r.Severity, Evidence: evidence}
-	if len(relatedSettlements) > 0 {
-		f.Evidence += "（相关结算 " + relatedSettlements[0] + "）"
-	}
-	return f
 }
 
 func calendarDays(a, b time.Time) int {

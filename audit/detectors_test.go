@@ -13,7 +13,9 @@ import (
 )
 
 // quadratic is the pairwise definition of the three detectors, kept as the reference the
-// sweep must agree with (which stays get which rule).
+// sweep must agree with (which stays get which rule): a new admission is one not planned by
+// the previous stay's flag and not the receiving end of its transfer; a split admission is
+// found on the earlier stay.
 func quadratic(kb *KB, h []Stay) []string {
 	d := kb.Detectors
 	sort.SliceStable(h, func(i, j int) bool {
@@ -22,6 +24,17 @@ func quadratic(kb *KB, h []Stay) []string {
 		}
 		return h[i].SetlID < h[j].SetlID
 	})
+	newAdmission := func(i int) bool {
+		if i == 0 {
+			return true
+		}
+		a, b := h[i-1], h[i]
+		gap := b.Admission.Sub(a.Discharge)
+		planned := a.Planned && gap >= 0 && calendarDays(a.Discharge, b.Admission) <= d.PlannedReadmissionDays
+		transfer := (a.Disposition == "2" || a.Disposition == "3") && a.Hospital != b.Hospital && gap >= 0 &&
+			gap <= time.Duration(d.TransferWindowHours)*time.Hour
+		return !planned && !transfer
+	}
 	var out []string
 	for i, b := range h {
 		for _, a := range h[:i] {
@@ -32,14 +45,14 @@ func quadratic(kb *KB, h []Stay) []string {
 		}
 		if i > 0 {
 			a := h[i-1]
-			if !b.Planned && !b.Admission.Before(a.Discharge) && calendarDays(a.Discharge, b.Admission) <= d.SplitAdmissionDays && a.Category == b.Category && a.Category != "" {
-				out = append(out, b.SetlID+" SPL-001")
+			if newAdmission(i) && !b.Admission.Before(a.Discharge) && calendarDays(a.Discharge, b.Admission) <= d.SplitAdmissionDays && a.Category == b.Category && a.Category != "" {
+				out = append(out, a.SetlID+" SPL-001")
 			}
 		}
-		if !b.Planned {
+		if newAdmission(i) {
 			n := 0
-			for _, a := range h[:i+1] {
-				if !a.Planned && b.Admission.Sub(a.Admission) < time.Duration(d.FrequentWindowDays)*24*time.Hour {
+			for j, a := range h[:i+1] {
+				if newAdmission(j) && b.Admission.Sub(a.Admission) < time.Duration(d.FrequentWindowDays)*24*time.Hour {
 					n++
 				}
 			}
@@ -57,8 +70,8 @@ func randomStays(r *rand.Rand, n int) []Stay {
 	for i := 0; i < n; i++ {
 		t = t.Add(time.Duration(r.Intn(30*24)) * time.Hour)
 		los := time.Duration(1+r.Intn(20*24)) * time.Hour
-		out = append(out, Stay{SetlID: fmt.Sprintf("S%05d", i), Person: "p", Hospital: "H", Admission: t, Discharge: t.Add(los),
-			Category: []string{"J18", "I10", "K35"}[r.Intn(3)], Planned: r.Intn(5) == 0})
+		out = append(out, Stay{SetlID: fmt.Sprintf("S%05d", i), Person: "p", Hospital: []string{"H", "H2"}[r.Intn(2)], Admission: t, Discharge: t.Add(los),
+			Category: []string{"J18", "I10", "K35"}[r.Intn(3)], Planned: r.Intn(5) == 0, Disposition: []string{"1", "1", "2", "3"}[r.Intn(4)]})
 	}
 	return out
 }

@@ -31,6 +31,17 @@ type Item struct {
 	MaxQtyPerDay   yibao.Dec6
 	MaxQtyPerStay  yibao.Dec6
 	MaxPrice       yibao.Dec6 // unit price cap; 0 = none
+	// AutoDaily marks an item billed automatically every bed-day (bed, nursing level,
+	// meals, inpatient consultation): never evidence of active care, whatever its category.
+	AutoDaily bool
+}
+
+// DxProcedure is a row of dx_procedure.csv: a procedure code prefix and the diagnosis
+// prefixes one of which must be present (诊断与手术操作一致性).
+type DxProcedure struct {
+	ProcPrefix string
+	DxPrefixes []string
+	Reason     string
 }
 
 // Exclusive is a row of exclusive.csv.
@@ -58,12 +69,33 @@ type Detectors struct {
 	ExcessiveLOSFactor   float64 `json:"excessive_los_factor"`
 	ExcessiveLOSCapDays  int     `json:"excessive_los_cap_days"`
 	ExcessiveLOSMinGroup int     `json:"excessive_los_min_group"`
+	// BedHangingCareCategories are the charge categories whose lines show active care on a
+	// day (examination, laboratory, treatment, surgery, drugs by default).
+	BedHangingCareCategories []string `json:"bed_hanging_care_categories"`
+	// PlannedReadmissionDays is how long after a discharge flagged days_rinp_flag_31 = 2 a
+	// readmission counts as the planned one (31, the flag's own definition).
+	PlannedReadmissionDays int `json:"planned_readmission_days"`
+	// TransferWindowHours: an admission at another hospital within this many hours of a
+	// discharge with dscg_way 2 or 3 is the receiving end of a transfer.
+	TransferWindowHours int `json:"transfer_window_hours"`
+	// DrugShareMax is the drug share of a stay's net charges above which DRG-SHR fires
+	// (0 disables); DrugShareMinTotalYuan skips small stays.
+	DrugShareMax          float64 `json:"drug_share_max"`
+	DrugShareMinTotalYuan float64 `json:"drug_share_min_total_yuan"`
+	// DrugShareExemptDx are principal-diagnosis prefixes the drug-share rule skips (e.g.
+	// Z51 chemotherapy sessions, whose drugs are the treatment). Default none.
+	DrugShareExemptDx []string `json:"drug_share_exempt_dx"`
+	// SingleChargeMaxYuan is the net amount of one fee line above which HIGH-001 fires (0 disables).
+	SingleChargeMaxYuan float64 `json:"single_charge_max_yuan"`
 }
 
 // DefaultDetectors are used for a missing detectors.json and missing members.
 func DefaultDetectors() Detectors {
 	return Detectors{SplitAdmissionDays: 15, FrequentMax: 6, FrequentWindowDays: 365, BedHangingIdleShare: 0.5,
-		ExcessiveLOSFactor: 3, ExcessiveLOSCapDays: 60, ExcessiveLOSMinGroup: 5}
+		ExcessiveLOSFactor: 3, ExcessiveLOSCapDays: 60, ExcessiveLOSMinGroup: 5,
+		BedHangingCareCategories: []string{yibao.CatExam, yibao.CatLab, yibao.CatTreatment, yibao.CatSurgery,
+			yibao.CatWesternDrug, yibao.CatHerbal, yibao.CatPatentDrug},
+		PlannedReadmissionDays: 31, TransferWindowHours: 24, DrugShareMax: 0.6, DrugShareMinTotalYuan: 1000, SingleChargeMaxYuan: 20000}
 }
 
 // KB is a loaded knowledge base.
@@ -73,11 +105,15 @@ type KB struct {
 	Exclusive []Exclusive
 	Bundles   []Bundle
 	Evidence  []Evidence
-	Detectors Detectors
-	Custom    []*CustomRule
+	// DxProcedure lists diagnosis–procedure consistency rules (dx_procedure.csv).
+	DxProcedure []DxProcedure
+	Detectors   Detectors
+	Custom      []*CustomRule
 
 	exclByA   map[string][]int
 	bundlesBy map[string][]int // component → bundles
+	careCats  map[string]bool
+	watched   map[string]bool // item codes the exclusive, bundle and evidence rules look for
 }
 
 // csvRows reads a CSV with a header and returns rows as maps, naming file and line on error.
@@ -181,6 +217,13 @@ func LoadKB(dir string) (*KB, error) {
 				*x.dst = d
 			}
 		}
+		switch r["auto_daily"] {
+		case "", "0":
+		case "1":
+			it.AutoDaily = true
+		default:
+			return nil, bad("auto_daily", fmt.Sprintf("%q is not 1, 0 or empty", r["auto_daily"]))
+		}
 		for _, p := range strings.Split(r["indications"], "|") {
 			if p = strings.TrimSpace(p); p != "" {
 				it.Indications = append(it.Indications, p)
@@ -235,6 +278,20 @@ func LoadKB(dir string) (*KB, error) {
 		}
 		hashFile(h, p)
 	}
+	if p := filepath.Join(dir, "dx_procedure.csv"); exists(p) {
+		rows, lines, err := csvRows(p, "proc_prefix", "dx_prefixes")
+		if err != nil {
+			return nil, fmt.Errorf("knowledge base: %w", err)
+		}
+		for i, r := range rows {
+			x := DxProcedure{ProcPrefix: r["proc_prefix"], DxPrefixes: splitList(r["dx_prefixes"]), Reason: r["reason"]}
+			if x.ProcPrefix == "" || len(x.DxPrefixes) == 0 {
+				return nil, fmt.Errorf("knowledge base %s line %d: proc_prefix and at least one of dx_prefixes are required", p, lines[i])
+			}
+			kb.DxProcedure = append(kb.DxProcedure, x)
+		}
+		hashFile(h, p)
+	}
 	if p := filepath.Join(dir, "detectors.json"); exists(p) {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -245,7 +302,8 @@ func LoadKB(dir string) (*KB, error) {
 		}
 		d := kb.Detectors
 		if d.SplitAdmissionDays < 0 || d.FrequentMax < 1 || d.FrequentWindowDays < 1 || d.BedHangingIdleShare <= 0 || d.BedHangingIdleShare > 1 ||
-			d.ExcessiveLOSFactor <= 1 || d.ExcessiveLOSCapDays < 1 {
+			d.ExcessiveLOSFactor <= 1 || d.ExcessiveLOSCapDays < 1 || d.PlannedReadmissionDays < 0 || d.TransferWindowHours < 0 ||
+			d.DrugShareMax < 0 || d.DrugShareMax >= 1 || d.DrugShareMinTotalYuan < 0 || d.SingleChargeMaxYuan < 0 {
 			return nil, fmt.Errorf("knowledge base %s: detector parameters out of range (%+v)", p, d)
 		}
 		if d.ExcessiveLOSMinGroup == 0 {
@@ -277,6 +335,22 @@ func (kb *KB) index() {
 	kb.bundlesBy = map[string][]int{}
 	for i, b := range kb.Bundles {
 		kb.bundlesBy[b.Component] = append(kb.bundlesBy[b.Component], i)
+	}
+	kb.watched = map[string]bool{}
+	for _, x := range kb.Exclusive {
+		kb.watched[x.A], kb.watched[x.B] = true, true
+	}
+	for _, b := range kb.Bundles {
+		kb.watched[b.Package], kb.watched[b.Component] = true, true
+	}
+	for _, e := range kb.Evidence {
+		for _, c := range e.Codes {
+			kb.watched[c] = true
+		}
+	}
+	kb.careCats = map[string]bool{}
+	for _, c := range kb.Detectors.BedHangingCareCategories {
+		kb.careCats[c] = true
 	}
 }
 

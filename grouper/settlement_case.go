@@ -28,9 +28,13 @@ func CaseFromSettlement(s *yibao.Settlement) Case {
 			c.Weight = strconv.Itoa(s.Patient.BirthWeight)
 		}
 	}
-	c.Diagnoses = make([]string, len(s.Diagnoses))
-	for i, d := range s.Diagnoses {
-		c.Diagnoses[i] = d.Code
+	// DRG grouping works on ICD-10 only: TCM diseases and syndromes (diag_type 2/3, GB/T
+	// 15657 codes) are left out.
+	c.Diagnoses = make([]string, 0, len(s.Diagnoses))
+	for _, d := range s.Diagnoses {
+		if !d.TCM() {
+			c.Diagnoses = append(c.Diagnoses, d.Code)
+		}
 	}
 	c.Procedures = make([]string, len(s.Procedures))
 	for i, p := range s.Procedures {

@@ -65,7 +65,7 @@ func (f fieldReader) strOf(name string, v *fastjson.Value, limit int) string {
 		f.ps.add(f.field(name), "too_long", "value has %d bytes, at most %d allowed", "取值长度 %d 字节，超过上限 %d", len(b), limit)
 		return ""
 	}
-	return string(b)
+	return f.scratch.internBytes(b)
 }
 
 func (f fieldReader) str(limit int, names ...string) string {
@@ -333,4 +333,29 @@ func truncate(s string) string {
 // parseScratch is per-worker scratch space for number text.
 type parseScratch struct {
 	number []byte
+	// intern keeps one copy of the short strings that repeat from line to line and document
+	// to document (serials, codes, categories, item names, departments, doctors): one
+	// allocation per distinct value instead of one per field. Bounded: cleared when full.
+	intern map[string]string
+}
+
+const (
+	internMaxLen     = 64
+	internMaxEntries = 8192
+)
+
+// internBytes returns b as a string, shared with earlier equal values of this worker.
+func (sc *parseScratch) internBytes(b []byte) string {
+	if sc == nil || len(b) > internMaxLen {
+		return string(b)
+	}
+	if s, ok := sc.intern[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	if sc.intern == nil || len(sc.intern) >= internMaxEntries {
+		sc.intern = make(map[string]string, 1024)
+	}
+	s := string(b)
+	sc.intern[s] = s
+	return s
 }

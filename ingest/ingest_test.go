@@ -166,6 +166,13 @@ func TestEachValidationRuleRejectsWithFieldAndReason(t *testing.T) {
 		{"missing quantity", `"cnt":5,`, ``, "feedetl[0].cnt", "missing"},
 		{"10 MB code", `"setl_id":"S1"`, `"setl_id":"` + strings.Repeat("x", 10<<20) + `"`, "setlinfo.setl_id", "too_long"},
 		{"fund above total", `"hifp_payamt":300.00`, `"hifp_payamt":900.00`, "setlinfo.hifp_payamt", "exceeds_total"},
+		{"external cause as principal", `"diag_code":"K35.800x001"`, `"diag_code":"V89.200"`, "diseinfo[1].diag_code", "principal_external_cause"},
+		{"morphology as principal", `"diag_code":"K35.800x001"`, `"diag_code":"M8140/3"`, "diseinfo[1].diag_code", "principal_morphology"},
+		{"TCM code as western", `"diag_code":"I10.x05","diag_name":"高血压3级","maindiag_flag":"0"`, `"diag_code":"BNG010","maindiag_flag":"0"`, "diseinfo[0].diag_code", "bad_icd10"},
+		{"ICD-10 as TCM disease", `"diag_code":"I10.x05","diag_name":"高血压3级","maindiag_flag":"0"`, `"diag_code":"I10.x05","maindiag_flag":"0","diag_type":"2"`, "diseinfo[0].diag_code", "bad_tcm_code"},
+		{"TCM disease as syndrome", `"diag_code":"I10.x05","diag_name":"高血压3级","maindiag_flag":"0"`, `"diag_code":"BNG010","maindiag_flag":"0","diag_type":"3"`, "diseinfo[0].diag_code", "bad_tcm_code"},
+		{"bad diagnosis type", `"diag_code":"I10.x05","diag_name":"高血压3级","maindiag_flag":"0"`, `"diag_code":"I10.x05","maindiag_flag":"0","diag_type":"7"`, "diseinfo[0].diag_type", "bad_diag_type"},
+		{"TCM principal instead of western", `"diag_code":"K35.800x001","diag_name":"急性阑尾炎","maindiag_flag":"1"`, `"diag_code":"BWV000","maindiag_flag":"1","diag_type":"2"`, "diseinfo", "principal_count"},
 		{"other funds above total", `"oprninfo":`, `"payinfo":[{"fund_pay_type":"310100","fund_payamt":300},{"fund_pay_type":"390200","fund_payamt":200}],"oprninfo":`, "payinfo.fund_payamt", "exceeds_total"},
 	}
 	for _, c := range cases {
@@ -291,6 +298,44 @@ func TestKeyFileIsCreatedPrivateAndReused(t *testing.T) {
 	k3, _ := LoadOrCreateKey(dir)
 	if len(k3) != 16 || bytes.Equal(k3, k1) {
 		t.Fatal("env key not used")
+	}
+}
+
+// TCM diagnoses (diag_type 2 disease, 3 syndrome) load beside the western ones, each with
+// its own principal flag; the western principal goes first; external-cause and
+// morphology codes are accepted as secondary codes.
+func TestTCMAndSecondaryCodesAreAccepted(t *testing.T) {
+	doc := mutate(t, `{"diag_code":"A18.300x009+K93.0*","maindiag_flag":"0"}`,
+		`{"diag_code":"BNG010","diag_name":"中风病","maindiag_flag":"1","diag_type":"2"},{"diag_code":"ZBRJ20","maindiag_flag":"1","diag_type":"3"},`+
+			`{"diag_code":"A04.03.01","maindiag_flag":"0","diag_type":"2"},{"diag_code":"B02.01.01.03","maindiag_flag":"0","diag_type":"3"},`+
+			`{"diag_code":"V89.200","maindiag_flag":"0","adm_cond_type":"1"},{"diag_code":"M8140/3","maindiag_flag":"0"}`)
+	sum, sink, rejects := ingestFiles(t, map[string]string{"a.json": doc})
+	if sum.Loaded != 1 {
+		t.Fatalf("rejected: %+v", rejects)
+	}
+	s := sink.loaded[0]
+	if s.Diagnoses[0].Code != "K35.800x001" || s.PrincipalDiagnosis() != "K35.800x001" || len(s.Diagnoses) != 8 {
+		t.Fatalf("%+v", s.Diagnoses)
+	}
+	for _, c := range []string{"BNG010", "BWV020", "A04.03.01", "A04.03.", "BNG010.01"} {
+		if !ValidTCMDisease(c) {
+			t.Errorf("%s should be a TCM disease code", c)
+		}
+	}
+	for _, c := range []string{"ZBRJ20", "B02.01.01.03", "B02."} {
+		if !ValidTCMSyndrome(c) {
+			t.Errorf("%s should be a TCM syndrome code", c)
+		}
+	}
+	for _, c := range []string{"K35.800", "bng010", "BN010", "B02.01.01.03", "ZBRJ20"} {
+		if ValidTCMDisease(c) {
+			t.Errorf("%s should not be a TCM disease code", c)
+		}
+	}
+	for _, c := range []string{"BNG010", "Z", "A04.03.01"} {
+		if ValidTCMSyndrome(c) {
+			t.Errorf("%s should not be a TCM syndrome code", c)
+		}
 	}
 }
 

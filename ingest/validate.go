@@ -20,6 +20,30 @@ var (
 	icd9Syntax = regexp.MustCompile(`^[0-9]{2}(?:\.[0-9x]{1,4}(?:x[0-9]{3})?)?$`)
 )
 
+// TCM code syntax of GB/T 15657 (中医病证分类与代码), in both editions still in use: the
+// 1995 edition's six-character codes (disease B + department + class + three digits, e.g.
+// BNG010; syndrome Z + class letters + up to three characters, e.g. ZBRJ20) and the 2021
+// edition's dotted hierarchies (disease A04.03.01, syndrome B02.01.01.03, a trailing dot
+// marking a category). Regional extensions append .NN.
+var (
+	tcmDiseaseSyntax  = regexp.MustCompile(`^(?:B[A-Z]{2}[0-9]{3}|A[0-9]{2}(?:\.[0-9]{2}){0,4}\.?)(?:\.[0-9]{1,2})?$`)
+	tcmSyndromeSyntax = regexp.MustCompile(`^(?:Z[A-Z]{2}[A-Z0-9]{1,3}|B[0-9]{2}(?:\.[0-9]{2}){0,5}\.?)(?:\.[0-9]{1,2})?$`)
+	// Morphology of neoplasms (ICD-O, M8000/0–M9989/9): an additional code only.
+	morphologySyntax = regexp.MustCompile(`^M[0-9]{4}/[0-9]`)
+)
+
+// ValidTCMDisease reports whether code has the syntax of a GB/T 15657 TCM disease (diag_type 2).
+func ValidTCMDisease(code string) bool { return tcmDiseaseSyntax.MatchString(code) }
+
+// ValidTCMSyndrome reports whether code has the syntax of a GB/T 15657 TCM syndrome (diag_type 3).
+func ValidTCMSyndrome(code string) bool { return tcmSyndromeSyntax.MatchString(code) }
+
+// externalCause reports an ICD-10 chapter XX code (V01–Y98): the circumstances of an
+// injury, never a principal diagnosis.
+func externalCause(code string) bool {
+	return len(code) >= 3 && (code[0] == 'V' || code[0] == 'W' || code[0] == 'X' || code[0] == 'Y')
+}
+
 // ValidICD10 reports whether code has the syntax of a 医保版 ICD-10 code.
 func ValidICD10(code string) bool { return icd10Syntax.MatchString(code) }
 
@@ -177,19 +201,52 @@ func validatePatient(d *parsedDoc) {
 func validateCodes(d *parsedDoc) {
 	s := &d.s
 	ps := &d.ps
-	principals := 0
+	// Principal diagnoses are counted per kind: one western (ICD-10) principal diagnosis,
+	// and at most one TCM principal disease (主病) and one principal syndrome (主证), which
+	// the settlement list records beside it.
+	var principals, tcmDisease, tcmSyndrome int
 	for i, dx := range s.Diagnoses {
 		field := "diseinfo[" + strconv.Itoa(i) + "].diag_code"
+		switch dx.Type {
+		case "", "1", "2", "3":
+		default:
+			ps.add("diseinfo["+strconv.Itoa(i)+"].diag_type", "bad_diag_type", "diagnosis type %q is not 1 (western), 2 (TCM disease) or 3 (TCM syndrome)",
+				"诊断类别 %q 不是 1（西医）、2（中医病名）或 3（中医证候）", truncate(dx.Type))
+			continue
+		}
 		if dx.Principal {
-			principals++
+			switch dx.Type {
+			case "2":
+				tcmDisease++
+			case "3":
+				tcmSyndrome++
+			default:
+				principals++
+			}
 		}
 		switch {
 		case dx.Code == "":
 			if !hasProblem(ps, field) {
 				ps.missing(field)
 			}
+		case dx.Type == "2":
+			if !ValidTCMDisease(dx.Code) {
+				ps.add(field, "bad_tcm_code", "%q is not a GB/T 15657 TCM disease code", "%q 不是 GB/T 15657 中医病名编码", truncate(dx.Code))
+			}
+		case dx.Type == "3":
+			if !ValidTCMSyndrome(dx.Code) {
+				ps.add(field, "bad_tcm_code", "%q is not a GB/T 15657 TCM syndrome code", "%q 不是 GB/T 15657 中医证候编码", truncate(dx.Code))
+			}
 		case !ValidICD10(dx.Code):
 			ps.add(field, "bad_icd10", "%q is not a 医保版 ICD-10 code", "%q 不是医保版 ICD-10 编码", truncate(dx.Code))
+		case dx.Principal && externalCause(dx.Code):
+			// 医疗保障基金结算清单填写规范: external causes (V01–Y98) are never the principal diagnosis.
+			ps.add(field, "principal_external_cause", "external-cause code "+dx.Code+" cannot be the principal diagnosis (settlement-list filling standard)",
+				"损伤中毒外部原因编码 "+dx.Code+" 不能作为主要诊断（医疗保障基金结算清单填写规范）")
+		case dx.Principal && morphologySyntax.MatchString(dx.Code):
+			// ... nor a neoplasm morphology code (M8000/0–M9989/9), which only qualifies a C/D code.
+			ps.add(field, "principal_morphology", "morphology code "+dx.Code+" cannot be the principal diagnosis (settlement-list filling standard)",
+				"肿瘤形态学编码 "+dx.Code+" 不能作为主要诊断（医疗保障基金结算清单填写规范）")
 		default:
 			if want := yibao.DiagnosisSex(dx.Code); want != yibao.SexUnknown && (s.Patient.Sex == yibao.Male || s.Patient.Sex == yibao.Female) && want != s.Patient.Sex {
 				ps.add(field, "sex_specific_diagnosis", "diagnosis "+dx.Code+" applies only to "+sexWord(want, false)+" patients",
@@ -198,11 +255,15 @@ func validateCodes(d *parsedDoc) {
 		}
 	}
 	if s.Inpatient && principals != 1 {
-		ps.add("diseinfo", "principal_count", "an inpatient settlement needs exactly one principal diagnosis, found %d",
-			"住院结算须有且仅有一个主要诊断，实际 %d 个", principals)
+		ps.add("diseinfo", "principal_count", "an inpatient settlement needs exactly one principal western diagnosis, found %d",
+			"住院结算须有且仅有一个西医主要诊断，实际 %d 个", principals)
 	}
 	if !s.Inpatient && principals > 1 {
 		ps.add("diseinfo", "principal_count", "at most one principal diagnosis, found %d", "主要诊断至多一个，实际 %d 个", principals)
+	}
+	if tcmDisease > 1 || tcmSyndrome > 1 {
+		ps.add("diseinfo", "principal_count", "at most one principal TCM disease and one principal TCM syndrome, found %d and %d",
+			"中医主病、主证各至多一个，实际 %d 个、%d 个", tcmDisease, tcmSyndrome)
 	}
 	for i, p := range s.Procedures {
 		field := "oprninfo[" + strconv.Itoa(i) + "].oprn_oprt_code"
@@ -214,7 +275,8 @@ func validateCodes(d *parsedDoc) {
 			ps.add(field, "bad_icd9cm3", "%q is not a 医保版 ICD-9-CM-3 code", "%q 不是医保版 ICD-9-CM-3 编码", truncate(p.Code))
 		}
 	}
-	moveFirst(s.Diagnoses, func(x yibao.Diagnosis) bool { return x.Principal })
+	// The western principal diagnosis goes first; TCM diagnoses keep their order after it.
+	moveFirst(s.Diagnoses, func(x yibao.Diagnosis) bool { return x.Principal && !x.TCM() })
 	moveFirst(s.Procedures, func(x yibao.Procedure) bool { return x.Principal })
 }
 
@@ -259,48 +321,48 @@ func validateFees(d *parsedDoc) {
 	checkTimes := !s.Admission.IsZero() && !s.Discharge.IsZero()
 	for i := range s.Fees {
 		l := &s.Fees[i]
-		pre := "feedetl[" + strconv.Itoa(i) + "]."
+		pre := func() string { return "feedetl[" + strconv.Itoa(i) + "]." } // built only for a problem
 		if l.Serial == "" {
-			if !hasProblem(ps, pre+"feedetl_sn") {
-				ps.missing(pre + "feedetl_sn")
+			if !hasProblem(ps, pre()+"feedetl_sn") {
+				ps.missing(pre() + "feedetl_sn")
 			}
 		} else if j, dup := seen[l.Serial]; dup {
-			ps.add(pre+"feedetl_sn", "duplicate_serial", "serial %q repeats line %d", "费用明细流水号 %q 与第 %d 行重复", truncate(l.Serial), j)
+			ps.add(pre()+"feedetl_sn", "duplicate_serial", "serial %q repeats line %d", "费用明细流水号 %q 与第 %d 行重复", truncate(l.Serial), j)
 		} else {
 			seen[l.Serial] = i
 		}
 		if l.Time.IsZero() {
-			if !hasProblem(ps, pre+"fee_ocur_time") {
-				ps.missing(pre + "fee_ocur_time")
+			if !hasProblem(ps, pre()+"fee_ocur_time") {
+				ps.missing(pre() + "fee_ocur_time")
 			}
 		} else if checkTimes && (l.Time.Before(lo) || l.Time.After(hi)) {
-			ps.add(pre+"fee_ocur_time", "fee_outside_stay", "fee time %s is outside the stay", "费用发生时间 %s 不在住院期间内", l.Time.Format(timeLayout))
+			ps.add(pre()+"fee_ocur_time", "fee_outside_stay", "fee time %s is outside the stay", "费用发生时间 %s 不在住院期间内", l.Time.Format(timeLayout))
 		}
-		if l.ListCode == "" && !hasProblem(ps, pre+"med_list_codg") {
-			ps.missing(pre + "med_list_codg")
+		if l.ListCode == "" && !hasProblem(ps, pre()+"med_list_codg") {
+			ps.missing(pre() + "med_list_codg")
 		}
 		if !validCategory(l.Category) {
 			if l.Category == "" {
-				if !hasProblem(ps, pre+"med_chrgitm_type") {
-					ps.missing(pre + "med_chrgitm_type")
+				if !hasProblem(ps, pre()+"med_chrgitm_type") {
+					ps.missing(pre() + "med_chrgitm_type")
 				}
 			} else {
-				ps.add(pre+"med_chrgitm_type", "bad_category", "charge category %q is not 01–14", "收费项目类别 %q 不在 01–14 之内", truncate(l.Category))
+				ps.add(pre()+"med_chrgitm_type", "bad_category", "charge category %q is not 01–14", "收费项目类别 %q 不在 01–14 之内", truncate(l.Category))
 			}
 		}
 		if l.ListClass != "" && l.ListClass != "01" && l.ListClass != "02" && l.ListClass != "03" {
-			ps.add(pre+"chrgitm_lv", "bad_list_class", "list class %q is not 01, 02 or 03", "收费项目等级 %q 不是 01、02 或 03", truncate(l.ListClass))
+			ps.add(pre()+"chrgitm_lv", "bad_list_class", "list class %q is not 01, 02 or 03", "收费项目等级 %q 不是 01、02 或 03", truncate(l.ListClass))
 		}
 		// Negative lines are only refunds: negative quantity, non-negative price, negative amount.
 		if l.Price < 0 {
-			ps.add(pre+"pric", "negative_price", "unit price %s is negative", "单价 %s 为负数", l.Price)
+			ps.add(pre()+"pric", "negative_price", "unit price %s is negative", "单价 %s 为负数", l.Price)
 		}
 		if l.Amount < 0 && l.Qty >= 0 || l.Qty < 0 && l.Amount > 0 {
-			ps.add(pre+"det_item_fee_sumamt", "negative_amount", "negative amount %s is not a refund (refunds have a negative quantity)",
+			ps.add(pre()+"det_item_fee_sumamt", "negative_amount", "negative amount %s is not a refund (refunds have a negative quantity)",
 				"金额 %s 为负但不是退费（退费数量应为负）", l.Amount)
 		}
 		if diff := yibao.MulFen(l.Qty, l.Price) - l.Amount; diff < -1 || diff > 1 {
-			ps.add(pre+"det_item_fee_sumamt", "amount_mismatch", "amount %s is not quantity %s × price %s", "金额 %s 不等于数量 %s × 单价 %s",
+			ps.add(pre()+"det_item_fee_sumamt", "amount_mismatch", "amount %s is not quantity %s × price %s", "金额 %s 不等于数量 %s × 单价 %s",
 				l.Amount, l.Qty, l.Price)
 		}
 		sum += l.Amount
@@ -340,26 +402,30 @@ func validatePayments(d *parsedDoc) {
 // separators and control characters never get past ingest.
 func validateIDs(d *parsedDoc) {
 	s := &d.s
-	check := func(field, v string) {
-		if v != "" && !yibao.ValidID(v) && !hasProblem(&d.ps, field) {
-			d.ps.add(field, "bad_id", "%q is not an identifier: 1–%d characters of %s, not starting with a dot",
+	// Field names are built only for a bad value: most documents have none, and building
+	// five names per fee line was a tenth of parsing.
+	check := func(v string, field func() string) {
+		if v == "" || yibao.ValidID(v) {
+			return
+		}
+		if f := field(); !hasProblem(&d.ps, f) {
+			d.ps.add(f, "bad_id", "%q is not an identifier: 1–%d characters of %s, not starting with a dot",
 				"%q 不是合法标识：须为 1–%d 个字符（%s），且不以点开头", truncate(v), yibao.MaxIDLen, yibao.IDCharset)
 		}
 	}
-	check("setlinfo.setl_id", s.ID)
-	check("setlinfo.mdtrt_id", s.EncounterID)
-	check("setlinfo.fixmedins_code", s.Hospital)
-	check("setlinfo.adm_caty", s.AdmissionDept)
-	check("setlinfo.dscg_caty", s.DischargeDept)
+	named := func(f string) func() string { return func() string { return f } }
+	check(s.ID, named("setlinfo.setl_id"))
+	check(s.EncounterID, named("setlinfo.mdtrt_id"))
+	check(s.Hospital, named("setlinfo.fixmedins_code"))
+	check(s.AdmissionDept, named("setlinfo.adm_caty"))
+	check(s.DischargeDept, named("setlinfo.dscg_caty"))
 	for i, p := range s.Procedures {
-		check("oprninfo["+strconv.Itoa(i)+"].oper_dr_code", p.Operator)
+		check(p.Operator, func() string { return "oprninfo[" + strconv.Itoa(i) + "].oper_dr_code" })
 	}
 	for i := range s.Fees {
 		l := &s.Fees[i]
-		pre := "feedetl[" + strconv.Itoa(i) + "]."
-		check(pre+"feedetl_sn", l.Serial)
-		check(pre+"med_list_codg", l.ListCode)
-		check(pre+"bilg_dept_codg", l.Dept)
-		check(pre+"bilg_dr_codg", l.Doctor)
+		for _, x := range [...]struct{ name, v string }{{"feedetl_sn", l.Serial}, {"med_list_codg", l.ListCode}, {"bilg_dept_codg", l.Dept}, {"bilg_dr_codg", l.Doctor}} {
+			check(x.v, func() string { return "feedetl[" + strconv.Itoa(i) + "]." + x.name })
+		}
 	}
 }

@@ -110,7 +110,7 @@ func TestSynthIngestEndToEnd(t *testing.T) {
 			}
 			raw, _ := os.ReadFile(filepath.Join(region, synth.SettlementsFile))
 			first := string(raw[:bytes.IndexByte(raw, '\n')])
-			changed := strings.Replace(first, `"diag_type":"1"`, `"diag_type":"2"`, 1)
+			changed := strings.Replace(first, `"diag_name":"`, `"diag_name":"X`, 1)
 			newDoc := strings.NewReplacer(`"setl_id":"S`, `"setl_id":"N`, `"fixmedins_code":"H`, `"fixmedins_code":"X`).Replace(first)
 			extra := filepath.Join(dir, "extra.ndjson")
 			os.WriteFile(extra, []byte(changed+"\n{\"setlinfo\":\n"+newDoc+"\n"), 0o644)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,8 +22,19 @@ type encounter struct {
 	los             int
 	dept, doctor    string
 	disposition     string
-	planned         bool
+	planned         bool // this stay is the planned readmission of the one before
+	plansNext       bool // days_rinp_flag_31 = 2: recorded at THIS discharge for the next cycle
 	dx              []string
+	acquired        []string // secondary diagnoses not present on admission (adm_cond_type 4)
+	tcm             [2][2]string
+	hasTCM          bool
+	intensity       float64 // multiplies drug quantities: severity × hospital cost efficiency
+	brand           float64 // multiplies the price of the stay's consumables
+	stepDown        bool    // nursing steps down from 一级 to 二级 after day 2
+	transferFrom    *encounter
+	frequent        bool       // one of the stays of a person given frequent admissions
+	readmitOf       *encounter // the base of an injected split readmission
+	near            []string   // settlement-level near-miss kinds (near_misses.csv)
 	proc            []procEntry
 	fees            []fee
 	meas            []measurement
@@ -47,6 +59,8 @@ type fee struct {
 	priceFen int64
 	doctor   string
 	label    string // the irregularity this line carries, for labels.csv
+	near     string // the near-miss this line is, for near_misses.csv
+	order    string // rx_drord_no
 }
 
 type measurement struct {
@@ -106,6 +120,56 @@ func (g *gen) bill(e *encounter, d int, code string, qty int) {
 	g.add(e, d, code, qty)
 }
 
+// billUpTo bills up to qty of an item, as much as its limits allow (natural data keeps to
+// the knowledge base); it returns the line, or nil when nothing could be billed.
+func (g *gen) billUpTo(e *encounter, d int, code string, qty int) *fee {
+	it := g.w.items[code]
+	if it.MaxQtyPerStay > 0 {
+		qty = min(qty, it.MaxQtyPerStay-e.qtyOf(code))
+	}
+	if it.MaxQtyPerDay > 0 {
+		n := 0
+		day := e.dayStart(d)
+		for _, f := range e.fees {
+			if f.item == it && sameDay(f.t, day) {
+				n += f.qty
+			}
+		}
+		qty = min(qty, it.MaxQtyPerDay-n)
+	}
+	if qty <= 0 {
+		return nil
+	}
+	return g.add(e, d, code, qty)
+}
+
+// orderNo is the order (医嘱) number of the k-th drug of a pathway: one standing order per
+// drug for the whole course, unique within the settlement.
+func orderNo(k int) string { return "YZ" + strconv.Itoa(k+1) }
+
+// UngroupableDx is a valid but unspecific principal diagnosis (疾病原因不明) that the region
+// codes on a few medical stays: no DRG scheme places it in an MDC.
+const UngroupableDx = "R69.x00"
+
+// restricted reports whether a pathway bills a drug restricted to indications (which a
+// vague principal diagnosis would not satisfy).
+func (g *gen) restricted(c *Condition) bool {
+	for _, l := range c.drugs {
+		if g.w.items[l.code].Indications != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// basicCourse is the drug course of a pathway that names none: 0.9% saline by infusion.
+var basicCourse = []lineSpec{{code: "XB05BBA001", qty: 1, days: 1}}
+
+const (
+	nursing1 = "001201000010000" // 一级护理
+	nursing2 = "001201000020000" // 二级护理
+)
+
 // billOnce bills a one-off item; a quantity above one is repeated on successive days
 // (a test done three times is three lines), never past the last day of the stay.
 func (g *gen) billOnce(e *encounter, los int, code string, qty int) {
@@ -117,23 +181,45 @@ func (g *gen) billOnce(e *encounter, los int, code string, qty int) {
 // inpatient generates one stay of p for condition c admitted on day adm at hospital h.
 // losOverride > 0 fixes the length of stay.
 func (g *gen) inpatient(rng *rand.Rand, p *person, h *hospital, c *Condition, adm time.Time, losOverride int) *encounter {
+	at := time.Date(adm.Year(), adm.Month(), adm.Day(), 8+rng.IntN(12), rng.IntN(60), 0, 0, time.UTC)
+	return g.inpatientAt(rng, p, h, c, at, losOverride)
+}
+
+// inpatientAt generates a stay admitted at the exact time adm.
+//
+// Cost follows a log-normal severity s (mean 1, spread fixed per pathway so that the
+// coefficient of variation of cost within a pathway is 0.3–0.8): length of stay scales with
+// s^0.8 and drug quantities with s × the hospital's cost factor. Complications (MCC/CC)
+// lengthen and intensify the stay by 20–60% (addComorbidities). Consumables vary in price
+// by product (brand).
+func (g *gen) inpatientAt(rng *rand.Rand, p *person, h *hospital, c *Condition, adm time.Time, losOverride int) *encounter {
 	e := &encounter{p: p, h: h, cond: c, inpatient: true, medType: "21", dept: c.Dept, disposition: "1", slots: map[int]int{}, ageDays: -1}
 	e.doctor = fmt.Sprintf("D%s%s%02d", h.code[1:], strings.ReplaceAll(c.Dept, ".", ""), rng.IntN(h.doctors)+1)
-	e.adm = time.Date(adm.Year(), adm.Month(), adm.Day(), 8+rng.IntN(12), rng.IntN(60), 0, 0, time.UTC)
+	e.adm = adm
+	sev := lognormal(rng, 1, c.costSigma)
+	e.intensity = sev * h.costFactor
+	e.brand = min(3, lognormal(rng, 1, c.costSigma))
 	los := losOverride
 	if los <= 0 {
 		levelLOS := [4]float64{0, 0.9, 1, 1.05}[h.level]
-		mean := c.LOS * levelLOS * h.losFactor
-		// Natural stays never exceed twice the pathway's mean, so that an excessive stay
-		// (three times the group mean) is always an injected one.
-		los = int(math.Round(min(lognormal(rng, mean, 0.3), 2*c.LOS)))
+		mean := c.LOS * levelLOS * h.losFactor * math.Pow(sev, 0.8)
+		// Natural stays stay under 2.5 × the pathway's mean: longer ones are injected
+		// (excessive stays), though the most severe natural cases at slow hospitals come
+		// close to three times a group's mean — the detector's honest near-misses.
+		los = int(math.Round(min(lognormal(rng, mean, 0.2), 2.5*c.LOS)))
 		los = max(los, 1)
 	}
-	if rng.Float64() < c.Mortality && losOverride <= 0 {
+	switch r := rng.Float64(); {
+	case r < c.Mortality && losOverride <= 0:
 		e.disposition = "5"
 		los = max(1, los*2/3)
-	} else if rng.Float64() < 0.03 {
-		e.disposition = "2"
+	case r < c.Mortality+0.03:
+		e.disposition = "2" // transfer to another hospital: the receiving admission follows
+	case r < c.Mortality+0.04:
+		e.disposition = "3" // transfer to community care
+	case r < c.Mortality+0.06 && losOverride <= 0:
+		e.disposition = "4" // discharged against advice: a short, cheap (low-ratio) stay
+		los = max(1, los/4)
 	}
 	e.los = los
 	y, m, d := e.adm.Date()
@@ -148,10 +234,23 @@ func (g *gen) inpatient(rng *rand.Rand, p *person, h *hospital, c *Condition, ad
 		}
 	}
 	e.dx = append(e.dx, c.Dx[rng.IntN(len(c.Dx))])
+	// A few medical stays are coded with a vague principal diagnosis that no DRG scheme
+	// places in an MDC: the ungroupable cases (0000组) payment has to handle.
+	if r := rng.Float64(); r < 0.004 && len(c.Proc) == 0 && c.MDC != "MDCP" && !g.restricted(c) {
+		e.dx[0] = UngroupableDx
+	}
+	e.stepDown = los >= 4 && rng.Float64() < 0.5
+	if h.typ == "tcm" {
+		t, ok := g.w.TCM[c.MDC]
+		if !ok {
+			t = g.w.TCM["default"]
+		}
+		e.tcm, e.hasTCM = t, true
+	}
 	g.billPathway(rng, e, los)
 	g.addComorbidities(rng, e)
 	if c.Ventilated {
-		e.ventMinutes = (los-1)*1440 + rng.IntN(600)
+		e.ventMinutes = (e.los-1)*1440 + rng.IntN(600)
 	}
 	return e
 }
@@ -173,8 +272,14 @@ func (g *gen) billPathway(rng *rand.Rand, e *encounter, los int) {
 		}
 	}
 	drugDays := max(1, min(los, (los+1)/2+1))
+	drugs := c.drugs
+	if len(drugs) == 0 {
+		// A pathway without its own drugs still gives fluids by infusion for the first half
+		// of the stay: a ward patient is treated, not only bedded and nursed.
+		drugs = basicCourse
+	}
 	injection := false
-	for _, l := range c.drugs {
+	for _, l := range drugs {
 		if strings.Contains(g.w.items[l.code].Name, "注射") {
 			injection = true
 		}
@@ -182,9 +287,14 @@ func (g *gen) billPathway(rng *rand.Rand, e *encounter, los int) {
 	for d := 0; d < los; d++ {
 		g.bill(e, d, bed, 1)
 		for _, l := range c.daily {
-			if l.code != bed {
-				g.bill(e, d, l.code, l.qty)
+			if l.code == bed {
+				continue
 			}
+			code := l.code
+			if code == nursing1 && e.stepDown && d >= 2 {
+				code = nursing2 // the same day never carries both levels: a near-miss of exclusive_items
+			}
+			g.bill(e, d, code, l.qty)
 		}
 		if d == 0 {
 			for _, code := range []string{"001101000010000", "002503000010000", "002503000020000", "002503000120000"} {
@@ -201,8 +311,11 @@ func (g *gen) billPathway(rng *rand.Rand, e *encounter, los int) {
 			g.bill(e, d, "002503000010000", 1)
 		}
 		if d < drugDays {
-			for _, l := range c.drugs {
-				g.bill(e, d, l.code, l.qty)
+			for k, l := range drugs {
+				qty := max(1, int(math.Round(float64(l.qty)*e.intensity)))
+				if f := g.billUpTo(e, d, l.code, qty); f != nil {
+					f.order = orderNo(k)
+				}
 			}
 			if injection {
 				g.bill(e, d, "003101000010000", 1)
@@ -215,8 +328,12 @@ func (g *gen) billPathway(rng *rand.Rand, e *encounter, los int) {
 			if c.Surgery != "" {
 				g.bill(e, d, c.Surgery, 1)
 			}
+			// A consumable code covers a class of products at different prices (brand,
+			// imported or domestic): the stay's product costs brand × the list price.
 			for _, l := range c.cons {
-				g.bill(e, d, l.code, l.qty)
+				if f := g.billUpTo(e, d, l.code, l.qty); f != nil && f.item.MaxPrice == 0 {
+					f.priceFen = int64(math.Round(float64(f.priceFen) * e.brand))
+				}
 			}
 		}
 	}
@@ -241,6 +358,7 @@ func (g *gen) addComorbidities(rng *rand.Rand, e *encounter) {
 	if !ageOK {
 		return
 	}
+	uplift := 1.0
 	for _, kind := range []string{"MCC", "CC"} {
 		prob := e.cond.PMCC
 		if kind == "CC" {
@@ -255,6 +373,16 @@ func (g *gen) addComorbidities(rng *rand.Rand, e *encounter) {
 		}
 		comp := cands[rng.IntN(len(cands))]
 		e.dx = append(e.dx, comp.Code)
+		// Some complications arise during the stay (not present on admission).
+		if rng.Float64() < 0.3 {
+			e.acquired = append(e.acquired, comp.Code)
+		}
+		if kind == "MCC" {
+			uplift = max(uplift, 1.35+0.25*rng.Float64())
+		} else {
+			uplift = max(uplift, 1.15+0.2*rng.Float64())
+		}
+		e.near = append(e.near, KindUpcoding)
 		for _, l := range comp.lines {
 			for d := 0; d < l.days && d < e.los; d++ {
 				day := min(e.los-1, 1+d)
@@ -265,6 +393,13 @@ func (g *gen) addComorbidities(rng *rand.Rand, e *encounter) {
 				g.bill(e, day, l.code, l.qty)
 			}
 		}
+	}
+	// A complicated stay costs more: longer and more intensive (the CC/MCC uplift).
+	if uplift > 1 && e.disposition != "5" {
+		los := max(e.los+1, int(math.Round(float64(e.los)*uplift)))
+		e.intensity *= uplift
+		g.restay(rng, e, los)
+		g.setLOS(e, los)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"math"
 )
 
 //go:embed world.json
@@ -35,6 +36,9 @@ type World struct {
 		Component string `json:"component_code"`
 		Reason    string `json:"reason"`
 	} `json:"bundles"`
+	// TCM maps an MDC (or "default") to the TCM disease and syndrome, [code, name] each,
+	// that a TCM hospital records beside the western diagnosis.
+	TCM       map[string][2][2]string `json:"tcm"`
 	Exclusive []struct {
 		A      string `json:"code_a"`
 		B      string `json:"code_b"`
@@ -60,6 +64,9 @@ type Item struct {
 	MaxQtyPerDay  int     `json:"max_qty_per_day"`
 	MaxQtyPerStay int     `json:"max_qty_per_stay"`
 	MaxPrice      float64 `json:"max_price"`
+	// AutoDaily marks items billed automatically every bed-day (bed, nursing, inpatient
+	// consultation): the knowledge base says they are no evidence of care.
+	AutoDaily bool `json:"auto_daily"`
 
 	priceFen int64
 }
@@ -115,6 +122,20 @@ type Condition struct {
 	Ventilated      bool   `json:"ventilated_stay"` // invasive ventilation for the whole stay
 
 	drugs, once, daily, cons []lineSpec
+	// costSigma is the log-scale spread of the stay's intensity, from a coefficient of
+	// variation between 0.3 and 0.8 fixed per pathway (costCV).
+	costSigma float64
+}
+
+// costCV gives each pathway its own coefficient of variation of cost, 0.3–0.8, from a hash
+// of its id (FNV-1a) so that it is stable whatever the order of the world file.
+func costCV(id string) float64 {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
+	}
+	return 0.3 + 0.5*float64(h%1000)/999
 }
 
 // LoadWorld parses the embedded world.
@@ -166,6 +187,8 @@ func ParseWorld(b []byte) (*World, error) {
 	}
 	for i := range w.Conditions {
 		c := &w.Conditions[i]
+		cv := costCV(c.ID)
+		c.costSigma = math.Sqrt(math.Log(1 + cv*cv))
 		if c.drugs, err = conv(c.ID+" drugs", c.Drugs, false); err != nil {
 			return nil, err
 		}

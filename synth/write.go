@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -149,8 +150,9 @@ func appendDocument(b []byte, g *gen, e *encounter) []byte {
 		b = append(b, ',')
 		b = appendKV(b, "dscg_way", e.disposition)
 		b = append(b, ',')
+		// 是否有出院31天内再住院计划, recorded at this discharge for the next stay.
 		flag := "1"
-		if e.planned {
+		if e.plansNext {
 			flag = "2"
 		}
 		b = appendKV(b, "days_rinp_flag_31", flag)
@@ -182,7 +184,28 @@ func appendDocument(b []byte, g *gen, e *encounter) []byte {
 		b = appendKV(b, "maindiag_flag", flag01(i == 0))
 		b = append(b, ',')
 		b = appendKV(b, "diag_type", "1")
+		if e.inpatient {
+			// 入院病情: present on admission, except complications arising during the stay.
+			cond := "1"
+			if i > 0 && slices.Contains(e.acquired, d) {
+				cond = "4"
+			}
+			b = append(b, ',')
+			b = appendKV(b, "adm_cond_type", cond)
+		}
 		b = append(b, '}')
+	}
+	if e.hasTCM {
+		// A TCM hospital records the TCM principal disease (diag_type 2) and syndrome (3).
+		for k, t := range e.tcm {
+			b = append(b, `,{`...)
+			b = appendKV(b, "diag_code", t[0])
+			b = append(b, ',')
+			b = appendKV(b, "diag_name", t[1])
+			b = append(b, `,"maindiag_flag":"1",`...)
+			b = appendKV(b, "diag_type", strconv.Itoa(k+2))
+			b = append(b, '}')
+		}
 	}
 	b = append(b, `],"oprninfo":[`...)
 	for i, pr := range e.proc {
@@ -228,6 +251,10 @@ func appendDocument(b []byte, g *gen, e *encounter) []byte {
 		b = appendKV(b, "bilg_dept_codg", e.dept)
 		b = append(b, ',')
 		b = appendKV(b, "bilg_dr_codg", f.doctor)
+		if f.order != "" {
+			b = append(b, ',')
+			b = appendKV(b, "rx_drord_no", f.order)
+		}
 		b = append(b, '}')
 	}
 	b = append(b, ']')
@@ -246,6 +273,14 @@ func appendDocument(b []byte, g *gen, e *encounter) []byte {
 		b = append(b, ']')
 	}
 	return append(b, "}\n"...)
+}
+
+// flagEmpty writes a knowledge-base yes as 1 and a no as an empty cell.
+func flagEmpty(v bool) string {
+	if v {
+		return "1"
+	}
+	return ""
 }
 
 // flag01 is the interface's encoding of a yes/no field.
@@ -311,14 +346,14 @@ func (g *gen) writeKB() error {
 		}
 		return strconv.Itoa(*v)
 	}
-	items := [][]string{{"code", "name", "sex", "min_age", "max_age", "indications", "min_hosp_level", "max_qty_per_day", "max_qty_per_stay", "max_price", "category", "list_class"}}
+	items := [][]string{{"code", "name", "sex", "min_age", "max_age", "indications", "min_hosp_level", "max_qty_per_day", "max_qty_per_stay", "max_price", "auto_daily", "category", "list_class"}}
 	for _, it := range g.w.Items {
 		price := ""
 		if it.MaxPrice > 0 {
 			price = strconv.FormatFloat(it.MaxPrice, 'f', 2, 64)
 		}
 		items = append(items, []string{it.Code, it.Name, num(it.Sex), opt(it.MinAge), opt(it.MaxAge), it.Indications, num(it.MinHospLevel),
-			num(it.MaxQtyPerDay), num(it.MaxQtyPerStay), price, it.Category, it.ListClass})
+			num(it.MaxQtyPerDay), num(it.MaxQtyPerStay), price, flagEmpty(it.AutoDaily), it.Category, it.ListClass})
 	}
 	excl := [][]string{{"code_a", "code_b", "scope", "reason"}}
 	for _, x := range g.w.Exclusive {
@@ -332,7 +367,16 @@ func (g *gen) writeKB() error {
 	for _, c := range g.w.Complications {
 		ev = append(ev, []string{c.Code, strings.Join(c.Evidence, "|"), "", fmt.Sprintf("%s（%s）须有相应诊疗证据", c.Name, c.Kind)})
 	}
-	for name, rows := range map[string][][]string{"items.csv": items, "exclusive.csv": excl, "bundles.csv": bundles, "dx_evidence.csv": ev} {
+	dxp := [][]string{{"proc_prefix", "dx_prefixes", "reason"}}
+	procs := make([]string, 0, len(g.procDx))
+	for p := range g.procDx {
+		procs = append(procs, p)
+	}
+	slices.Sort(procs)
+	for _, p := range procs {
+		dxp = append(dxp, []string{p, strings.Join(g.procDx[p], "|"), "手术操作须有相应诊断（临床路径）"})
+	}
+	for name, rows := range map[string][][]string{"items.csv": items, "exclusive.csv": excl, "bundles.csv": bundles, "dx_evidence.csv": ev, "dx_procedure.csv": dxp} {
 		if err := writeCSV(filepath.Join(dir, name), rows); err != nil {
 			return err
 		}
@@ -345,6 +389,13 @@ func (g *gen) writeKB() error {
 		"bed_hanging_idle_share":         0.5,
 		"excessive_los_factor":           excessiveLOSRatio,
 		"excessive_los_cap_days":         60,
+		"bed_hanging_care_categories":    []string{"03", "04", "05", "06", "09", "10", "11"},
+		"planned_readmission_days":       31,
+		"transfer_window_hours":          24,
+		"drug_share_max":                 drugShareMax,
+		"drug_share_min_total_yuan":      1000,
+		"drug_share_exempt_dx":           []string{"Z51"},
+		"single_charge_max_yuan":         singleChargeMax,
 	}
 	b, _ := json.MarshalIndent(detectors, "", "  ")
 	return os.WriteFile(filepath.Join(dir, "detectors.json"), append(b, '\n'), 0o644)

@@ -617,7 +617,7 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, cred sqlite.HIS
 				cat = cat[:3]
 			}
 			stays = append(stays, audit.Stay{SetlID: h.SetlID, Hospital: h.Hospital, Person: current.Patient.Pseudonym,
-				Admission: h.Admission, Discharge: h.Discharge, Category: cat, Planned: h.Planned, LOS: h.LOS})
+				Admission: h.Admission, Discharge: h.Discharge, Category: cat, Planned: h.Planned, Disposition: h.Disposition, LOS: h.LOS})
 		}
 	}
 	findings := s.kb.AuditSettlement(current, level)
@@ -626,7 +626,8 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, cred sqlite.HIS
 		return nil, nil, err
 	}
 	for _, f := range cross {
-		if f.SetlID == current.ID {
+		// A split admission lands on the earlier stay and names the readmission as Other.
+		if f.SetlID == current.ID || f.Other == current.ID {
 			findings = append(findings, f)
 		}
 	}

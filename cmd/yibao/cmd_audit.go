@@ -27,7 +27,7 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "findings CSV (default: standard output in file mode)")
 	db := fs.String("db", "", "audit the settlements in this data directory")
 	labels := fs.String("evaluate", "", "labels.csv of a synthetic region: print precision and recall per category")
-	confirm := fs.Bool("confirm-definite", false, "store definite violations as confirmed (they then leave overspend sharing)")
+	confirm := fs.Bool("confirm-definite", false, "store the definite violations of auto-confirmable rules (docs/knowledge-base.md, confirmation policy) as confirmed; all others stay open for review")
 	scheme := fs.String("scheme", demoSchemeID, "scheme whose DRGs group stays for the excessive-stay detector (store mode): a scheme file, \"demo\", or a stored scheme id")
 	asJSON := fs.Bool("json", false, "JSON summary")
 	if err := parseFlags(fs, args); err != nil {
@@ -86,12 +86,16 @@ func runAudit(ctx context.Context, e *env, args []string) error {
 		return json.NewEncoder(w).Encode(map[string]any{"kb": kb.Version, "settlements": audited, "findings": len(findings),
 			"by_category": byCat, "seconds": secs, "scores": scores})
 	}
-	fmt.Fprintf(w, "audited %d settlements with knowledge base %s in %.1fs (%.0f/s): %d findings %v\n",
-		audited, kb.Version, secs, float64(audited)/secs, len(findings), byCat)
+	names := map[string]string{}
+	for c := range byCat {
+		names[c] = audit.CategoryZh(c)
+	}
+	fmt.Fprintf(w, "audited %d settlements with knowledge base %s in %.1fs (%.0f/s): %d findings (%s)\n",
+		audited, kb.Version, secs, float64(audited)/secs, len(findings), countsLine(byCat, names))
 	if len(scores) > 0 {
-		fmt.Fprintf(w, "%-24s %7s %8s %6s %9s %7s\n", "category", "labels", "findings", "hits", "precision", "recall")
+		fmt.Fprintf(w, "%-24s %-12s %7s %8s %6s %9s %7s\n", "category", "类别", "labels", "findings", "hits", "precision", "recall")
 		for _, s := range scores {
-			fmt.Fprintf(w, "%-24s %7d %8d %6d %9.4f %7.4f\n", s.Category, s.Labels, s.Findings, s.Hits, s.Precision, s.Recall)
+			fmt.Fprintf(w, "%-24s %-12s %7d %8d %6d %9.4f %7.4f\n", s.Category, audit.CategoryZh(s.Category), s.Labels, s.Findings, s.Hits, s.Precision, s.Recall)
 		}
 	}
 	return nil
@@ -159,10 +163,12 @@ func auditStore(ctx context.Context, e *env, kb *audit.KB, dir, scheme string, c
 	}
 	n := 0
 	fs, err := kb.AuditAll(ctx, 0, func(yield func(audit.Input) error) error {
-		return st.EachCurrent(ctx, sqlite.Filter{}, func(ss sqlite.StoredSettlement) error {
+		// The detail is decoded on the audit workers: one SQLite reader feeds them raw rows.
+		return st.EachCurrentDetail(ctx, sqlite.Filter{}, func(row int64, detail string) error {
 			n++
-			c := *ss.Settlement // the store reuses its struct; the slices are fresh per row
-			return yield(audit.Input{Settlement: &c, Row: ss.Row, Level: levels[c.Hospital], Group: drgs[ss.Row]})
+			return yield(audit.Input{Row: row, Group: drgs[row], Levels: levels, Decode: func(s *yibao.Settlement) error {
+				return sqlite.DecodeDetailReuse(detail, s)
+			}})
 		})
 	})
 	if err != nil {
@@ -172,7 +178,7 @@ func auditStore(ctx context.Context, e *env, kb *audit.KB, dir, scheme string, c
 	for i, f := range fs {
 		rows[i] = sqlite.FindingRow{Row: f.Row, SetlID: f.SetlID, Hospital: f.Hospital, Serial: f.Serial, Category: f.Category, RuleID: f.RuleID,
 			Severity: f.Severity, Evidence: f.Evidence, KBVersion: kb.Version, Related: f.Related, Amount: int64(f.Amount)}
-		if confirm && f.Severity == audit.Definite {
+		if confirm && audit.AutoConfirmable(f) {
 			rows[i].Status = "confirmed"
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/yibao-dev/yibao/audit"
 	"time"
 
 	"github.com/yibao-dev/yibao/synth"
@@ -67,5 +68,9 @@ func printSynth(e *env, out string, sum synth.Summary, secs float64) {
 	fmt.Fprintf(e.stdout, "synth: %d hospitals, %d persons, %d settlements (%d inpatient, %d outpatient), %d fee lines, %.1f MB in %.1fs (%.0f settlements/s) → %s\n",
 		sum.Hospitals, sum.Persons, sum.Settlements, sum.Inpatient, sum.Outpatient, sum.FeeLines, float64(sum.Bytes)/1e6, secs,
 		float64(sum.Settlements)/secs, out)
-	fmt.Fprintf(e.stdout, "labels: %v\n", sum.Labels)
+	names := map[string]string{}
+	for c := range sum.Labels {
+		names[c] = audit.CategoryZh(c)
+	}
+	fmt.Fprintf(e.stdout, "labels (injected irregularities): %s\n", countsLine(sum.Labels, names))
 }

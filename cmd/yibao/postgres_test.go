@@ -187,7 +187,7 @@ func dumpResults(t *testing.T, db *sql.DB) map[string][]string {
 }
 
 // runTimes are when a run was made: the one difference between the engines' runs.
-var runTimes = regexp.MustCompile(`"(published|created_at|filed_at|last_seen_at|queued_at|decided_at)":"[^"]*"|his_[0-9a-f]+`)
+var runTimes = regexp.MustCompile(`"(published|created_at|filed_at|last_seen_at|queued_at|decided_at|reviewed_at|at)":("[^"]*"|[0-9]+)|his_[0-9a-f]+`)
 
 // readPaths calls the store's read methods the cockpit and the engines use, each result as
 // JSON (slices in a canonical order where the method promises none).

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -53,6 +54,41 @@ func (s *Store) EachCurrent(ctx context.Context, f Filter, fn func(StoredSettlem
 			return fmt.Errorf("settlement row %d: %w", row, err)
 		}
 		if err := fn(StoredSettlement{Row: row, Settlement: &st}); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EachCurrentDetail calls fn with the row id and stored detail of every current settlement
+// matching f, in row order, without decoding it: callers that decode in parallel
+// (DecodeDetail) keep the single SQLite reader from being the bottleneck.
+func (s *Store) EachCurrentDetail(ctx context.Context, f Filter, fn func(row int64, detail string) error) error {
+	q := `SELECT id, detail FROM settlements WHERE current = 1`
+	var args []any
+	if f.InpatientOnly {
+		q += ` AND inpatient = 1`
+	}
+	if !f.From.IsZero() {
+		q += ` AND dscg_time >= ?`
+		args = append(args, f.From.Unix())
+	}
+	if !f.To.IsZero() {
+		q += ` AND dscg_time < ?`
+		args = append(args, f.To.Unix())
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var raw sql.RawBytes
+	var row int64
+	for rows.Next() {
+		if err := rows.Scan(&row, &raw); err != nil {
+			return err
+		}
+		if err := fn(row, string(raw)); err != nil {
 			return err
 		}
 	}

@@ -79,7 +79,7 @@ func (s *Store) PersonStays(ctx context.Context, person string) ([]StayRow, erro
 			return nil, err
 		}
 		r.Admission, r.Discharge = time.Unix(a, 0).UTC(), time.Unix(d, 0).UTC()
-		r.Planned = decodedPlanned(detail)
+		r.Planned, r.Disposition = decodedStay(detail)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -93,5 +93,6 @@ type StayRow struct {
 	Discharge        time.Time
 	Principal        string
 	LOS              int
-	Planned          bool
+	Planned          bool   // days_rinp_flag_31 = 2 on this stay
+	Disposition      string // dscg_way
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -244,6 +245,7 @@ func (s *Store) Hospitals(ctx context.Context) ([]yibao.Hospital, error) {
 // PutSettlements stores a batch in one transaction. Each settlement is one row, so it is
 // written whole or not at all; a failure rolls the whole batch back.
 func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]ingest.Outcome, error) {
+	bufs, sums := encodeAll(ss)
 	// A server engine takes the same decisions, but looks the current versions up a
 	// thousand at a time and writes the new rows with its bulk path (settlements_copy.go).
 	var conn *sql.Conn
@@ -312,17 +314,21 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		bulk.entries = &entries
 	}
 	out := make([]ingest.Outcome, len(ss))
-	var buf []byte
-	var enc settlementEncoder
+	var known map[string]bool // the row-by-row path's: ids already stored
+	if bulk == nil {
+		if known, err = knownIDs(ctx, tx, ss); err != nil {
+			return nil, err
+		}
+	}
 	for i, st := range ss {
-		buf = enc.encode(buf[:0], st)
-		sum := sha256.Sum256(buf)
+		buf, sum := bufs[i], sums[i]
 		var id, version, end int64
 		var hash []byte
 		var owner string
+		err := sql.ErrNoRows
 		if bulk != nil {
 			err = bulk.current(ctx, st.ID, &id, &version, &hash, &owner, &end)
-		} else {
+		} else if known[st.ID] {
 			err = cur.QueryRowContext(ctx, st.ID).Scan(&id, &version, &hash, &owner, &end)
 		}
 		switch {
@@ -368,7 +374,6 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		batch, record := s.batchOf(st.Origin.File), recordOf(st)
 		if bulk != nil {
 			bulk.add(st, version+1, sum, buf, now, batch, record)
-			buf = nil // kept by the bulk writer
 			if !seenHosp[st.Hospital] {
 				seenHosp[st.Hospital] = true
 				bulk.hospitals = append(bulk.hospitals, st.Hospital)
@@ -382,6 +387,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		if err != nil {
 			return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 		}
+		known[st.ID] = true // a later document of the batch with this id is a new version
 		rowID, _ := res.LastInsertId()
 		entries.add(rowID, st.ID, version+1, st.Hospital, sum[:], int64(st.Pay.Fund), batch, record)
 		if !seenHosp[st.Hospital] {
@@ -403,6 +409,61 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		return nil, err
 	}
 	return out, tx.Commit()
+}
+
+// knownIDs returns which of the batch's settlement ids the store already holds, in a few
+// IN queries: a bulk load of new settlements then skips a point lookup per document.
+func knownIDs(ctx context.Context, tx *sql.Tx, ss []*yibao.Settlement) (map[string]bool, error) {
+	known := make(map[string]bool)
+	const chunk = 500
+	for lo := 0; lo < len(ss); lo += chunk {
+		part := ss[lo:min(lo+chunk, len(ss))]
+		args := make([]any, len(part))
+		for i, st := range part {
+			args[i] = st.ID
+		}
+		q := `SELECT DISTINCT setl_id FROM settlements WHERE setl_id IN (?` + strings.Repeat(",?", len(part)-1) + `)`
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			known[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return known, nil
+}
+
+// encodeAll encodes and hashes a batch on all cores before the write transaction: the
+// transaction is the one serial stage of ingest, and encoding was a sixth of it.
+func encodeAll(ss []*yibao.Settlement) ([][]byte, [][32]byte) {
+	bufs := make([][]byte, len(ss))
+	sums := make([][32]byte, len(ss))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(ss)/64))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var enc settlementEncoder
+			for i := w; i < len(ss); i += workers {
+				bufs[i] = enc.encode(make([]byte, 0, 256+40*len(ss[i].Fees)), ss[i])
+				sums[i] = sha256.Sum256(bufs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return bufs, sums
 }
 
 func recordOf(st *yibao.Settlement) any {
