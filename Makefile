@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test ./grouper -run '^$$' -fuzz '^FuzzSchemeJSON$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./grouper -run '^$$' -fuzz '^FuzzCompiledImage$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./grouper -run '^$$' -fuzz '^FuzzSplitCodes$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./store/postgres -run '^$$' -fuzz '^FuzzRebind$$' -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin yibao-data demo-region
