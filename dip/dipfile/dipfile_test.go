@@ -201,7 +201,10 @@ func TestPaymentsRowsAddUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := strings.Split(strings.TrimSpace(b.String()), "\n")
-	cols := func(r string) string { f := strings.Split(r, ","); return strings.Join([]string{f[0], f[3], f[8], f[9], f[10], f[11]}, ",") }
+	cols := func(r string) string {
+		f := strings.Split(r, ",")
+		return strings.Join([]string{f[0], f[3], f[8], f[9], f[10], f[11]}, ",")
+	}
 	want := []string{"a,normal,1000.0000,1000.00,600.00,400.00", "p,special_review,0.0000,0.00,0.00,-10.00"}
 	for i, w := range want {
 		if got := cols(rows[i+1]); got != w {
