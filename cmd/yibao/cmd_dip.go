@@ -528,8 +528,13 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 			monthly = append(monthly, dip.MonthPoints{Hospital: c.Case.Hospital, Month: sc[i].Month, Points: c.Points})
 		}
 	}
+	// The deposit of a year is returned by that year's evaluation grade, as in the DRG clearing
+	// (yibao settle): a region paying some hospitals by DRG and others by DIP returns both by
+	// the same assessment. Without an evaluation of the year the policy's default grade applies.
 	grades := map[string]string{}
-	if g, _, err := st.LatestGrades(ctx, strconv.Itoa(pr.from.Year()-1)); err == nil {
+	gradeYear := strconv.Itoa(pr.from.Year())
+	g, _, gerr := st.LatestGrades(ctx, gradeYear)
+	if gerr == nil {
 		for h, grade := range g {
 			if zh, ok := evaluate.GradeZh[grade]; ok {
 				grade = zh
@@ -552,6 +557,9 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 	}
 	if !*asJSON {
 		fmt.Fprintf(e.stdout, "DIP run %d, %s with catalogue %s (policy %s)\n", id, pr.label, filepath.Base(*path), eng.Policy.Version)
+		if gerr != nil || len(g) == 0 {
+			fmt.Fprintf(e.stdout, "  no evaluation grades for %s: deposits return at the default grade %s\n", gradeYear, eng.Policy.Rules.DefaultGrade.Value)
+		}
 	}
 	return reportDIP(e, eng.Policy.Version, s, *asJSON, clearing)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/yibao-dev/yibao"
+	"github.com/yibao-dev/yibao/evaluate"
 	"github.com/yibao-dev/yibao/payment"
 	"github.com/yibao-dev/yibao/schemes"
 	"github.com/yibao-dev/yibao/store/sqlite"
@@ -359,12 +360,16 @@ func runSettle(ctx context.Context, e *env, args []string) error {
 }
 
 func printHospitalTable(w io.Writer, res *payment.Result, clearings []payment.HospitalClearing) {
-	fmt.Fprintf(w, "  %-10s %6s %14s %14s %12s %11s %13s %4s %12s %12s %10s %12s\n", "hospital", "cases", "points", "amount A", "patients P",
-		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due")
+	fmt.Fprintf(w, "  %-10s %6s %14s %14s %12s %11s %13s %4s %12s %12s %10s %12s %s\n", "hospital", "cases", "points", "amount A", "patients P",
+		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due", "等级")
 	for i, h := range res.Hospitals {
 		c := clearings[i]
+		grade := c.Grade // the clearing keeps the stored code (average); a person reads 一般
+		if zh, ok := evaluate.GradeZh[grade]; ok {
+			grade = zh
+		}
 		fmt.Fprintf(w, "  %-10s %6d %14s %14s %12s %11s %13s %4d %12s %12s %10s %12s %s\n", h.Hospital, h.Cases, h.Points, h.Settled, h.PatientPaid,
-			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, c.Grade)
+			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, grade)
 	}
 }
 
