@@ -69,7 +69,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	q.Policy = sys.Policy
-	settled, err := st.SettledByHospital(ctx, pr.label)
+	settled, err := st.FundBudgetByHospital(ctx, pr.label)
 	if err != nil {
 		return err
 	}
