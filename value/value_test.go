@@ -307,3 +307,36 @@ func TestWithholdReturnedFromExactScore(t *testing.T) {
 		t.Fatalf("%s: withheld %d, score %v, returned %d; want I1, 12380, 0.6667, 4127", g.Institution, g.Withheld, *g.QualityScore, g.WithholdReturned)
 	}
 }
+
+// readmission_31 counts calendar days as the evaluation's indicator does: discharged 1 March
+// 10:00, readmitted 1 April 15:00 is day 31 — a readmission (31 days 5 hours of elapsed time
+// is not what the definition counts); admitted 2 April is day 32 — not.
+func TestReadmissionCalendarDays(t *testing.T) {
+	for _, tc := range []struct {
+		next string
+		want int
+	}{{"2025-04-01 15:00", 1}, {"2025-04-02 08:00", 0}} {
+		contracts := []Contract{{Person: "P1", Institution: "I1", Team: "T1", Start: date("2025-01-01")}}
+		encs := []Encounter{
+			visit("V1", "P1", "I1", "2025-01-10 09:00", 70, []string{"I10.x00"}, bp(130, 80)...),
+			stay("S1", "P1", "H9", "2025-02-25 08:00", "2025-03-01 10:00", "1", 70, false, 100000, "I50.9", "I10.x00"),
+			stay("S2", "P1", "H9", tc.next, "2025-04-10 10:00", "1", 70, false, 100000, "I50.9", "I10.x00"),
+		}
+		rep, err := DefaultDefinitions().Compute(context.Background(), Group(contracts, encs), YearPeriod(2025))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, r := range rep.Institutions {
+			if r.Measure == "readmission_31" {
+				found = true
+				if r.Numerator != tc.want || r.Denominator != 2 {
+					t.Errorf("next admission %s: %d/%d, want %d/2", tc.next, r.Numerator, r.Denominator, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("next admission %s: no readmission_31 result", tc.next)
+		}
+	}
+}
