@@ -367,15 +367,11 @@ func runSettle(ctx context.Context, e *env, args []string) error {
 
 func printHospitalTable(w io.Writer, res *payment.Result, clearings []payment.HospitalClearing, names map[string]string) {
 	fmt.Fprintf(w, "  %-10s %6s %14s %14s %12s %11s %13s %4s %12s %12s %10s %12s %s %s\n", "hospital", "cases", "points", "amount A", "patients P",
-		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due", "等级", "名称")
+		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due", "评价等级", "名称")
 	for i, h := range res.Hospitals {
 		c := clearings[i]
-		grade := c.Grade // the clearing keeps the stored code (average); a person reads 一般
-		if zh, ok := evaluate.GradeZh[grade]; ok {
-			grade = zh
-		}
 		fmt.Fprintf(w, "  %-10s %6d %14s %14s %12s %11s %13s %4d %12s %12s %10s %12s %s %s\n", h.Hospital, h.Cases, h.Points, h.Settled, h.PatientPaid,
-			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, grade, names[h.Hospital])
+			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, gradeName(c.Grade), names[h.Hospital])
 	}
 }
 
@@ -473,4 +469,13 @@ func loadParams(path string) (*payment.Params, error) {
 		return payment.DefaultParams(), nil
 	}
 	return payment.LoadParams(path)
+}
+
+// gradeName is a grade's Chinese name (the stored grades are ids; policies may name them in
+// Chinese already).
+func gradeName(g string) string {
+	if n, ok := evaluate.GradeZh[g]; ok {
+		return n
+	}
+	return g
 }
