@@ -357,8 +357,8 @@ type storedCase struct {
 }
 
 // storedDIPCases reads current settlements as DIP cases: level from the registry (else the
-// settlement's), the patient's payment = medfee_sumamt − pooled fund (hifp_payamt), as the
-// settlement document states it (other funds are not stored separately).
+// settlement's), the patient's payment = medfee_sumamt − pooled fund (hifp_payamt) − other
+// funds (大病保险, 医疗救助 …), as the settlement document states it and as DRG payment takes it.
 func storedDIPCases(ctx context.Context, st *sqlite.Store, f sqlite.Filter) ([]storedCase, error) {
 	hs, err := st.Hospitals(ctx)
 	if err != nil {
@@ -371,7 +371,7 @@ func storedDIPCases(ctx context.Context, st *sqlite.Store, f sqlite.Filter) ([]s
 	var out []storedCase
 	err = st.EachCurrent(ctx, f, func(s sqlite.StoredSettlement) error {
 		c := dip.Case{ID: s.ID, Age: s.Patient.Age, AgeDays: s.Patient.AgeDays, LOS: s.LOS, Discharge: s.Disposition,
-			Hospital: s.Hospital, Cost: s.Pay.Total, Paid: s.Pay.Total - s.Pay.Fund, Year: strconv.Itoa(s.Discharge.Year())}
+			Hospital: s.Hospital, Cost: s.Pay.Total, Paid: s.Pay.Total - s.Pay.Fund - s.Pay.Other, Year: strconv.Itoa(s.Discharge.Year())}
 		l := level[s.Hospital]
 		if l == 0 {
 			l = s.SettlementLevel
