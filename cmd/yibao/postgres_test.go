@@ -243,8 +243,6 @@ func readPaths(t *testing.T, st *store.Store) []string {
 	add("EvaluationHistory", v, err)
 	v, err = st.CaseRows(ctx, "yibao-demo-drg", y2025, y2026)
 	add("CaseRows", v, err)
-	v, err = st.SettledByHospital(ctx, "2025")
-	add("SettledByHospital", v, err)
 	v, err = st.ConfirmedFindings(ctx, y2025, y2026)
 	add("ConfirmedFindings", v, err)
 	coef, cr, err := st.LatestCoefficients(ctx, "2025")
@@ -299,4 +297,20 @@ func readPaths(t *testing.T, st *store.Store) []string {
 	v, err = st.Hospitals(ctx)
 	add("Hospitals", v, err)
 	return out
+}
+
+// A step that runs another command passes the store on with st.Location(): st.Dir() is a
+// database store's local state directory, and "--db" with it would open (and create) an
+// empty SQLite store there.
+func TestStepsPassTheStoreOn(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), `"--db", st.Dir()`) && !strings.HasSuffix(f, "postgres_test.go") {
+			t.Errorf(`%s passes "--db", st.Dir(): use st.Location()`, f)
+		}
+	}
 }
