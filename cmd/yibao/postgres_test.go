@@ -104,6 +104,20 @@ func TestPostgresParity(t *testing.T) {
 		reads[name] = readPaths(t, st)
 		st.Close()
 	}
+	// A finding edited behind yibao's back in PostgreSQL: yibao verify exits 1 and names it.
+	if err := pgtest.Exec(context.Background(), locations["postgres"], `SET session_replication_role = replica;
+		UPDATE findings SET amount_fen = amount_fen + 1 WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	var vout, verr bytes.Buffer
+	if code := run(context.Background(), &env{stdout: &vout, stderr: &verr, getenv: func(k string) string {
+		if k == "YIBAO_STATE_DIR" {
+			return filepath.Join(base, "postgres-state")
+		}
+		return ""
+	}}, []string{"verify", "--db", locations["postgres"]}); code != 1 || !strings.Contains(vout.String(), "finding 2") {
+		t.Errorf("verify after tampering: exit %d\n%s%s", code, vout.String(), verr.String())
+	}
 	for i, a := range reads["sqlite"] {
 		if b := reads["postgres"][i]; a != b {
 			t.Errorf("read path %d differs:\nsqlite:   %.600s\npostgres: %.600s", i, a, b)
