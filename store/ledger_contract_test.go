@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -218,6 +219,52 @@ func TestLedgerRecordsChangesAndProves(t *testing.T) {
 			st.Close()
 			if ps := verifyStore(t, loc, pub); len(ps) != 0 {
 				t.Fatalf("after a recorded change: %v", ps)
+			}
+		})
+	}
+}
+
+// Two versions of one settlement in one ingest batch: the first version's entry precedes
+// its retirement in the ledger, and the store verifies — on both engines.
+func TestLedgerTwoVersionsInOneBatch(t *testing.T) {
+	ctx := context.Background()
+	region := filepath.Join(t.TempDir(), "region")
+	if _, err := synth.Run(ctx, synth.Config{Seed: 5, Hospitals: 3, Persons: 50, Months: 3, Out: region}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(region, synth.SettlementsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := string(raw[:bytes.IndexByte(raw, '\n')])
+	changed := strings.Replace(first, `"diag_name":"`, `"diag_name":"X`, 1)
+	twice := filepath.Join(t.TempDir(), "twice.ndjson")
+	if err := os.WriteFile(twice, []byte(first+"\n"+changed+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			loc := b.fresh(t)
+			st := open(t, loc)
+			ps, _ := ingest.NewPseudonymiser(bytes.Repeat([]byte{7}, 32))
+			sum, err := ingest.Run(ctx, st, []string{twice}, ingest.Options{Pseudonymiser: ps})
+			if err != nil || sum.Loaded != 1 || sum.NewVersions != 1 {
+				t.Fatalf("%+v %v", sum, err)
+			}
+			hist, err := st.LedgerEntries(ctx, "settlement", "S000000000001#1")
+			if err != nil || len(hist) != 1 || hist[0].Action != "update" {
+				t.Fatalf("retirement of version 1: %+v %v", hist, err)
+			}
+			batches, _ := st.LedgerEntries(ctx, "settlement_batch", "S000000000001#1..S000000000001#1")
+			if len(batches) != 1 || batches[0].Seq >= hist[0].Seq {
+				t.Fatalf("version 1's batch entry %+v should precede its retirement %d", batches, hist[0].Seq)
+			}
+			pub, _ := st.LedgerPublicKey()
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if ps := verifyStore(t, loc, pub); len(ps) != 0 {
+				t.Fatalf("verify: %v", ps)
 			}
 		})
 	}

@@ -72,8 +72,15 @@ var settlementColumns = []string{"id", "setl_id", "version", "current", "hospita
 // one ledger entry of kind settlement_batch whose content maps each ref to the same object
 // the triggers' json_object gives.
 type settlementEntries struct {
-	by map[string]*hospitalEntries // one entry per hospital, so that a hospital's proof shows only its own
+	by   map[string]*hospitalEntries // one entry per hospital, so that a hospital's proof shows only its own
+	rows map[int64]bool              // the settlement rows recorded, not yet appended
 }
+
+// has reports whether the row is among the entries not yet appended.
+func (se *settlementEntries) has(row int64) bool { return se.rows[row] }
+
+// reset empties the entries once appended.
+func (se *settlementEntries) reset() { se.by, se.rows = nil, nil }
 
 type hospitalEntries struct {
 	refs []string
@@ -85,7 +92,9 @@ type hospitalEntries struct {
 func (se *settlementEntries) add(id int64, setlID string, version int64, hospital string, contentHash []byte, fund int64, batch, record any) {
 	if se.by == nil {
 		se.by = map[string]*hospitalEntries{}
+		se.rows = map[int64]bool{}
 	}
+	se.rows[id] = true
 	he := se.by[hospital]
 	if he == nil {
 		he = &hospitalEntries{}

@@ -364,6 +364,14 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 				continue
 			}
 			out[i] = ingest.NewVersion
+			if entries.has(id) {
+				// The version being retired came in this batch: its entry goes into the
+				// ledger before its retirement does, so that history reads in order.
+				if err := entries.append(ctx, tx); err != nil {
+					return nil, err
+				}
+				entries.reset()
+			}
 			if _, err := retire.ExecContext(ctx, id); err != nil {
 				return nil, fmt.Errorf("settlement %s: %w", st.ID, err)
 			}
