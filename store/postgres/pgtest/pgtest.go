@@ -70,8 +70,15 @@ func Start(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "yibao-pgtest-")
+	stopOrphans(bin)
+	dir, err := os.MkdirTemp("", dirPrefix)
 	if err != nil {
+		return nil, err
+	}
+	// The test process that owns the server: a later run stops a server whose owner died
+	// without stopping it (a crash, a kill).
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	s := &Server{dir: dir, bin: bin}
@@ -121,6 +128,37 @@ func Start(o Options) (*Server, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+const dirPrefix = "yibao-pgtest-"
+
+// stopOrphans stops and removes the servers of earlier test processes that are gone: only
+// directories this package made (prefix and owner.pid) whose owner no longer runs.
+func stopOrphans(bin string) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || processAlive(pid) {
+			continue
+		}
+		o := &Server{dir: d, bin: bin}
+		if os.Geteuid() == 0 {
+			o.asUser = "postgres"
+		}
+		if _, err := os.Stat(filepath.Join(d, "data", "postmaster.pid")); err == nil {
+			o.cmd("pg_ctl", "-D", o.data(), "-m", "immediate", "-w", "stop").Run()
+		}
+		os.RemoveAll(d)
+	}
+}
+
+func processAlive(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
 }
 
 func (s *Server) data() string { return filepath.Join(s.dir, "data") }
