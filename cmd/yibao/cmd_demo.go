@@ -17,6 +17,7 @@ import (
 	"github.com/yibao-dev/yibao/hisauth"
 	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/schemes"
+	"github.com/yibao-dev/yibao/store"
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/synth"
 	"github.com/yibao-dev/yibao/web"
@@ -44,6 +45,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	// only directories a demo made (they carry a marker); anything else is refused unless
 	// --force says the user means it.
 	for _, d := range []string{cfg.Out, dir} {
+		if store.IsDatabase(d) {
+			// A database is never emptied by the demo: it must be a fresh one.
+			if err := demoDatabaseEmpty(e, d); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := claimDemoDir(d, *force); err != nil {
 			return err
 		}
@@ -55,7 +63,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	}
 	printSynth(e, cfg.Out, sum, secs)
 
-	fmt.Fprintf(e.stdout, "== 2/6 ingest (采集入库) into %s\n", dir)
+	fmt.Fprintf(e.stdout, "== 2/6 ingest (采集入库) into %s\n", shownArgs([]string{dir}))
 	isum, st, err := ingestPaths(ctx, e, dir, "", 0, false, []string{
 		filepath.Join(cfg.Out, synth.HospitalsFile), filepath.Join(cfg.Out, synth.SettlementsFile), filepath.Join(cfg.Out, synth.ContractsFile)})
 	if err != nil {
@@ -301,6 +309,24 @@ func demoHISCredential(ctx context.Context, e *env, st *sqlite.Store, hospital, 
 
 // demoMarker marks a directory the demo created, so that a later demo may replace it.
 const demoMarker = ".yibao-demo"
+
+// demoDatabaseEmpty refuses a database that already holds settlements: the demo deletes
+// nothing it did not make, and a database cannot carry the directories' marker.
+func demoDatabaseEmpty(e *env, location string) error {
+	st, err := openStore(e, location)
+	if err != nil {
+		return err
+	}
+	c, err := st.Counts(context.Background())
+	st.Close()
+	if err != nil {
+		return err
+	}
+	if c.Versions > 0 {
+		return fmt.Errorf("%s already holds %d settlements: the demo needs an empty database (CREATE DATABASE …)", shownArgs([]string{location}), c.Versions)
+	}
+	return nil
+}
 
 // claimDemoDir empties d for a new demo if a demo made it (or it is empty or missing, or
 // force is set) and marks it; a directory of the user's is refused.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -103,6 +104,17 @@ func TestPostgresParity(t *testing.T) {
 		dumps[name] = dumpResults(t, st.DB())
 		reads[name] = readPaths(t, st)
 		st.Close()
+	}
+	// The demo deletes nothing it did not make: a database that holds data is refused, and a
+	// database URL leaves no directory behind.
+	var again bytes.Buffer
+	if code := run(context.Background(), &env{stdout: io.Discard, stderr: &again, getenv: func(string) string { return "" }},
+		[]string{"demo", "--out", filepath.Join(base, "again"), "--db", locations["postgres"], "--persons", "100", "--no-serve"}); code == 0 ||
+		!strings.Contains(again.String(), "empty database") {
+		t.Errorf("a second demo into a used database: exit %d: %s", code, again.String())
+	}
+	if junk, _ := filepath.Glob("postgres:*"); len(junk) > 0 {
+		t.Errorf("a database URL made local files: %v", junk)
 	}
 	// A finding edited behind yibao's back in PostgreSQL: yibao verify exits 1 and names it.
 	if err := pgtest.Exec(context.Background(), locations["postgres"], `SET session_replication_role = replica;
