@@ -247,10 +247,17 @@ func (m *meta) translate(ctx context.Context, c *pgx.Conn, query string) (transl
 		t.returningID = info.hasID && !returning.MatchString(body)
 	}
 	m.mu.Lock()
+	if len(m.cache) >= maxCached {
+		// Query texts vary with IN-list lengths: a bound keeps a long-running server's
+		// memory flat (translating again is cheap).
+		clear(m.cache)
+	}
 	m.cache[query] = t
 	m.mu.Unlock()
 	return t, nil
 }
+
+const maxCached = 4096
 
 // table reads (once) whether a table has an id column and its primary key.
 func (m *meta) table(ctx context.Context, c *pgx.Conn, name string) (tableInfo, error) {
