@@ -6,11 +6,17 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"log"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -338,5 +344,118 @@ func TestStepsPassTheStoreOn(t *testing.T) {
 		if strings.Contains(string(b), `"--db", st.Dir()`) && !strings.HasSuffix(f, "postgres_test.go") {
 			t.Errorf(`%s passes "--db", st.Dir(): use st.Location()`, f)
 		}
+	}
+}
+
+// Two cockpit servers (each with its own store, as two `yibao serve` processes) answer
+// analysts while an ingest writes new versions into the same PostgreSQL database: every
+// request succeeds, and the ledger — written by the logins and the ingest — verifies.
+func TestPostgresServersDuringIngest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a demo and a second region")
+	}
+	ctx := context.Background()
+	base := t.TempDir()
+	url := postgresURL(t, "serve")
+	state := filepath.Join(base, "state")
+	getenv := func(k string) string {
+		if k == "YIBAO_STATE_DIR" {
+			return state
+		}
+		return ""
+	}
+	t.Setenv("YIBAO_PSEUDONYM_KEY", strings.Repeat("5a", 32))
+	region := filepath.Join(base, "region")
+	var errb bytes.Buffer
+	if code := run(ctx, &env{stdout: io.Discard, stderr: &errb, getenv: getenv}, []string{"demo", "--out", region, "--db", url,
+		"--persons", "600", "--hospitals", "4", "--seed", "5", "--no-serve"}); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, errb.String())
+	}
+	second := filepath.Join(base, "second")
+	if code := run(ctx, &env{stdout: io.Discard, stderr: &errb, getenv: getenv}, []string{"synth", "--out", second,
+		"--persons", "1500", "--hospitals", "4", "--seed", "6"}); code != 0 {
+		t.Fatalf("synth exit %d: %s", code, errb.String())
+	}
+	var password string
+	accounts, _ := os.ReadFile(filepath.Join(region, "accounts.txt"))
+	for _, line := range strings.Split(string(accounts), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == "analyst" {
+			password = f[len(f)-1]
+		}
+	}
+	type server struct {
+		st *store.Store
+		hs *httptest.Server
+		c  *http.Client
+	}
+	var servers []server
+	for range 2 {
+		st, err := openStore(&env{getenv: getenv}, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := newWebServer(st, st.Dir(), filepath.Join(region, "kb"), region, "2025", log.New(io.Discard, "", 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewTLSServer(srv.Handler())
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Transport: hs.Client().Transport, Jar: jar}
+		body, _ := json.Marshal(map[string]string{"username": "analyst", "password": password})
+		resp, err := c.Post(hs.URL+"/api/login", "application/json", bytes.NewReader(body))
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("login: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		servers = append(servers, server{st, hs, c})
+	}
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	failures := make(chan string, 64)
+	served := make([]int, len(servers))
+	for i, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; !done.Load() || n < 3; n++ {
+				for _, path := range []string{"/api/overview", "/api/hospitals", "/api/audit/summary?by=hospital", "/api/drgs"} {
+					resp, err := s.c.Get(s.hs.URL + path)
+					if err != nil {
+						failures <- fmt.Sprintf("server %d %s: %v", i, path, err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 {
+						failures <- fmt.Sprintf("server %d %s: %d", i, path, resp.StatusCode)
+						return
+					}
+					served[i]++
+				}
+			}
+		}()
+	}
+	var out bytes.Buffer
+	code := run(ctx, &env{stdout: &out, stderr: &errb, getenv: getenv}, []string{"ingest", "--db", url, "--allow-rejects",
+		filepath.Join(second, "settlements.ndjson")})
+	done.Store(true)
+	wg.Wait()
+	close(failures)
+	for f := range failures {
+		t.Error(f)
+	}
+	if code != 0 {
+		t.Fatalf("ingest during serving: exit %d: %s %s", code, out.String(), errb.String())
+	}
+	for _, s := range servers {
+		s.hs.Close()
+		if err := s.st.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("served %v requests during: %s", served, strings.TrimSpace(out.String()))
+	var vout bytes.Buffer
+	if code := run(ctx, &env{stdout: &vout, stderr: &errb, getenv: getenv}, []string{"verify", "--db", url}); code != 0 {
+		t.Fatalf("verify exit %d: %s %s", code, vout.String(), errb.String())
 	}
 }
