@@ -721,11 +721,12 @@ async function renderRoute() {
   if (!me) return loginForm();
   document.getElementById("nav").hidden = false;
   document.getElementById("logout").hidden = false;
+  // Pages a role may not open are not offered (the API refuses them anyway).
+  document.querySelectorAll(".bureau").forEach(el => { el.hidden = me.role === "hospital"; });
+  document.querySelectorAll(".admin").forEach(el => { el.hidden = me.role !== "admin"; });
   if (!labels || labels.lang !== lang) { labels = await api("/api/labels").catch(() => ({})); labels.lang = lang; }
   const role = {admin: ["医保局管理员", "bureau admin"], analyst: ["医保局分析员", "bureau analyst"], hospital: ["医院医保办", "hospital"]}[me.role];
   document.getElementById("who").textContent = `${me.username}（${pair(role) || me.role}${me.hospital ? " " + me.hospital + " " + lab("hospitals", me.hospital) : ""}）`;
-  document.querySelectorAll(".bureau").forEach(el => { el.hidden = me.role === "hospital"; });
-  document.querySelectorAll(".admin").forEach(el => { el.hidden = me.role !== "admin"; });
   const [path, query] = (location.hash.slice(2) || "overview").split("?");
   const [name, arg] = path.split("/");
   const page = pages[name] ? name : "overview";

@@ -140,7 +140,7 @@ function alertInbox(params) {
     box.replaceChildren(tabs, as.length ? h("table", {id: "alerts-table"}, h("thead", {}, h("tr", {}, [t("level"), t("period"), t("alerts"), t("value2"), t("threshold"), t("state2"), t("changes"), ""].map(x => h("th", {}, x)))),
       h("tbody", {}, as.map(a => h("tr", {"data-key": a.key, class: "alert-" + a.state},
         h("td", {}, dot(a.severity)), h("td", {}, a.period), h("td", {class: "c-evidence"}, lang === "en" ? a.message_en : a.message_zh, a.hospital ? h("div", {}, h("a", {href: href("hospital", a.hospital)}, hospName(a.hospital))) : null),
-        h("td", {class: "num"}, Number(a.value).toFixed(3)), h("td", {class: "num"}, String(a.threshold)),
+        h("td", {class: "num"}, alertValue(a, a.value)), h("td", {class: "num"}, alertValue(a, a.threshold)),
         h("td", {class: "c-state"}, stateName(a.state)),
         h("td", {class: "c-history"}, (a.history || []).map(c => h("div", {class: "small"}, when(c.at), " ", c.by, "：", stateName(c.state), c.note ? "（" + c.note + "）" : ""))),
         h("td", {class: "actions"}, a.state === "new" ? h("button", {type: "button", "data-ack": a.key, onclick: () => act(a, "acknowledged")}, t("acknowledge")) : null,
@@ -152,6 +152,9 @@ function alertInbox(params) {
   return box;
 }
 
+// alertValue shows a reserve rule's figures in months and the others as percentages.
+const alertValue = (a, v) => /reserve/.test(a.rule) ? Number(v).toFixed(1) + (lang === "en" ? " months" : " 个月") : (Number(v) * 100).toFixed(1) + "%";
+
 // fanChart draws history, the forecast mean and its 80%/95% intervals as stacked bands.
 function fanChart(el, d) {
   const r = d.result || {}, f = r.forecast || {};
@@ -161,14 +164,15 @@ function fanChart(el, d) {
   const pad = n => new Array(n).fill(null);
   const lo95 = (f.lo95 || []).map(w), hi95 = (f.hi95 || []).map(w), lo80 = (f.lo80 || []).map(w), hi80 = (f.hi80 || []).map(w);
   const base = pad(hist.length);
-  return chart(el, {title: {text: t("forecastTitle")}, legend: {top: 25}, xAxis: {type: "category", data: x}, yAxis: {type: "value", scale: true},
+  // Bands painted from the top down, each area filled to the axis: 95% high (light), 80% high
+  // (dark), 80% low (light again), 95% low (white) — robust where stacked areas are not.
+  const area = (name, data, color) => ({name: name, type: "line", symbol: "none", lineStyle: {width: 0}, itemStyle: {color: color}, areaStyle: {color: color, opacity: 1, origin: "start"}, data: base.concat(data), z: 1});
+  return chart(el, {title: {text: t("forecastTitle")}, legend: {top: 25, data: [t("history"), t("fc"), t("i80"), t("i95")]}, xAxis: {type: "category", data: x},
+    yAxis: {type: "value", scale: true}, color: ["#0d47a1", "#2e7d32", "#64b5f6", "#d6eaf8"],
     series: [
-      {name: t("history"), type: "line", data: hist.map(p => w(p.value)).concat(pad(per.length))},
-      {name: "lo95", type: "line", stack: "band", symbol: "none", lineStyle: {opacity: 0}, data: base.concat(lo95)},
-      {name: t("i95"), type: "line", stack: "band", symbol: "none", lineStyle: {opacity: 0}, areaStyle: {color: "#90caf9", opacity: 0.35}, data: base.concat(lo80.map((v, i) => +(v - lo95[i]).toFixed(2)))},
-      {name: t("i80"), type: "line", stack: "band", symbol: "none", lineStyle: {opacity: 0}, areaStyle: {color: "#1e88e5", opacity: 0.35}, data: base.concat(hi80.map((v, i) => +(v - lo80[i]).toFixed(2)))},
-      {name: t("i95") + " ", type: "line", stack: "band", symbol: "none", lineStyle: {opacity: 0}, areaStyle: {color: "#90caf9", opacity: 0.35}, data: base.concat(hi95.map((v, i) => +(v - hi80[i]).toFixed(2)))},
-      {name: t("fc"), type: "line", lineStyle: {type: "dashed"}, data: pad(hist.length - 1).concat(hist.length ? [w(hist[hist.length - 1].value)] : [], (f.mean || []).map(w))},
+      area(t("i95"), hi95, "#d6eaf8"), area(t("i80"), hi80, "#64b5f6"), area(t("i80") + " ", lo80, "#d6eaf8"), area(t("i95") + " ", lo95, "#ffffff"),
+      {name: t("history"), type: "line", z: 3, data: hist.map(p => w(p.value)).concat(pad(per.length))},
+      {name: t("fc"), type: "line", z: 3, lineStyle: {type: "dashed"}, data: pad(hist.length - 1).concat(hist.length ? [w(hist[hist.length - 1].value)] : [], (f.mean || []).map(w))},
     ]});
 }
 
