@@ -469,21 +469,28 @@ func (p *Policy) Settle(ctx context.Context, d *Definitions, persons []*Person, 
 			num += q.Weight * perf
 			den += q.Weight
 		}
+		var exact float64 // the score the rules compare; QualityScore is it shown to 4 decimals
 		if den > 0 {
-			score := math.Round(num/den*10000) / 10000
+			exact = num / den
+			score := math.Round(exact*10000) / 10000
 			s.QualityScore = &score
+			// The share is computed from the exact score and used unrounded: rounding the score
+			// and then the share (as before) moved the amount returned by up to a few fen
+			// (score 2/3 shown as 0.6667 returned 33.35% instead of 33.33%).
 			switch {
-			case score >= p.Quality.FullAt:
+			case exact >= p.Quality.FullAt:
 				s.ReturnShare = 1
-			case score < p.Quality.NoneBelow:
+			case exact < p.Quality.NoneBelow:
 				s.ReturnShare = 0
 			default:
-				s.ReturnShare = math.Round((score-p.Quality.NoneBelow)/(p.Quality.FullAt-p.Quality.NoneBelow)*10000) / 10000
+				s.ReturnShare = (exact - p.Quality.NoneBelow) / (p.Quality.FullAt - p.Quality.NoneBelow)
 			}
 		} else {
 			s.Notes = append(s.Notes, "无质量指标数据，预留金不返还 / no quality data: withhold not returned")
 		}
-		s.WithholdReturned = mulFen(s.Withheld, s.ReturnShare)
+		// The share is a computed ratio, not a policy value: multiplied exactly (ratOf keeps 6
+		// decimals, which on a large withhold is off by a fen).
+		s.WithholdReturned = ratFen(new(big.Rat).Mul(new(big.Rat).SetInt64(int64(s.Withheld)), new(big.Rat).SetFloat64(s.ReturnShare)))
 		// Pay for outcome: the first tier the rate reaches.
 		for _, o := range p.Outcome {
 			r, ok := rates[s.Institution][o.Measure]
@@ -501,7 +508,7 @@ func (p *Policy) Settle(ctx context.Context, d *Definitions, persons []*Person, 
 		s.Savings = s.Expected - s.Actual
 		switch p.Savings.Mode {
 		case SharedSavings:
-			gate := s.QualityScore != nil && *s.QualityScore >= p.Savings.QualityGate
+			gate := s.QualityScore != nil && exact >= p.Savings.QualityGate
 			msr := mulFen(s.Expected, p.Savings.MinimumSavingsRate)
 			switch {
 			case s.Savings <= 0:
