@@ -38,6 +38,16 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 
 	hs := cockpitServer(t, f, false)
 	api := login(t, hs, "admin", f.passwords["admin"])
+	hosp := login(t, hs, "hospital1", f.passwords["hospital1"])
+	// An appeal, for the appeal's ledger panel.
+	var appealable gridAnswer
+	hosp.do("GET", "/api/audit/findings?appealable=1&limit=1", nil, &appealable)
+	if len(appealable.Rows) == 0 {
+		t.Fatal("no appealable finding in the demo region")
+	}
+	if code := hosp.do("POST", "/api/appeals", map[string]string{"target": fmt.Sprintf("finding:%d", appealable.Rows[0].ID), "reason": "适应症见病程记录"}, nil); code != 201 && code != 200 {
+		t.Fatalf("file appeal: %d", code)
+	}
 	b := newBrowser(t, hs.URL)
 	check := func(where string) {
 		t.Helper()
@@ -73,7 +83,8 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 	// 价值医疗: the total paid equals the API's; the care gaps' count too; hostile texts shown as text.
 	var val struct {
 		Institutions []struct {
-			TotalFen int64 `json:"total_fen"`
+			Institution string `json:"institution"`
+			TotalFen    int64  `json:"total_fen"`
 		} `json:"institutions"`
 	}
 	api.do("GET", "/api/value", nil, &val)
@@ -97,6 +108,13 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 	if !strings.Contains(b.eval(`document.getElementById("gaps").textContent`), xssImg) {
 		t.Fatal("hostile care-gap value not shown as text")
 	}
+	// The English toggle.
+	b.must(chromedp.Click("#lang"), chromedp.WaitVisible(`#app[data-page="value"]`))
+	if h2 := b.eval(`document.querySelector("#app h2").textContent`); !strings.HasPrefix(h2, "Value-based care") {
+		t.Fatalf("English value page: %q", h2)
+	}
+	b.shot("value-en")
+	b.must(chromedp.Click("#lang"), chromedp.WaitVisible(`#app[data-page="value"]`))
 	code, body, _ := api.raw("/api/value/gaps/table?format=csv")
 	if code != 200 || strings.Count(string(body), "\n") < gaps.Total || !strings.Contains(string(body), "照护缺口") {
 		t.Fatalf("care gaps CSV: %d, %d lines for %d gaps", code, strings.Count(string(body), "\n"), gaps.Total)
@@ -228,6 +246,11 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 		t.Fatalf("disabling oneself: %q", msg)
 	}
 	check("users")
+	// An appeal's ledger panel from its row.
+	open("#/linkage", "linkage", "linkage-ledger")
+	b.must(chromedp.WaitVisible(`#appeals [data-ledger]`), chromedp.Click(`#appeals [data-ledger]`), chromedp.WaitVisible(`#ledger-history`))
+	check("appeal ledger")
+	b.shot("appeal-ledger")
 	b.logout()
 
 	// A hospital user: its own data only; the fund and users pages are not offered.
@@ -237,7 +260,6 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 			t.Fatalf("hospital user offered %s", sel)
 		}
 	}
-	hosp := login(t, hs, "hospital1", f.passwords["hospital1"])
 	open("#/value", "value", "value-hospital")
 	var own struct {
 		Institutions []struct{ Institution string } `json:"institutions"`
@@ -257,6 +279,41 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 	open("#/drgs", "drgs", "drgs-dip-hospital")
 	if n := b.eval(`String(document.querySelectorAll("#dip-hosp tbody tr").length)`); n != "1" {
 		t.Fatalf("hospital user sees %s DIP lines", n)
+	}
+	b.logout()
+
+	// A primary-care institution's user: its own value settlement and care gaps only.
+	inst := val.Institutions[0].Institution
+	var created struct{ Password string }
+	if code := api.do("POST", "/api/users", map[string]string{"username": "clinic1", "role": "hospital", "hospital": inst}, &created); code != 201 || created.Password == "" {
+		t.Fatalf("create clinic1: %d", code)
+	}
+	b.login("clinic1", created.Password)
+	open("#/value", "value", "value-institution")
+	if keys := b.eval(`[...document.querySelectorAll("#v-inst tbody tr")].map(r => r.dataset.key).join()`); keys != inst {
+		t.Fatalf("institution user sees value rows %q, want %q", keys, inst)
+	}
+	clinic := login(t, hs, "clinic1", created.Password)
+	var ownGaps struct {
+		Total int
+		Rows  []struct {
+			Institution string `json:"institution"`
+			SetlID      string `json:"setl_id"`
+			Team        string `json:"team"`
+		}
+	}
+	clinic.do("GET", "/api/value/gaps/table?limit=1000", nil, &ownGaps)
+	b.must(chromedp.WaitVisible(`#gaps[aria-busy="false"]`))
+	if info := b.eval(`document.getElementById("gaps-info").textContent`); ownGaps.Total == 0 || ownGaps.Total >= gaps.Total || !strings.Contains(info, "共 "+groupInt(ownGaps.Total)+" 条") {
+		t.Fatalf("institution's care gaps on screen %q, API %d of %d", info, ownGaps.Total, gaps.Total)
+	}
+	for _, r := range ownGaps.Rows {
+		if r.Institution != inst || r.SetlID != "" || r.Team == "" {
+			t.Fatalf("another institution's gap: %+v", r)
+		}
+	}
+	if code := clinic.do("GET", "/api/value/gaps/table?institution="+val.Institutions[1].Institution, nil, nil); code != 404 {
+		t.Fatalf("another institution's gaps: %d", code)
 	}
 	var ts []string
 	for k, v := range timings {

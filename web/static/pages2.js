@@ -53,7 +53,7 @@ const moreT = {
   prepaid: ["预付（元）", "Prepaid (yuan)"], clearing: ["清算应付（元）", "Clearing due (yuan)"], kinds: ["病例类型", "Case kinds"], routes: ["病种类型", "Groups"],
   ledger: ["账本留痕（防篡改）", "Ledger (tamper-evident)"], verified: ["包含证明已验证", "Inclusion proof verified"], notVerified: ["包含证明未通过", "Inclusion proof FAILED"],
   keyId: ["签名密钥", "Key id"], lineage: ["数据来源（文件、SHA-256、记录、操作人）", "Lineage (file, SHA-256, record, operator)"], seq: ["序号", "Seq"],
-  action: ["操作", "Action"], kind2: ["类型", "Kind"], ref: ["对象", "Ref"], fileCol: ["文件", "File"], record: ["记录", "Record"], loaded: ["载入时间", "Loaded"],
+  action: ["操作", "Action"], loadedBy: ["操作人", "Operator"], kind2: ["类型", "Kind"], ref: ["对象", "Ref"], fileCol: ["文件", "File"], record: ["记录", "Record"], loaded: ["载入时间", "Loaded"],
   noLedgerEntry: ["账本中没有此对象", "Not in the ledger"], showLedger: ["留痕", "Ledger"], version: ["版本", "Version"], batch: ["批次", "Batch"],
   users: ["用户", "Users"], role2: ["角色", "Role"], state2: ["状态", "State"], failed: ["失败次数", "Failed logins"], lockedUntil: ["锁定至", "Locked until"],
   addUser: ["新建用户", "Add a user"], create: ["创建", "Create"], pwOptional: ["密码（留空则自动生成）", "Password (empty: generated)"],
@@ -108,12 +108,14 @@ async function ledgerPanel(kind, ref) {
       d.verified ? "✔ " + t("verified") : "✘ " + t("notVerified") + "：" + (d.verify_error || ""), " · ", t("keyId"), " ", h("span", {class: "code", id: "ledger-key"}, d.key_id || ""),
       " · ", t("seq"), " ", String(d.proof.entry ? d.proof.entry.seq : "")));
   }
+  // Settlements are entered in batches: the batch's entry (the proof's) is the history then.
+  const hist = d.history && d.history.length ? d.history : d.proof && d.proof.entry ? [d.proof.entry] : [];
   box.append(table("ledger-history", [[t("seq"), r => String(r.seq)], [t("time"), r => when(r.at)], [t("kind2"), r => r.kind], [t("action"), r => r.action],
-    [t("ref"), r => r.ref]], d.history || []));
+    [t("ref"), r => r.ref]], hist));
   if (d.lineage) {
     box.append(h("h4", {}, t("lineage")), table("ledger-lineage", [[t("version"), r => String(r.version)], [t("batch"), r => String(r.batch)],
       [t("fileCol"), r => r.file], ["SHA-256", r => h("span", {class: "code hash"}, r.sha256)], [t("record"), r => String(r.record)],
-      [t("operator"), r => r.operator], [t("loaded"), r => when(r.loaded_at)]], d.lineage));
+      [t("loadedBy"), r => r.operator], [t("loaded"), r => when(r.loaded_at)]], d.lineage));
   }
   return box;
 }
@@ -346,7 +348,7 @@ const morePages = {
     const num2 = (v, k) => v == null ? null : Number(v).toFixed(k);
     show(h("h2", {}, t("nav.technology"), h("small", {}, ` ${d.period || period} · ${d.catalogue || ""}`)),
       table("tech", [[t("technology"), r => h("span", {}, h("span", {class: "code"}, r.technology), " ", r.name)],
-        [t("hospital"), r => r.hospital ? h("a", {href: href("hospital", r.hospital)}, hospName(r.hospital)) : h("b", {}, t("region"))], ["DRG", r => (r.drgs || []).map(x => (x + " " + nameOf("drgs", x)).trim()).join("、")],
+        [t("hospital"), r => r.hospital ? h("a", {href: href("hospital", r.hospital)}, hospName(r.hospital)) : h("b", {}, t("region"))], ["DRG", r => (r.drgs || []).map(x => h("span", {class: "code drg", title: nameOf("drgs", x)}, x))],
         [t("techCases"), r => int(r.tech.cases), 1], [t("altCases"), r => int(r.alternatives.cases), 1],
         [t("mlos"), r => `${num2(r.tech.mean_los, 2)} / ${num2(r.alternatives.mean_los, 2)}`, 1], [t("mcost"), r => `${num2(r.tech.mean_cost, 2)} / ${num2(r.alternatives.mean_cost, 2)}`, 1],
         [t("compl"), r => `${num2(r.tech.complication_pct, 1)} / ${num2(r.alternatives.complication_pct, 1)}`, 1], [t("readm"), r => `${num2(r.tech.readmission_pct, 1)} / ${num2(r.alternatives.readmission_pct, 1)}`, 1],
@@ -354,7 +356,7 @@ const morePages = {
         [t("coefficient"), r => num2(r.coefficient, 2), 1]], res, {rowClass: r => r.hospital ? null : "region"}),
       h("p", {class: "incomplete"}, lang === "en" ? "Cells: technology / alternatives in the same DRGs." : "单元格：本技术 / 同病组对照病例。"),
       h("h3", {}, t("overlay")), table("tech-overlay", [[t("technology"), o => h("span", {}, h("span", {class: "code"}, o.id), " ", o.name)],
-        ["DRG", o => (o.drgs || []).join("、")], [t("coefficient"), o => num2(o.coefficient, 2), 1]], d.overlay || []),
+        ["DRG", o => (o.drgs || []).map(x => (x + " " + nameOf("drgs", x)).trim()).join("、")], [t("coefficient"), o => num2(o.coefficient, 2), 1]], d.overlay || []),
       (d.overlay_skipped || []).length ? h("div", {}, h("h4", {}, t("skipped")), h("ul", {id: "tech-skipped"}, d.overlay_skipped.map(s => h("li", {}, s)))) : null);
   },
 
