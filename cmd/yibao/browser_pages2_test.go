@@ -161,6 +161,11 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 	}
 	check("alert acknowledged")
 	open("#/alerts", "alerts", "alerts-admin")
+	// The overview lists the monitor's new alerts, linking to the inbox.
+	open("#/overview", "overview", "overview-monitor-alerts")
+	if txt := b.eval(`(document.getElementById("monitor-alerts") || {}).textContent || ""`); !strings.Contains(txt, "预警收件箱") || !strings.Contains(txt, xssSVG) {
+		t.Fatalf("overview's monitor alerts: %q", txt)
+	}
 
 	// 绩效评价: run 2025; the composite on screen equals the API's run of the same period,
 	// and it is the sum of its indicators' contributions (score × weight).

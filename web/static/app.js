@@ -402,13 +402,19 @@ const pages = {
     chart(document.getElementById("c-cmi"), {title: {text: t("cmi")}, xAxis: {type: "category", data: cmi.map(x => x.month)},
       yAxis: {type: "value", scale: true}, series: [{name: t("cmiLine"), type: "line", data: cmi.map(x => +x.cmi.toFixed(4))}]});
     const al = document.getElementById("alerts");
+    // The fund monitor's new alerts first (pages2.js: the inbox acknowledges and resolves them).
+    const mon = await api("/api/alerts?state=new").catch(e => { if (e.message === "login") throw e; return {alerts: []}; });
+    if ((mon.alerts || []).length) {
+      al.append(h("details", {class: "alert yellow", open: true, id: "monitor-alerts"}, h("summary", {}, h("a", {href: "#/alerts"}, t("inbox")), `（${int(mon.alerts.length)}）`),
+        h("ul", {}, mon.alerts.slice(0, 8).map(a => h("li", {}, h("span", {class: "dot " + a.severity, "aria-hidden": "true"}), " ", a.period, " ", lang === "en" ? a.message_en : a.message_zh)))));
+    }
     if (!(d.alerts || []).length) al.append(h("p", {class: "empty"}, t("noneAlerts")));
     for (const g of d.alerts || []) {
       const items = g.items.map(it => {
         const link = it.link === "drg" ? href("drg", it.arg) : hrefQ("audit", {month: it.month});
         return h("li", {}, h("a", {href: link}, lang === "en" ? it.en : it.zh));
       });
-      al.append(h("details", {class: "alert " + g.level, open: al.children.length === 0 ? true : null, "data-kind": g.kind},
+      al.append(h("details", {class: "alert " + g.level, open: g === d.alerts[0] ? true : null, "data-kind": g.kind},
         h("summary", {}, h("span", {class: "dot " + g.level, "aria-hidden": "true"}), " ", lang === "en" ? g.en : g.zh, `（${int(g.count)}）`), h("ul", {}, items)));
     }
   },

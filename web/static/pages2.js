@@ -346,11 +346,12 @@ const morePages = {
     const d = await api("/api/evaluate/technology?period=" + encodeURIComponent(period));
     const res = d.results || [];
     const num2 = (v, k) => v == null ? null : Number(v).toFixed(k);
+    const money2 = v => v == null ? "-" : yuan(Math.round(Number(v) * 100)); // mean cost in yuan, shown with separators
     show(h("h2", {}, t("nav.technology"), h("small", {}, ` ${d.period || period} · ${d.catalogue || ""}`)),
       table("tech", [[t("technology"), r => h("span", {}, h("span", {class: "code"}, r.technology), " ", r.name)],
         [t("hospital"), r => r.hospital ? h("a", {href: href("hospital", r.hospital)}, hospName(r.hospital)) : h("b", {}, t("region"))], ["DRG", r => (r.drgs || []).map(x => h("span", {class: "code drg", title: nameOf("drgs", x)}, x))],
         [t("techCases"), r => int(r.tech.cases), 1], [t("altCases"), r => int(r.alternatives.cases), 1],
-        [t("mlos"), r => `${num2(r.tech.mean_los, 2)} / ${num2(r.alternatives.mean_los, 2)}`, 1], [t("mcost"), r => `${num2(r.tech.mean_cost, 2)} / ${num2(r.alternatives.mean_cost, 2)}`, 1],
+        [t("mlos"), r => `${num2(r.tech.mean_los, 2)} / ${num2(r.alternatives.mean_los, 2)}`, 1], [t("mcost"), r => `${money2(r.tech.mean_cost)} / ${money2(r.alternatives.mean_cost)}`, 1],
         [t("compl"), r => `${num2(r.tech.complication_pct, 1)} / ${num2(r.alternatives.complication_pct, 1)}`, 1], [t("readm"), r => `${num2(r.tech.readmission_pct, 1)} / ${num2(r.alternatives.readmission_pct, 1)}`, 1],
         [t("mort"), r => `${num2(r.tech.mortality_pct, 1)} / ${num2(r.alternatives.mortality_pct, 1)}`, 1], [t("flags"), r => (r.flags || []).map(f => h("span", {class: "flag"}, f))],
         [t("coefficient"), r => num2(r.coefficient, 2), 1]], res, {rowClass: r => r.hospital ? null : "region"}),
