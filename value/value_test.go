@@ -2,6 +2,7 @@ package value
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -337,6 +338,53 @@ func TestReadmissionCalendarDays(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("next admission %s: no readmission_31 result", tc.next)
+		}
+	}
+}
+
+// The minimum savings rate widens for a small panel (docs/value.md): four persons contracted
+// all year spending 100, 100, 100 and 500 yuan have mean 200, standard deviation 200 (n − 1),
+// CV 1, so MSR = 1.645 × 1 / √4 = 0.8225. With trend 2 each is expected to cost 400 (same
+// cell, concurrent baseline): savings 800 of 1,600 expected = 50% < 82.25%, nothing shared;
+// with the fixed 2% rate, half of the 800 is.
+func TestMinimumSavingsRateForSmallPanels(t *testing.T) {
+	var cs []Contract
+	var es []Encounter
+	for i, fund := range []yibao.Fen{10000, 10000, 10000, 50000} {
+		id := fmt.Sprint("Q", i)
+		cs = append(cs, Contract{Person: id, Institution: "I9", Team: "T", Start: date("2025-01-01")})
+		e := visit("V"+id, id, "I9", "2025-03-01 09:00", 50, []string{"I10.x00"}, bp(130, 80)...)
+		e.Fund = fund
+		es = append(es, e)
+	}
+	d := DefaultDefinitions()
+	persons := Group(cs, es)
+	rep, err := d.Compute(context.Background(), persons, YearPeriod(2025))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range []float64{1.645, 0} {
+		p := DefaultPolicy()
+		p.Savings.Trend = 2
+		p.Savings.QualityGate = 0
+		p.Savings.MSRZ = z
+		s, err := p.Settle(context.Background(), d, persons, YearPeriod(2025), rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := s.Institutions[0]
+		if g.Expected != 160000 || g.Actual != 80000 {
+			t.Fatalf("expected %d actual %d", g.Expected, g.Actual)
+		}
+		switch z {
+		case 1.645:
+			if g.MSR != 0.8225 || g.SharedSavings != 0 {
+				t.Errorf("small panel: MSR %v shared %d, want 0.8225 and nothing", g.MSR, g.SharedSavings)
+			}
+		case 0:
+			if g.MSR != 0.02 || g.SharedSavings != 40000 {
+				t.Errorf("fixed rate: MSR %v shared %d, want 0.02 and 400.00 yuan", g.MSR, g.SharedSavings)
+			}
 		}
 	}
 }
