@@ -402,11 +402,19 @@ const pages = {
     chart(document.getElementById("c-cmi"), {title: {text: t("cmi")}, xAxis: {type: "category", data: cmi.map(x => x.month)},
       yAxis: {type: "value", scale: true}, series: [{name: t("cmiLine"), type: "line", data: cmi.map(x => +x.cmi.toFixed(4))}]});
     const al = document.getElementById("alerts");
-    // The fund monitor's new alerts first (pages2.js: the inbox acknowledges and resolves them).
-    const mon = await api("/api/alerts?state=new").catch(e => { if (e.message === "login") throw e; return {alerts: []}; });
+    // When the fund monitor runs (issue 18), its alerts replace the overview's simple ones:
+    // its reserve rule reads the fund's real books, its DRG rule tests the change. The new
+    // ones are listed, each linked to what it is about; the inbox acknowledges and resolves.
+    const mon = await api("/api/alerts").catch(e => { if (e.message === "login") throw e; return {alerts: []}; });
     if ((mon.alerts || []).length) {
-      al.append(h("details", {class: "alert yellow", open: true, id: "monitor-alerts"}, h("summary", {}, h("a", {href: "#/alerts"}, t("inbox")), `（${int(mon.alerts.length)}）`),
-        h("ul", {}, mon.alerts.slice(0, 8).map(a => h("li", {}, h("span", {class: "dot " + a.severity, "aria-hidden": "true"}), " ", a.period, " ", lang === "en" ? a.message_en : a.message_zh)))));
+      const fresh = mon.alerts.filter(a => a.state === "new");
+      const target = a => a.scope === "drg" ? href("drg", a.subject) : a.hospital ? href("hospital", a.hospital) : bureau ? "#/fund" : "#/alerts";
+      al.append(h("details", {class: "alert monitor " + (fresh.some(a => a.severity === "red") ? "red" : "yellow"), open: true, id: "monitor-alerts"},
+        h("summary", {}, t("inbox"), `（${int(fresh.length)}）`),
+        fresh.length ? h("ul", {}, fresh.slice(0, 10).map(a => h("li", {}, h("span", {class: "dot " + a.severity, "aria-hidden": "true"}), " ",
+          h("a", {href: target(a)}, a.period, " ", lang === "en" ? a.message_en : a.message_zh)))) : h("p", {class: "empty"}, t("noneAlerts")),
+        h("p", {}, h("a", {href: "#/alerts", id: "to-inbox"}, t("inbox"), " →"))));
+      return;
     }
     if (!(d.alerts || []).length) al.append(h("p", {class: "empty"}, t("noneAlerts")));
     for (const g of d.alerts || []) {
