@@ -189,13 +189,16 @@ const morePages = {
     const cname = id => { const c = (d.conditions || []).find(x => x.id === id); return c ? (lang === "en" ? c.name_en : c.name) : id; };
     // Measures: institutions × measures, rate with numerator/denominator; no denominator is grey.
     const ids = defs.map(m => m.id).filter(id => (d.measures || []).some(x => x.measure === id));
+    const defOf = id => defs.find(m => m.id === id) || {};
+    // Rates are shares, except admissions per 1,000 persons (the engine's rate is per 1,000).
+    const rateText = (id, r) => defOf(id).kind === "admissions_per_1000" ? Number(r).toFixed(1) + "‰" : pct(r);
     const byInst = {};
     for (const x of d.measures || []) (byInst[x.institution] = byInst[x.institution] || {})[x.measure] = x;
     const mrows = Object.keys(byInst).sort();
-    const measureTable = mrows.length ? h("table", {id: "v-measures"}, h("thead", {}, h("tr", {}, h("th", {}, t("institution")), ids.map(id => h("th", {class: "num", title: id}, mname(id))))),
+    const measureTable = mrows.length ? h("table", {id: "v-measures"}, h("thead", {}, h("tr", {}, h("th", {}, t("institution")), ids.map(id => h("th", {class: "num", title: id}, mname(id), defOf(id).inverse ? h("span", {class: "inverse", title: lang === "en" ? "lower is better" : "越低越好"}, " ↓") : "")))),
       h("tbody", {}, mrows.map(inst => h("tr", {"data-key": inst}, h("td", {}, h("a", {href: href("hospital", inst)}, hospName(inst))),
         ids.map(id => { const x = byInst[inst][id]; return !x || !x.denominator ? h("td", {class: "num"}, noData()) :
-          h("td", {class: "num", title: `${x.numerator}/${x.denominator}`}, pct(x.rate), h("small", {}, ` ${int(x.numerator)}/${int(x.denominator)}`)); }))))) : h("p", {class: "empty"}, t("empty"));
+          h("td", {class: "num", title: `${x.numerator}/${x.denominator}`}, rateText(id, x.rate), h("small", {}, ` ${int(x.numerator)}/${int(x.denominator)}`)); }))))) : h("p", {class: "empty"}, t("empty"));
     const instOptions = insts.map(x => [x.institution, hospName(x.institution)]);
     const g = grid("gaps", "/api/value/gaps/table", params, {pass: ["institution", "measure"], prefix: "g_", limit: 25, file: "care-gaps", onload: (gd, extra) => {
       if (extra.childElementCount) return;
@@ -221,7 +224,7 @@ const morePages = {
         [t("conditions"), r => (r.conditions || []).map(cname).join("、")], [t("ages"), r => r.min_age || r.max_age ? `${r.min_age || 0}–${r.max_age || ""}` : ""],
         [t("source"), r => r.source]], defs));
     // Rates by institution for the first measures, as bars (no denominator: left out).
-    const top = ids.slice(0, 4);
+    const top = ids.filter(id => defOf(id).kind !== "admissions_per_1000").slice(0, 4);
     chart(document.getElementById("c-value"), {title: {text: t("measures")}, legend: {top: 25, type: "scroll"}, tooltip: {trigger: "axis"},
       xAxis: {type: "category", data: mrows, axisLabel: {rotate: 30}}, yAxis: {type: "value", max: 100},
       series: top.map(id => ({name: mname(id), type: "bar", data: mrows.map(i => { const x = byInst[i][id]; return x && x.denominator ? +(x.rate * 100).toFixed(1) : null; })}))});
