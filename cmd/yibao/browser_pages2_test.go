@@ -278,6 +278,15 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 	if b.eval(`String(!!document.getElementById("eval-run"))`) != "false" {
 		t.Fatal("hospital user offered to run an evaluation")
 	}
+	// Its own composite decomposed, as the API's stored evaluation.
+	var own2 struct {
+		Evaluation struct{ Score float64 } `json:"evaluation"`
+	}
+	hosp.do("GET", "/api/hospitals/"+f.hospital, nil, &own2)
+	if got := b.eval(`(document.getElementById("eval-score") || {}).textContent || ""`); got != fmt.Sprintf("%.2f", own2.Evaluation.Score) {
+		t.Fatalf("hospital's composite on screen %q, API %.2f", got, own2.Evaluation.Score)
+	}
+	b.shot("evaluation-hospital-own")
 	b.must(chromedp.Click("#eval-facts-own"), chromedp.WaitVisible("#facts-values"))
 	check("hospital facts")
 	open("#/technology", "technology", "technology-hospital")

@@ -306,8 +306,8 @@ const morePages = {
         dec.replaceChildren(h("p", {}, t("composite"), "：", h("b", {id: "eval-score"}, x.score != null ? x.score.toFixed(2) : "-"), " · ", t("grade"), " ", lab("grades", x.grade),
           " · ", t("rank"), ` ${x.rank || "-"} / ${x.peer_size || "-"}`, " · Σ ", total.toFixed(2)),
           table("eval-ind", [[t("indicators"), i => h("span", {}, h("span", {class: "code"}, i.id), " ", iname(i.id))], [t("value2"), i => i.value == null ? null : Number(i.value).toFixed(3), 1],
-            [t("cases2"), i => int(i.n), 1], [t("peerMedian"), i => i.value == null ? null : Number(i.peer_median).toFixed(3), 1], [t("indScore"), i => i.score == null ? null : i.score.toFixed(2), 1],
-            [t("weight"), i => i.value == null ? null : i.weight.toFixed(4), 1], [t("contribution"), i => i.value == null ? null : i.contribution.toFixed(2), 1],
+            [t("cases2"), i => i.n == null ? "-" : int(i.n), 1], [t("peerMedian"), i => i.value == null ? null : Number(i.peer_median).toFixed(3), 1], [t("indScore"), i => i.score == null ? null : i.score.toFixed(2), 1],
+            [t("weight"), i => i.value == null ? null : i.weight.toFixed(4), 1], [t("contribution"), i => i.value == null ? null : (i.contribution != null ? i.contribution : i.score * i.weight).toFixed(2), 1],
             ["", i => i.light === "grey" || i.value == null ? noData() : dot(i.light)]],
             rows, {rowClass: i => i.value == null ? "grey" : null, key: i => i.id}),
           h("button", {type: "button", id: "eval-show-facts", onclick: () => showFacts(r.period || pin.value.trim(), x.hospital, "")}, t("showFacts")));
@@ -330,6 +330,11 @@ const morePages = {
       facts.scrollIntoView();
     }
     const adj = lk.adjustments || [];
+    // A hospital user sees its own stored evaluation decomposed (it does not run evaluations).
+    if (!bureau) {
+      const hd = await api("/api/hospitals/" + encodeURIComponent(me.hospital));
+      if (hd.evaluation) { renderResults({period: hd.evaluation_period, results: [hd.evaluation]}); status.textContent = `${t("evalPeriod")}：${hd.evaluation_period}`; }
+    }
     show(h("h2", {}, t("nav.evaluation")),
       h("div", {class: "selectors"}, h("label", {class: "selector"}, t("period"), " ", pin), bureau ? runBtn : h("button", {type: "button", id: "eval-facts-own", onclick: () => showFacts(pin.value.trim(), me.hospital, "").catch(showError)}, t("showFacts")), status),
       out, facts,
