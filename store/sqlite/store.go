@@ -346,7 +346,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		}
 		known[st.ID] = true // a later document of the batch with this id is a new version
 		rowID, _ := res.LastInsertId()
-		entries.add(rowID, st.ID, version+1, st.Hospital, sum[:], int64(st.Pay.Fund), batch, record)
+		entries.add(rowID, st.ID, version+1, st.Hospital, sum[:], int64(st.Pay.Fund), unixOrNull(st.SettledTo), int64(st.Pay.Other), batch, record)
 		if !seenHosp[st.Hospital] {
 			seenHosp[st.Hospital] = true
 			if _, err := hosp.ExecContext(ctx, st.Hospital); err != nil {
