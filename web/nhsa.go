@@ -612,17 +612,26 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, cred sqlite.HIS
 	foreign := map[string]bool{} // settlement ids of other institutions' stays
 	if hist, err := s.store.PersonStays(ctx, current.Patient.Pseudonym); err == nil {
 		for _, h := range hist {
-			if inRequest[h.SetlID] {
-				continue
-			}
-			if h.Hospital != caller {
-				foreign[h.SetlID] = true
+			id := h.SetlID
+			if h.Hospital == caller {
+				if inRequest[id] {
+					continue // the request carries the caller's own, newer view of the stay
+				}
+			} else {
+				// Another institution's stay is never shadowed by, nor taken for, an encounter
+				// of the request that bears its id: a guessed id would otherwise make an
+				// overlap vanish (telling that the stay exists), or hand the caller the
+				// findings of that stay as its own.
+				if inRequest[id] {
+					id = "another-institution:" + id
+				}
+				foreign[id] = true
 			}
 			cat := h.Principal
 			if len(cat) > 3 {
 				cat = cat[:3]
 			}
-			stays = append(stays, audit.Stay{SetlID: h.SetlID, Hospital: h.Hospital, Person: current.Patient.Pseudonym,
+			stays = append(stays, audit.Stay{SetlID: id, Hospital: h.Hospital, Person: current.Patient.Pseudonym,
 				Admission: h.Admission, Discharge: h.Discharge, Category: cat, Planned: h.Planned, Disposition: h.Disposition, LOS: h.LOS})
 		}
 	}

@@ -527,3 +527,41 @@ func TestOverlapOnTheOtherStayTellsNoTime(t *testing.T) {
 		t.Fatalf("no overlap: %+v", r)
 	}
 }
+
+// Review of issue 10: an encounter of the request bearing another institution's settlement
+// id used to replace that stay in the person's history, so an overlap vanished when the
+// guessed id existed; the stay now stays in the history and its findings are never the
+// caller's.
+func TestForeignStayNotShadowedByAnEncounterID(t *testing.T) {
+	srv := newServer(t)
+	doc := `{"setlinfo":{"setl_id":"SECRET-SETL-80","mdtrt_id":"X4","psn_no":"P-SHADOW","fixmedins_code":"HOTHER01","gend":"2","brdy":"1970-01-01",
+	  "ipt_med_type":"21","adm_time":"2024-04-28 08:00:00","dscg_time":"2024-05-06 10:00:00","medfee_sumamt":80},
+	 "diseinfo":[{"diag_code":"J18.900","maindiag_flag":"1"}],
+	 "feedetl":[{"feedetl_sn":"1","fee_ocur_time":"2024-04-28 10:00:00","med_list_codg":"XJ01DDA001","med_chrgitm_type":"09","cnt":1,"pric":80,"det_item_fee_sumamt":80}]}`
+	path := filepath.Join(t.TempDir(), "other.json")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := ingest.Run(context.Background(), srv.st, []string{path}, ingest.Options{Pseudonymiser: srv.ps}); err != nil || sum.Loaded != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	req := strings.Replace(request3101, `"patn_id":"9999"`, `"patn_id":"P-SHADOW"`, 1)
+	req = strings.Replace(req, `"dscg_date":null`, `"dscg_date":"2024-05-04"`, 1)
+	categories := func(r reply) string {
+		var cs []string
+		for _, x := range r.Output.Result {
+			if x.Category == "overlapping_stay" {
+				cs = append(cs, x.Category)
+			}
+		}
+		return strings.Join(cs, ",")
+	}
+	guessed, _ := srv.call(t, "/nhsa/3101", strings.ReplaceAll(req, `"E1"`, `"SECRET-SETL-80"`))
+	other, _ := srv.call(t, "/nhsa/3101", strings.ReplaceAll(req, `"E1"`, `"NOT-A-SETL"`))
+	if guessed.Infcode != 0 || other.Infcode != 0 {
+		t.Fatalf("%+v %+v", guessed, other)
+	}
+	if categories(guessed) != categories(other) || categories(other) == "" {
+		t.Fatalf("a guessed settlement id changes the answer: %q vs %q", categories(guessed), categories(other))
+	}
+}
