@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -112,5 +113,24 @@ func TestRejectsHoldNoPersonalDataReview(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Review of issue 10: a pseudonymisation key file made before the fix (0644) stayed
+// readable by everyone; loading it makes it private.
+func TestOldKeyFileMadePrivate(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := LoadOrCreateKey(dir); err != nil {
+		t.Fatal(err)
+	}
+	path := KeyPath(dir)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateKey(dir); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v", fi.Mode().Perm())
 	}
 }

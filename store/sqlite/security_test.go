@@ -170,3 +170,30 @@ func TestStoreVersionMovesWithWrites(t *testing.T) {
 		t.Fatalf("version %d → %d", v0, v1)
 	}
 }
+
+// Review of issue 10: a data directory from before the fix kept its 0644 ledger key (anyone
+// on the machine could sign a rewritten history) and WAL; opening it now makes them private.
+func TestOpenTightensOldFiles(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.LedgerPublicKey(); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, name := range []string{sqlite.DBFile, "ledger.key"} {
+		os.Chmod(filepath.Join(dir, name), 0o644)
+	}
+	st, err = sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, name := range []string{sqlite.DBFile, "ledger.key", sqlite.DBFile + "-wal"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s mode %v", name, fi.Mode().Perm())
+		}
+	}
+}
