@@ -856,7 +856,7 @@ func (b *settlementSink) write() {
 		for i, o := range outs {
 			b.counts[o]++
 			if o == RefusedOtherHospital || o == RefusedOlder {
-				b.refused = append(b.refused, refusal{setlID: batch[i].ID, hospital: batch[i].Hospital, outcome: o})
+				b.refused = append(b.refused, refusal{setlID: batch[i].ID, hospital: batch[i].Hospital, record: batch[i].Origin.Record, outcome: o})
 			}
 		}
 	}
@@ -895,7 +895,7 @@ func (b *settlementSink) close() error {
 	b.r.sum.Duplicates += b.counts[Duplicate]
 	b.r.sum.Refused += b.counts[RefusedOtherHospital] + b.counts[RefusedOlder]
 	for _, f := range b.refused {
-		if err := b.r.reject(b.path, 0, f.setlID, []Problem{f.problem()}, nil); err != nil && b.err == nil {
+		if err := b.r.reject(b.path, f.record, f.setlID, []Problem{f.problem()}, nil); err != nil && b.err == nil {
 			b.err = err
 		}
 	}
@@ -905,6 +905,7 @@ func (b *settlementSink) close() error {
 // refusal is a version the store would not make current.
 type refusal struct {
 	setlID, hospital string
+	record           int // in the file, so that the rejects line names it
 	outcome          Outcome
 }
 

@@ -64,6 +64,9 @@ func TestSettlementHijackRefused(t *testing.T) {
 	if sum.Refused != 1 || sum.NewVersions != 0 || len(rejects) != 1 || rejects[0].Reasons[0].Code != "other_hospital" {
 		t.Fatalf("%+v %+v", sum, rejects)
 	}
+	if rejects[0].Record != 1 { // review of issue 10: the refusal named record 0
+		t.Fatalf("the refusal names record %d, not the document's", rejects[0].Record)
+	}
 	if h, err := st.SettlementHospital(ctx, "S-OWN"); err != nil || h != "HOWNER" {
 		t.Fatalf("current owner %q %v", h, err)
 	}
