@@ -33,8 +33,9 @@ test: vendor browser
 	$(GO) test -count=1 -timeout 30m ./...
 	$(GO) test -race -short -count=1 -timeout 30m ./...
 
+# Every benchmark once; the figures land in docs/benchmarks-latest.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	GO=$(GO) scripts/bench.sh
 
 # Short fuzz runs of every parser; FUZZTIME=10m for a longer session.
 FUZZTIME ?= 30000x

@@ -72,7 +72,13 @@ func (g *gen) chronicPlanFor(p *person) *chronicPlan {
 	}
 	shares := []float64{0.30, 0.45, 0.25} // never, irregular, regular without a contract
 	if len(plan.contracts) > 0 {
-		shares = []float64{0.15, 0.30, 0.55}
+		// Family-doctor teams differ: an institution's management quality (0.6–1.4, fixed per
+		// institution) scales how many of its patients follow up regularly, so that the
+		// measures have differences between institutions to find.
+		q := institutionQuality(plan.contracts[0].h)
+		reg := min(0.85, 0.55*q)
+		never := max(0.03, 0.15/q)
+		shares = []float64{never, 1 - reg - never, reg}
 	}
 	plan.followUp = pick(rng, shares)
 	plan.sbp = 150 + rng.NormFloat64()*10 + float64(age)/10
@@ -203,4 +209,29 @@ func (g *gen) chronicVisits(p *person) []*encounter {
 		out = append(out, e)
 	}
 	return out
+}
+
+// institutionQuality is a primary-care institution's management quality, 0.6–1.4, drawn from
+// its code so that it is the same in every block of the region.
+func institutionQuality(h *hospital) float64 {
+	f := fnv.New64a()
+	f.Write([]byte(h.code))
+	return 0.6 + 0.8*float64(f.Sum64()%1000)/1000
+}
+
+// unmanagedRisk is the extra yearly admission rate of a hypertensive or diabetic person whose
+// condition is not followed up: never followed +0.10, irregularly +0.04 (local choice, of the
+// order of the excess admissions of poorly controlled patients), so that well-managed
+// populations cost the fund less and have fewer complication admissions.
+func (g *gen) unmanagedRisk(p *person) float64 {
+	if !p.htn && !p.dm {
+		return 0
+	}
+	switch g.chronicPlanFor(p).followUp {
+	case neverFollowed:
+		return 0.10
+	case irregular:
+		return 0.04
+	}
+	return 0
 }

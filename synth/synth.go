@@ -318,6 +318,7 @@ func annualAdmissionRate(age int, p *person) float64 {
 // history generates one person's encounters over the period, in time order, and labels
 // the cross-settlement irregularities it contains.
 func (g *gen) history(rng *rand.Rand, p *person, counts map[string]int) []*encounter {
+	unmanaged := g.unmanagedRisk(p)
 	var out []*encounter
 	start, end := g.cfg.Start, g.end
 	lastDischarge := time.Time{}
@@ -348,7 +349,7 @@ func (g *gen) history(rng *rand.Rand, p *person, counts map[string]int) []*encou
 			if age < 1 {
 				continue
 			}
-			if rng.Float64() >= annualAdmissionRate(age, p)/12 {
+			if rng.Float64() >= (annualAdmissionRate(age, p)+unmanaged)/12 {
 				continue
 			}
 			day := month.AddDate(0, 0, rng.IntN(28))

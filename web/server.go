@@ -56,8 +56,10 @@ type Server struct {
 	calendar      evaluate.Calendar
 	limit         *loginLimiter
 	cache         *cache
-	dummyHash     []byte // compared against when the user does not exist, so that timing says nothing
-	evalMu        sync.Mutex // one evaluation computes at a time (api_evaluate.go)
+	system        *evaluate.System // names of the indicators
+	behindProxy   bool             // trust X-Forwarded-Proto from a loopback proxy
+	dummyHash     []byte           // compared against when the user does not exist, so that timing says nothing
+	evalMu        sync.Mutex       // one evaluation computes at a time (api_evaluate.go)
 }
 
 // Config wires a Server.
@@ -76,6 +78,10 @@ type Config struct {
 	Simulate      func(ctx context.Context, scenarioPath string) (any, error)
 	MonthlyBudget int64
 	Calendar      evaluate.Calendar
+	System        *evaluate.System // indicator names; nil: the shipped system
+	// BehindProxy: the cockpit is served by a TLS-terminating reverse proxy on the same
+	// machine; X-Forwarded-Proto from a loopback peer decides whether cookies are Secure.
+	BehindProxy bool
 }
 
 // New builds a server.
@@ -83,7 +89,10 @@ func New(c Config) *Server {
 	if c.Log == nil {
 		c.Log = log.Default()
 	}
-	s := &Server{store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000), denyRate: newRateLimiter(10000), probes: newProbeCounter(),
+	if c.System == nil {
+		c.System, _ = evaluate.DefaultSystem()
+	}
+	s := &Server{system: c.System, behindProxy: c.BehindProxy, store: c.Store, kb: c.KB, pseudonymise: c.Pseudonymise, log: c.Log, sealer: c.HISSealer, hisRate: newRateLimiter(10000), denyRate: newRateLimiter(10000), probes: newProbeCounter(),
 		cockpit: c.Cockpit, scheme: c.Scheme,
 		reports: c.Reports, scenarios: c.Scenarios, simulate: c.Simulate, monthlyBudget: c.MonthlyBudget, calendar: c.Calendar,
 		limit: newLoginLimiter(), cache: &cache{m: map[string]any{}}}
@@ -110,6 +119,11 @@ func (s *Server) Handler() http.Handler {
 			"POST /api/logout":                 s.handleLogout,
 			"GET /api/me":                      s.handleMe,
 			"GET /api/overview":                s.handleOverview,
+			"GET /api/labels":                  s.handleLabels,
+			"GET /api/findings/{id}":           s.handleFinding,
+			"POST /api/findings/{id}/review":   s.handleReviewFinding,
+			"POST /api/findings/review":        s.handleReviewFindings,
+			"GET /api/queues":                  s.handleQueues,
 			"GET /api/hospitals":               s.handleHospitals,
 			"GET /api/hospitals/{code}":        s.handleHospital,
 			"GET /api/hospitals/{code}/report": s.handleReport,
@@ -139,7 +153,30 @@ func (s *Server) Handler() http.Handler {
 		mux.HandleFunc("GET /api/openapi.json", serveOpenAPI)
 		mux.Handle("/", staticHandler())
 	}
-	return recoverer(s.log, mux)
+	return securityHeaders(s.cookiePolicy(recoverer(s.log, mux)))
+}
+
+// contentSecurityPolicy: scripts and styles only from the cockpit itself (no inline script
+// or style, no eval), no framing, no plugins, no foreign connections. ECharts sets styles
+// through the CSSOM (allowed) and draws tooltips as rich text, not HTML.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// securityHeaders sets the browser protections on every response, the API's and the
+// interfaces' included.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.TLS != nil {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // recoverer turns a handler panic into a 500 without a trace in the response.

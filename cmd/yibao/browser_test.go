@@ -32,10 +32,11 @@ type browser struct {
 	base string
 }
 
-func newBrowser(t *testing.T, base string) *browser {
+func newBrowser(t *testing.T, base string, extra ...chromedp.ExecAllocatorOption) *browser {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1300, 950))
+	opts = append(opts, extra...)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancel)
 	ctx, cancel2 := chromedp.NewContext(actx)
@@ -74,12 +75,28 @@ func (b *browser) open(hash, page string) {
 	b.must(chromedp.Navigate(b.base+"/"+hash), chromedp.WaitVisible(fmt.Sprintf(`#app[data-page="%s"]`, page)))
 }
 
+// noCSPViolations: the page broke none of its Content-Security-Policy (no inline script or
+// style, nothing from elsewhere), counted by app.js since the page loaded.
+func (b *browser) noCSPViolations(where string) {
+	b.t.Helper()
+	b.must(chromedp.Sleep(200 * time.Millisecond)) // charts draw after the data arrives
+	if v := b.eval(`(window.__cspViolations || ["app.js not loaded"]).join("; ")`); v != "" {
+		b.t.Fatalf("%s: Content-Security-Policy violations: %s", where, v)
+	}
+}
+
+// jsClick clicks in the page itself: for controls that re-render the page they sit on.
+func (b *browser) jsClick(sel string) {
+	b.t.Helper()
+	b.eval(fmt.Sprintf(`(document.querySelector(%q).click(), "")`, sel))
+}
+
 func (b *browser) shot(name string) {
 	os.MkdirAll(screenshotDir, 0o755)
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 	defer cancel()
-	if buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
-		os.WriteFile(filepath.Join(screenshotDir, name+".jpg"), buf, 0o644) // FullScreenshot encodes JPEG
+	if buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		os.WriteFile(filepath.Join(screenshotDir, name+".png"), buf, 0o644) // quality 100: PNG, viewable anywhere
 	}
 }
 
@@ -106,6 +123,7 @@ func (b *browser) visitAll(user, hospital string, bureau bool) {
 		if msg := b.eval(`(document.querySelector("#app .error") || {}).textContent || ""`); msg != "" {
 			b.t.Fatalf("%s: %s shows an error: %s", user, p[0], msg)
 		}
+		b.noCSPViolations(user + " " + p[0])
 		b.shot(p[1] + "-" + user)
 	}
 }
@@ -114,23 +132,37 @@ func (b *browser) visitAll(user, hospital string, bureau bool) {
 // key figures on screen equal the API's, a chart click drills down to a settlement, and an
 // appeal is filed by a hospital and decided by the bureau.
 func TestCockpitInBrowser(t *testing.T) {
-	f := demoFixture(t)
+	f := copyFixture(t, demoFixture(t)) // it files and decides appeals: keep the shared store as the demo left it
 	hs := cockpitServer(t, f, false)
 	api := login(t, hs, "analyst", f.passwords["analyst"])
 	var ov struct {
 		Totals struct {
 			TotalFen int64 `json:"total_fen"`
 		} `json:"totals"`
+		Period struct{ From, To string } `json:"period"`
 	}
 	api.do("GET", "/api/overview", nil, &ov)
 	b := newBrowser(t, hs.URL)
 
-	// Bureau administrator: every page; the overview's total equals the API's.
+	// Login that says what happened: a wrong password keeps the user name and says so.
+	b.must(chromedp.Navigate(b.base+"/"), chromedp.WaitVisible("#login"), chromedp.SendKeys("#u", "admin"), chromedp.SendKeys("#p", "not-the-password"),
+		chromedp.Click("#login button"), chromedp.WaitVisible("#login-msg[data-code]"))
+	if msg, user := b.eval(`document.getElementById("login-msg").textContent`), b.eval(`document.getElementById("u").value`); msg == "" || user != "admin" {
+		t.Fatalf("wrong password: message %q, user name %q", msg, user)
+	}
+	b.shot("login-wrong")
+
+	// Bureau administrator: every page; the overview's total equals the API's, in 万元 on
+	// the card and to the fen in its title, with the period shown.
 	b.login("admin", f.passwords["admin"])
 	b.open("#/overview", "overview")
-	shown := strings.ReplaceAll(b.eval(`document.getElementById("k-total").textContent`), ",", "")
-	if want := fmt.Sprintf("%.2f", float64(ov.Totals.TotalFen)/100); shown != want {
-		t.Fatalf("overview total on screen %s, API %s", shown, want)
+	wan := b.eval(`document.getElementById("k-total").textContent`)
+	full := strings.ReplaceAll(b.eval(`document.getElementById("k-total").title`), ",", "")
+	if want := fmt.Sprintf("%.2f 元", float64(ov.Totals.TotalFen)/100); full != want || !strings.Contains(wan, "万元") && !strings.Contains(wan, "亿元") {
+		t.Fatalf("overview total on screen %q (%q), API %s", wan, full, want)
+	}
+	if p := b.eval(`document.getElementById("k-period").textContent`); !strings.Contains(p, ov.Period.From) || !strings.Contains(p, ov.Period.To) {
+		t.Fatalf("period on screen %q, API %+v", p, ov.Period)
 	}
 	if b.eval(`String(!!echarts.getInstanceByDom(document.getElementById("c-spend")))`) != "true" {
 		t.Fatal("spending chart not rendered")
@@ -157,14 +189,14 @@ func TestCockpitInBrowser(t *testing.T) {
 	b.open("#/drgs", "drgs")
 	xy := b.eval(`(() => { const c = echarts.getInstanceByDom(document.getElementById("c-drg"));
 		const r = document.getElementById("c-drg").getBoundingClientRect();
-		const v = c.getOption().series[0].data[0]; const p = c.convertToPixel({seriesIndex: 0}, [0, v / 2]);
+		const d0 = c.getOption().series[0].data[0]; const v = d0.value ?? d0; const p = c.convertToPixel({seriesIndex: 0}, [0, v / 2]);
 		return (r.left + p[0]) + "," + (r.top + p[1]); })()`)
 	var x, y float64
 	fmt.Sscanf(xy, "%f,%f", &x, &y)
 	// Click the bar with the mouse.
 	b.must(chromedp.MouseClickXY(x, y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
 	b.must(chromedp.WaitVisible(`#app[data-page="drg"]`))
-	b.must(chromedp.Click(`#drgcases tbody tr:first-child a`), chromedp.WaitVisible(`#app[data-page="settlement"]`), chromedp.WaitVisible("#s-id"))
+	b.must(chromedp.WaitVisible(`#drgcases[aria-busy="false"]`), chromedp.Click(`#drgcases tbody tr:first-child td.c-setl_id a`), chromedp.WaitVisible(`#app[data-page="settlement"]`), chromedp.WaitVisible("#s-id"))
 	setl := b.eval(`document.getElementById("s-id").textContent`)
 	var detail struct {
 		Settlement struct{ ID string } `json:"settlement"`
@@ -175,7 +207,7 @@ func TestCockpitInBrowser(t *testing.T) {
 	b.shot("settlement")
 	// From the audit page to a settlement whose violating line is highlighted.
 	b.open("#/audit?category=duplicate_charge", "audit")
-	b.must(chromedp.Click(`#findings tbody tr:first-child a`), chromedp.WaitVisible(`#app[data-page="settlement"]`), chromedp.WaitVisible(`#slines tr.violating`))
+	b.must(chromedp.WaitVisible(`#findings[aria-busy="false"]`), chromedp.Click(`#findings tbody tr:first-child td.c-setl_id a`), chromedp.WaitVisible(`#app[data-page="settlement"]`), chromedp.WaitVisible(`#slines tr.violating`))
 	if n := b.eval(`String(document.querySelectorAll("#slines tr.violating").length)`); n == "0" {
 		t.Fatal("no violating line highlighted")
 	}
@@ -194,23 +226,124 @@ func TestCockpitInBrowser(t *testing.T) {
 	b.shot("hospital-own")
 	b.visitAll("hospital1", f.hospital, false)
 	b.open("#/linkage", "linkage")
-	b.must(chromedp.SetValue("#appeal-reason", "CMI 数据有误，请复核"), chromedp.Click("#appeal-form button"),
-		chromedp.WaitVisible(`#appeals tbody tr`))
-	if st := b.eval(`document.querySelector("#appeals tbody tr").textContent`); !strings.Contains(st, "filed") {
+	b.must(chromedp.WaitVisible(`#appeals[aria-busy="false"]`), chromedp.SetValue("#appeal-reason", "CMI 数据有误，请复核"), chromedp.Click("#appeal-form button"),
+		chromedp.WaitVisible(`#appeals tbody tr[data-id]`))
+	if st := b.eval(`document.querySelector("#appeals tbody tr").textContent`); !strings.Contains(st, "已提交") {
 		t.Fatalf("appeal row: %q", st)
 	}
 	b.shot("appeal-filed")
+	// A finding appealed from its row, with the explanation.
+	b.open("#/audit", "audit")
+	b.must(chromedp.WaitVisible(`#findings [data-appeal]`))
+	fid := b.eval(`document.querySelector("#findings [data-appeal]").dataset.appeal`)
+	b.must(chromedp.Click(`#findings [data-appeal]`), chromedp.WaitVisible("#dlg-why"), chromedp.SendKeys("#dlg-why", "该药品有适应症诊断，见病程记录"),
+		chromedp.Click("#dlg-ok"), chromedp.WaitVisible(`#app[data-page="audit"]`), chromedp.WaitVisible(`#findings[aria-busy="false"]`))
+	var fd struct {
+		Finding struct {
+			Appeal string `json:"appeal"`
+		} `json:"finding"`
+	}
+	api.do("GET", "/api/findings/"+fid, nil, &fd)
+	if fd.Finding.Appeal != "filed" {
+		t.Fatalf("finding %s after the appeal from its row: %+v", fid, fd)
+	}
 	b.logout()
 
 	// Analyst: every page, and decides the appeal in the cockpit.
 	b.login("analyst", f.passwords["analyst"])
 	b.visitAll("analyst", f.hospital, true)
 	b.open("#/linkage", "linkage")
-	b.must(chromedp.Click(`[data-decide][data-uphold="1"]`), chromedp.Sleep(300*time.Millisecond), chromedp.WaitVisible(`#app[data-page="linkage"]`))
-	var appeals struct{ Appeals []struct{ State string } }
+	b.must(chromedp.WaitVisible(`#appeal-tabs a[data-state="pending"]`))
+	if tab := b.eval(`document.querySelector('#appeal-tabs a[data-state="pending"]').textContent`); !strings.Contains(tab, "(2)") {
+		t.Errorf("pending appeals tab: %q", tab)
+	}
+	if badge := b.eval(`document.getElementById("badge-linkage").textContent`); badge != "2" {
+		t.Errorf("pending appeals badge: %q", badge)
+	}
+	// The decision dialog needs a reason; nothing is decided without one.
+	b.must(chromedp.Click(`[data-decide]`), chromedp.WaitVisible("#dlg-why"), chromedp.Click("#dlg-ok"), chromedp.WaitVisible("#dlg-msg"))
+	if msg := b.eval(`document.getElementById("dlg-msg").textContent`); msg == "" {
+		t.Error("empty reason accepted")
+	}
+	b.shot("appeal-dialog")
+	b.must(chromedp.SendKeys("#dlg-why", "经核实 CMI 计算口径有误"), chromedp.Click("#dlg-ok"), chromedp.WaitNotPresent("#dlg"),
+		chromedp.WaitVisible(`#appeals[aria-busy="false"]`))
+	var appeals struct {
+		Appeals []struct {
+			State string   `json:"state"`
+			Cells []string `json:"cells"`
+		} `json:"rows"`
+	}
 	api.do("GET", "/api/appeals", nil, &appeals)
-	if len(appeals.Appeals) == 0 || appeals.Appeals[0].State != "upheld" {
+	if len(appeals.Appeals) < 2 || appeals.Appeals[0].State != "upheld" || !strings.Contains(strings.Join(appeals.Appeals[0].Cells, " "), "经核实 CMI 计算口径有误") {
 		t.Fatalf("appeal after the analyst's decision: %+v", appeals)
 	}
 	b.shot("appeal-decided")
+
+	// Findings: a Chinese filter on what is shown, a finding confirmed with a reason, the
+	// filter visible and clearable, previous/next pages, export read back.
+	b.open("#/audit", "audit")
+	b.must(chromedp.WaitVisible(`#findings[aria-busy="false"]`), chromedp.SendKeys(`input[data-filter="findings"]`, "限年龄"),
+		chromedp.WaitVisible(`#findings-chips .chip[data-key="q"]`), chromedp.WaitVisible(`#findings[aria-busy="false"]`))
+	rows := b.eval(`[...document.querySelectorAll("#findings tbody tr[data-id]")].map(r => r.querySelector(".c-category").textContent).join("|")`)
+	if rows == "" || strings.Trim(strings.ReplaceAll(rows, "限年龄", ""), "|") != "" {
+		t.Fatalf("filter 限年龄 shows %q", rows)
+	}
+	b.shot("audit-filter-zh")
+	b.jsClick(`#findings-chips .chip[data-key="q"] button`)
+	b.must(chromedp.WaitNotPresent(`#findings-chips .chip[data-key="q"]`))
+	b.open("#/audit?status=open", "audit")
+	b.must(chromedp.WaitVisible(`#findings [data-review="confirm"]`))
+	cid := b.eval(`document.querySelector('#findings [data-review="confirm"]').dataset.id`)
+	b.must(chromedp.Click(`#findings [data-review="confirm"]`), chromedp.WaitVisible("#dlg-why"), chromedp.SendKeys("#dlg-why", "收费记录核实，确认违规"),
+		chromedp.Click("#dlg-ok"), chromedp.WaitNotPresent("#dlg"), chromedp.WaitVisible(`#findings[aria-busy="false"]`))
+	var cf struct {
+		Finding map[string]any `json:"finding"`
+	}
+	api.do("GET", "/api/findings/"+cid, nil, &cf)
+	if cf.Finding["status"] != "confirmed" || cf.Finding["reviewed_by"] != "analyst" || cf.Finding["review_why"] != "收费记录核实，确认违规" {
+		t.Fatalf("finding %s after confirming in the browser: %+v", cid, cf.Finding)
+	}
+	if chip := b.eval(`document.querySelector('#findings-chips .chip[data-key="status"]').textContent`); !strings.Contains(chip, "待复核") {
+		t.Errorf("status filter chip: %q", chip)
+	}
+	b.jsClick(`#findings-chips .chip[data-key="status"] button`)
+	b.must(chromedp.WaitVisible(`#app[data-page="audit"]`), chromedp.WaitVisible(`#findings[aria-busy="false"]`), chromedp.WaitNotPresent(`#findings-chips .chip[data-key="status"]`))
+	first := b.eval(`document.querySelector("#findings tbody tr[data-id]").dataset.id`)
+	b.must(chromedp.Click("#findings-next"), chromedp.WaitVisible(`#findings[aria-busy="false"]`))
+	if b.eval(`document.querySelector("#findings tbody tr[data-id]").dataset.id`) == first {
+		t.Fatal("next page shows the same rows")
+	}
+	b.must(chromedp.Click("#findings-prev"), chromedp.WaitVisible(`#findings[aria-busy="false"]`))
+	if got := b.eval(`document.querySelector("#findings tbody tr[data-id]").dataset.id`); got != first {
+		t.Fatalf("previous page starts at %s, want %s", got, first)
+	}
+	// The export link is what the page shows: read it back with the session.
+	exp := b.eval(`document.querySelector('.grid a[data-export="csv"]').getAttribute("href")`)
+	code, body, _ := api.raw(exp)
+	var listed struct{ Total int }
+	api.do("GET", strings.Replace(exp, "format=csv", "format=json", 1), nil, &listed)
+	if code != 200 || listed.Total == 0 || !strings.Contains(string(body), fmt.Sprintf("行数,%d\r\n", listed.Total)) {
+		t.Errorf("export %s: %d, listed %d", exp, code, listed.Total)
+	}
+	// English covers alerts and evidence.
+	b.must(chromedp.Click("#lang"), chromedp.WaitVisible(`#app[data-page="audit"]`), chromedp.WaitVisible(`#findings[aria-busy="false"]`))
+	evID := b.eval(`document.querySelector("#findings tbody tr[data-id]").dataset.id`)
+	ev := b.eval(`document.querySelector("#findings tbody tr[data-id] td.c-evidence").textContent`)
+	var evf struct {
+		Finding map[string]any `json:"finding"`
+	}
+	api.do("GET", "/api/findings/"+evID, nil, &evf)
+	if ev == "" || ev != evf.Finding["evidence_en"] || ev == evf.Finding["evidence_zh"] {
+		t.Errorf("English evidence on screen %q, API %q", ev, evf.Finding["evidence_en"])
+	}
+	b.open("#/overview", "overview")
+	if al := b.eval(`(document.querySelector("#alerts summary") || {}).textContent || ""`); al != "" && strings.ContainsAny(al, "同比上涨") {
+		t.Errorf("English alert: %q", al)
+	}
+	b.shot("overview-en")
+	b.must(chromedp.Click("#lang"))
+	// Not found: an unknown hospital says so.
+	b.open("#/hospital/NO-SUCH", "notfound")
+	b.shot("not-found")
 }

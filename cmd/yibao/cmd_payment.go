@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"github.com/yibao-dev/yibao/evaluate"
 	"io"
 	"os"
 	"strings"
@@ -359,12 +360,12 @@ func runSettle(ctx context.Context, e *env, args []string) error {
 }
 
 func printHospitalTable(w io.Writer, res *payment.Result, clearings []payment.HospitalClearing) {
-	fmt.Fprintf(w, "  %-10s %6s %14s %14s %12s %11s %13s %4s %12s %12s %10s %12s\n", "hospital", "cases", "points", "amount A", "patients P",
-		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due")
+	fmt.Fprintf(w, "  %-10s %6s %14s %14s %12s %11s %13s %4s %12s %12s %10s %12s %s\n", "hospital", "cases", "points", "amount A", "patients P",
+		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due", "评价等级")
 	for i, h := range res.Hospitals {
 		c := clearings[i]
 		fmt.Fprintf(w, "  %-10s %6d %14s %14s %12s %11s %13s %4d %12s %12s %10s %12s %s\n", h.Hospital, h.Cases, h.Points, h.Settled, h.PatientPaid,
-			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, c.Grade)
+			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, gradeName(c.Grade))
 	}
 }
 
@@ -462,4 +463,13 @@ func loadParams(path string) (*payment.Params, error) {
 		return payment.DefaultParams(), nil
 	}
 	return payment.LoadParams(path)
+}
+
+// gradeName is a grade's Chinese name (the stored grades are ids; policies may name them in
+// Chinese already).
+func gradeName(g string) string {
+	if n, ok := evaluate.GradeZh[g]; ok {
+		return n
+	}
+	return g
 }

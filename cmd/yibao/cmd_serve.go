@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,14 +23,23 @@ import (
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--db DIR] [--addr 127.0.0.1:8080] [--kb DIR]")
+	fs := newFlags(e, "serve", "serve [--db DIR] [--addr 127.0.0.1:8080] [--kb DIR] [--tls-cert FILE --tls-key FILE | --behind-proxy]")
 	db := fs.String("db", "", "data directory")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	kbDir := fs.String("kb", "", "knowledge base for the online audit interfaces (/nhsa/3101, 3102, 3103)")
 	region := fs.String("region", "", "directory with params.json, scenario-*.json and reports/ (the demo region)")
 	period := fs.String("period", "2025", "period priced by the cockpit's simulations")
+	cert := fs.String("tls-cert", "", "serve HTTPS with this PEM certificate (chain) file; needs --tls-key")
+	key := fs.String("tls-key", "", "PEM private key of --tls-cert")
+	proxy := fs.Bool("behind-proxy", false, "a TLS-terminating reverse proxy on this machine forwards to --addr (loopback); its X-Forwarded-Proto decides the Secure cookie (docs/deployment.md)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if (*cert == "") != (*key == "") {
+		return errors.New("serve: --tls-cert and --tls-key go together")
+	}
+	if *cert != "" && *proxy {
+		return errors.New("serve: --behind-proxy is for a proxy that terminates TLS; with --tls-cert yibao terminates TLS itself")
 	}
 	dir := dataDir(e, *db)
 	st, err := sqlite.Open(dir)
@@ -37,15 +48,19 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 	l := log.New(e.stderr, "yibao serve: ", log.LstdFlags)
-	srv, err := newWebServer(st, dir, *kbDir, *region, *period, l)
+	srv, err := newWebServerWith(st, dir, *kbDir, *region, *period, l, *proxy)
 	if err != nil {
 		return err
 	}
 	go keepCheckpointing(ctx, st, 30*time.Second, l)
-	return listen(ctx, e, *addr, srv.Handler())
+	return serveOn(ctx, e, *addr, srv.Handler(), *cert, *key, *proxy)
 }
 
 func newWebServer(st *sqlite.Store, dir, kbDir, region, period string, l *log.Logger) (*web.Server, error) {
+	return newWebServerWith(st, dir, kbDir, region, period, l, false)
+}
+
+func newWebServerWith(st *sqlite.Store, dir, kbDir, region, period string, l *log.Logger, behindProxy bool) (*web.Server, error) {
 	var kb *audit.KB
 	if kbDir != "" {
 		var err error
@@ -65,7 +80,7 @@ func newWebServer(st *sqlite.Store, dir, kbDir, region, period string, l *log.Lo
 	if err != nil {
 		return nil, err
 	}
-	cfg := web.Config{Store: st, KB: kb, Pseudonymise: ps.Person, HISSealer: sealer, Log: l, Cockpit: st, Scheme: demoSchemeID}
+	cfg := web.Config{Store: st, KB: kb, Pseudonymise: ps.Person, HISSealer: sealer, Log: l, Cockpit: st, Scheme: demoSchemeID, BehindProxy: behindProxy}
 	if region != "" {
 		params := filepath.Join(region, "params.json")
 		cfg.Reports, cfg.Scenarios = filepath.Join(region, "reports"), region
@@ -121,13 +136,45 @@ func simulateFile(ctx context.Context, st *sqlite.Store, params, scenario, per s
 	return payment.Simulate(cases, w, pol, yibao.Fen(p.DIP.Budget), sc)
 }
 
-// listen serves until ctx ends, then shuts down gracefully.
+// listen serves plain HTTP until ctx ends, then shuts down gracefully.
 func listen(ctx context.Context, e *env, addr string, h http.Handler) error {
+	return serveOn(ctx, e, addr, h, "", "", false)
+}
+
+// serveOn serves HTTP, or HTTPS with cert and key, until ctx ends. Over plain HTTP on an
+// address that is not loopback it warns: passwords and session cookies then cross the
+// network in clear (the cookie is not Secure, so that login works at all).
+func serveOn(ctx context.Context, e *env, addr string, h http.Handler, cert, key string, behindProxy bool) error {
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, MaxHeaderBytes: 1 << 20}
+	if cert != "" {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	fmt.Fprintf(e.stdout, "yibao serving on http://%s (Ctrl-C to stop)\n", addr)
+	scheme := "http"
+	if cert != "" {
+		scheme = "https"
+		go func() { errc <- srv.ServeTLS(ln, cert, key) }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	fmt.Fprintf(e.stdout, "yibao serving on %s://%s (Ctrl-C to stop)\n", scheme, ln.Addr())
+	ip := net.ParseIP(host)
+	if host == "localhost" {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	switch {
+	case cert == "" && behindProxy && (ip == nil || !ip.IsLoopback()):
+		fmt.Fprintf(e.stderr, "yibao serve: warning: --behind-proxy trusts X-Forwarded-Proto only from loopback, but %s is not a loopback address; listen on 127.0.0.1 behind the proxy\n", addr)
+	case cert == "" && !behindProxy && (ip == nil || !ip.IsLoopback()):
+		fmt.Fprintf(e.stderr, "yibao serve: warning: plain HTTP on %s: passwords and session cookies cross the network unencrypted (the cookie is not Secure). "+
+			"Use --tls-cert/--tls-key, or a TLS reverse proxy with --behind-proxy (docs/deployment.md)\n", addr)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -128,7 +128,7 @@ func (a *apiClient) do(method, path string, body any, out any) int {
 }
 
 func TestCockpitAPIAndAuthorization(t *testing.T) {
-	f := demoFixture(t)
+	f := copyFixture(t, demoFixture(t)) // files and decides appeals, locks an account: the shared store stays as the demo left it
 	hs := cockpitServer(t, f, true)
 	anon := &apiClient{t: t, base: hs.URL, c: hs.Client()}
 	if code := anon.do("GET", "/api/overview", nil, nil); code != 401 {
@@ -146,7 +146,7 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 		t.Fatalf("overview %+v", ov)
 	}
 	var hl struct {
-		Hospitals []struct{ Code, Grade string }
+		Hospitals []struct{ Code, Grade string } `json:"rows"`
 	}
 	if admin.do("GET", "/api/hospitals", nil, &hl) != 200 || len(hl.Hospitals) != 12 || hl.Hospitals[0].Grade == "" {
 		t.Fatalf("hospitals %+v", hl)
@@ -156,7 +156,9 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 		other = hl.Hospitals[1].Code
 	}
 	// Every GET endpoint answers the bureau.
-	var drgs struct{ DRGs []struct{ DRG string } }
+	var drgs struct {
+		DRGs []struct{ DRG string } `json:"rows"`
+	}
 	admin.do("GET", "/api/drgs", nil, &drgs)
 	if len(drgs.DRGs) == 0 {
 		t.Fatal("no DRGs")
@@ -164,14 +166,14 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 	var cases struct {
 		Cases []struct {
 			SetlID string `json:"setl_id"`
-		} `json:"cases"`
+		} `json:"rows"`
 	}
 	admin.do("GET", "/api/drgs/"+drgs.DRGs[0].DRG+"/cases", nil, &cases)
 	var findings struct {
 		Findings []struct {
 			SetlID   string `json:"setl_id"`
 			Hospital string `json:"hospital"`
-		} `json:"findings"`
+		} `json:"rows"`
 	}
 	admin.do("GET", "/api/audit/findings?hospital="+other, nil, &findings)
 	if len(cases.Cases) == 0 || len(findings.Findings) == 0 {
@@ -181,11 +183,11 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 	var p1, p2 struct {
 		Findings []struct {
 			ID int64 `json:"id"`
-		} `json:"findings"`
+		} `json:"rows"`
 		Total int `json:"total"`
 	}
-	admin.do("GET", "/api/audit/findings", nil, &p1)
-	admin.do("GET", fmt.Sprintf("/api/audit/findings?offset=%d", len(p1.Findings)), nil, &p2)
+	admin.do("GET", "/api/audit/findings?limit=25", nil, &p1)
+	admin.do("GET", fmt.Sprintf("/api/audit/findings?limit=25&offset=%d", len(p1.Findings)), nil, &p2)
 	if p1.Total != p2.Total || (p1.Total > len(p1.Findings) && (len(p2.Findings) == 0 || p2.Findings[0].ID <= p1.Findings[len(p1.Findings)-1].ID)) {
 		t.Errorf("paging: %d+%d of %d", len(p1.Findings), len(p2.Findings), p1.Total)
 	}
@@ -214,9 +216,13 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 	if code := hosp.do("GET", "/api/hospitals/"+f.hospital, nil, &hdet); code != 200 || len(hdet.Trend) != 2 || hdet.Trend[0].Period != "2024" {
 		t.Errorf("own hospital: %d, trend %+v", code, hdet.Trend)
 	}
-	var own struct{ Hospitals []struct{ Code string } }
+	var own struct {
+		Hospitals []struct{ Code string } `json:"rows"`
+	}
 	hosp.do("GET", "/api/hospitals", nil, &own)
-	var ownFindings struct{ Findings []struct{ Hospital string } }
+	var ownFindings struct {
+		Findings []struct{ Hospital string } `json:"rows"`
+	}
 	hosp.do("GET", "/api/audit/findings", nil, &ownFindings)
 	if len(own.Hospitals) != 1 || own.Hospitals[0].Code != f.hospital {
 		t.Errorf("hospital list for a hospital user: %+v", own)
@@ -231,7 +237,7 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 		Adjustments []struct {
 			Run      int64
 			Hospital string
-		}
+		} `json:"rows"`
 	}
 	hosp.do("GET", "/api/linkage", nil, &link)
 	target := fmt.Sprintf("adjustment:%d:%s", link.Adjustments[0].Run, f.hospital)
@@ -252,7 +258,7 @@ func TestCockpitAPIAndAuthorization(t *testing.T) {
 	var ownF struct {
 		Findings []struct {
 			ID int64 `json:"id"`
-		} `json:"findings"`
+		} `json:"rows"`
 	}
 	hosp.do("GET", "/api/audit/findings", nil, &ownF)
 	if len(ownF.Findings) == 0 {

@@ -30,7 +30,7 @@ func TestLedgerCommandsAndAPI(t *testing.T) {
 		Findings []struct {
 			ID     int64  `json:"id"`
 			SetlID string `json:"setl_id"`
-		} `json:"findings"`
+		} `json:"rows"` // the findings list is a table (docs/api.md)
 	}
 	hosp.do("GET", "/api/audit/findings", nil, &own)
 	if len(own.Findings) == 0 {

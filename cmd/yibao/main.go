@@ -67,6 +67,7 @@ func commands() []command {
 		{"audit", "smart audit (智能审核): knowledge base, rules and detectors over files or the store", runAudit},
 		{"evaluate", "performance evaluation: TOPSIS and AHP on files, or the indicator system on the store", runEvaluate},
 		{"appeal", "appeals (申诉与复核) against adjustments and findings: file, decide, list", runAppeal},
+		{"findings", "review audit findings (复核): list, confirm, dismiss with who and why", runFindings},
 		{"serve", "serve the online audit interfaces 3101/3102/3103 (and the cockpit)", runServe},
 		{"status", "show what the store holds", runStatus},
 		{"forecast", "forecast a monthly series (ARIMA/ETS, intervals, backtest): --in series.csv --horizon H --out forecast.csv", runForecast},

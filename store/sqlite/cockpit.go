@@ -181,18 +181,23 @@ type FindingView struct {
 	Related   string `json:"related"`
 	Status    string `json:"status"`
 	Month     string `json:"month"`
+	// Review: who confirmed or dismissed it, when (Unix seconds, 0 while open) and why.
+	ReviewedBy string `json:"reviewed_by"`
+	ReviewedAt int64  `json:"reviewed_at"`
+	ReviewWhy  string `json:"review_why"`
+	Created    int64  `json:"created_at"` // when the audit published it (the appeal window starts here)
 }
 
 // FindingFilter narrows a findings list; Limit and Offset page it.
 type FindingFilter struct {
-	Hospital, Category, RuleID, Month, SetlID string
-	Limit, Offset                             int
+	Hospital, Category, RuleID, Month, SetlID, Status, Severity string
+	Limit, Offset                                               int
 }
 
 func (f FindingFilter) where() (string, []any) {
 	q := ` WHERE status != 'superseded'` // findings of replaced versions are history, not work
 	var args []any
-	for _, c := range []struct{ col, v string }{{"hospital", f.Hospital}, {"category", f.Category}, {"rule_id", f.RuleID}, {"setl_id", f.SetlID}} {
+	for _, c := range []struct{ col, v string }{{"hospital", f.Hospital}, {"category", f.Category}, {"rule_id", f.RuleID}, {"setl_id", f.SetlID}, {"status", f.Status}, {"severity", f.Severity}} {
 		if c.v != "" {
 			q += ` AND ` + c.col + ` = ?`
 			args = append(args, c.v)
@@ -216,15 +221,21 @@ func (s *Store) FindingCount(ctx context.Context, f FindingFilter) (int, error) 
 // Findings lists findings.
 func (s *Store) Findings(ctx context.Context, f FindingFilter) ([]FindingView, error) {
 	w, args := f.where()
+	return s.findings(ctx, w, args, f.Limit, f.Offset)
+}
+
+func (s *Store) findings(ctx context.Context, w string, args []any, limit, offset int) ([]FindingView, error) {
 	q := `SELECT id, setl_id, hospital, feedetl_sn, category, rule_id, severity, amount_fen, evidence, related, status,
-		coalesce(strftime('%Y-%m', discharge_time, 'unixepoch'), '') FROM findings` + w + ` ORDER BY id`
-	if f.Limit > 0 {
+		coalesce(strftime('%Y-%m', discharge_time, 'unixepoch'), ''), reviewed_by, coalesce(reviewed_at, 0), review_why, created_at
+		FROM findings` + w + ` ORDER BY id`
+	if limit > 0 {
 		q += ` LIMIT ? OFFSET ?`
-		args = append(args, f.Limit, max(0, f.Offset))
+		args = append(args, limit, max(0, offset))
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	return collectRows(rows, err, func(v *FindingView) []any {
-		return []any{&v.ID, &v.SetlID, &v.Hospital, &v.Serial, &v.Category, &v.RuleID, &v.Severity, &v.AmountFen, &v.Evidence, &v.Related, &v.Status, &v.Month}
+		return []any{&v.ID, &v.SetlID, &v.Hospital, &v.Serial, &v.Category, &v.RuleID, &v.Severity, &v.AmountFen, &v.Evidence, &v.Related, &v.Status, &v.Month,
+			&v.ReviewedBy, &v.ReviewedAt, &v.ReviewWhy, &v.Created}
 	})
 }
 

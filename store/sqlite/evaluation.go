@@ -136,7 +136,16 @@ func (s *Store) PutAppeal(ctx context.Context, a AppealRow, actor, action string
 		parts := strings.Split(a.Target, ":")
 		switch parts[0] {
 		case "finding":
-			_, err = tx.ExecContext(ctx, `UPDATE findings SET status = 'dismissed' WHERE id = ?`, parts[1])
+			// The finding is dismissed by the appeal, with the decision's who and why.
+			var from string
+			if err = tx.QueryRowContext(ctx, `SELECT status FROM findings WHERE id = ?`, parts[1]).Scan(&from); err == nil && from != "dismissed" {
+				why := fmt.Sprintf("appeal %d upheld: %s", a.ID, a.DecisionWhy)
+				if _, err = tx.ExecContext(ctx, `UPDATE findings SET status = 'dismissed', reviewed_by = ?, reviewed_at = ?, review_why = ? WHERE id = ?`,
+					a.DecidedBy, a.DecidedAt.Unix(), why, parts[1]); err == nil {
+					_, err = tx.ExecContext(ctx, `INSERT INTO finding_reviews (finding_id, at, actor, from_status, to_status, why) VALUES (?, ?, ?, ?, 'dismissed', ?)`,
+						parts[1], a.DecidedAt.Unix(), a.DecidedBy, from, why)
+				}
+			}
 		case "adjustment":
 			var aj string
 			if err = tx.QueryRowContext(ctx, `SELECT adjustment FROM linkage_adjustments WHERE run_id = ? AND hospital = ?`, parts[1], parts[2]).Scan(&aj); err == nil {

@@ -193,6 +193,7 @@ var trackedTables = []tracked{
 	{kind: "hospital", table: "hospitals", ref: "X.code"},
 	{kind: "finding", table: "findings", ref: "X.id", digest: []string{"evidence"}},
 	{kind: "appeal", table: "appeals", ref: "X.id"},
+	{kind: "finding_review", table: "finding_reviews", ref: "X.id"},
 	// Failed-login counters and locks are not recorded: a flood of wrong passwords must not
 	// grow the ledger (the audit log has the lock events).
 	{kind: "user", table: "users", ref: "X.username", include: []string{"id", "username", "password_hash", "role", "hospital", "created_at", "disabled"},
