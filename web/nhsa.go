@@ -390,16 +390,29 @@ func (s *Server) authenticate(r *http.Request, infno string, env *envelope, call
 	return cred, nil
 }
 
+// maxRefusalsLogged bounds the refusals logged a minute from all addresses together: a
+// client with many source addresses (an IPv6 prefix; 127.0.0.0/8 on loopback) otherwise
+// grew his_calls by 1,000 rows a second with unsigned calls (review of issue 10).
+const maxRefusalsLogged = 600
+
 // deny logs a refused call and returns err. Refusals are logged at most 60 a minute per
-// address, so that a flood of unsigned requests cannot grow the log without bound.
+// address and maxRefusalsLogged a minute in all, so that a flood of unsigned requests cannot
+// grow the log without bound.
 func (s *Server) deny(r *http.Request, call *sqlite.HISCall, code string, err error) error {
 	call.Outcome = code
-	if ok, _ := s.denyRate.allow(call.Remote, 60, 60, time.Now()); ok {
+	now := time.Now()
+	if ok, _ := s.denyRate.allow(call.Remote, 60, 60, now); ok && s.denyAll(now) {
 		if _, lerr := s.store.LogHISCall(r.Context(), *call); lerr != nil {
 			s.log.Printf("nhsa: call log: %v", lerr)
 		}
 	}
 	return err
+}
+
+// denyAll takes a token from the bucket shared by every address ("*" is never an address).
+func (s *Server) denyAll(now time.Time) bool {
+	ok, _ := s.denyRate.allow("*", maxRefusalsLogged, maxRefusalsLogged, now)
+	return ok
 }
 
 // checkLimits refuses a request carrying more than the limits allow.

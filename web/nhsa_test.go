@@ -565,3 +565,25 @@ func TestForeignStayNotShadowedByAnEncounterID(t *testing.T) {
 		t.Fatalf("a guessed settlement id changes the answer: %q vs %q", categories(guessed), categories(other))
 	}
 }
+
+// Review of issue 10: refusals were logged at most 60 a minute per address, but 12,000
+// unsigned calls from 12,000 loopback addresses logged 12,000 rows; the log now takes at most
+// 600 refusals a minute in all.
+func TestRefusalLogBoundedAcrossAddresses(t *testing.T) {
+	srv := newServer(t)
+	h := web.New(web.Config{Store: srv.st, HISSealer: srv.sealer}).Handler()
+	var before, after int
+	srv.st.DB().QueryRow(`SELECT count(*) FROM his_calls`).Scan(&before)
+	for i := 0; i < 1000; i++ {
+		req := httptest.NewRequest("POST", "/nhsa/3101", strings.NewReader(`{"infno":"3101","msgid":"x","fixmedins_code":"H1","input":{}}`))
+		req.RemoteAddr = fmt.Sprintf("10.%d.%d.1:4000", i/250, i%250)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	srv.st.DB().QueryRow(`SELECT count(*) FROM his_calls`).Scan(&after)
+	if after-before > 600 {
+		t.Fatalf("1,000 refusals from 1,000 addresses logged %d rows", after-before)
+	}
+	if after == before {
+		t.Fatal("no refusal logged at all")
+	}
+}
