@@ -15,6 +15,17 @@ type Paid struct {
 	FundPaid yibao.Fen // Amount − patient's payment (earning cases) − deduction
 }
 
+// CountedPaid is the patient's payment counted in P: the settlement's payment on a case that
+// earns points, zero on one that does not (pending special review). payments.csv shows this
+// value, as the DRG contract does, so that every row keeps fund_paid = amount − patient_paid −
+// deduction and the rows of a hospital add up to its line in hospitals.csv.
+func (c *Paid) CountedPaid() yibao.Fen {
+	if c.Earning {
+		return c.Case.Paid
+	}
+	return 0
+}
+
 // Settlement is the point-value settlement of a period.
 type Settlement struct {
 	Points payment.PointSettlement
@@ -85,10 +96,7 @@ func Settle(priced []Priced, budget yibao.Fen) (*Settlement, error) {
 		for j, i := range a.idx {
 			c := &out.Cases[i]
 			c.Amount = amounts[j]
-			c.FundPaid = c.Amount - c.Case.Deduction
-			if c.Earning {
-				c.FundPaid -= c.Case.Paid
-			}
+			c.FundPaid = c.Amount - c.CountedPaid() - c.Case.Deduction
 		}
 	}
 	return out, nil

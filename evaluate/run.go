@@ -3,7 +3,6 @@ package evaluate
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/indicators"
@@ -22,7 +21,8 @@ type Assessment struct {
 
 // Assess computes the facts of a period from src (indicators.Compute), lets adjust amend
 // them (imported satisfaction, say; nil for none), scores them and links the results to
-// coefficients and budgets. A hospital without a budget gets its period cost as the base.
+// coefficients and budgets. A hospital without a budget gets the fund's payments of the
+// period (hifp_payamt of its stays) as the base.
 // The front ends (cmd, web) store and present the assessment.
 func Assess(ctx context.Context, src indicators.Source, sys *System, q indicators.Query, coef map[string]float64,
 	budget map[string]yibao.Fen, adjust func([]Facts) error) (*Assessment, error) {
@@ -43,7 +43,7 @@ func Assess(ctx context.Context, src indicators.Source, sys *System, q indicator
 	for _, f := range out.Facts {
 		b[f.Hospital] = budget[f.Hospital]
 		if b[f.Hospital] == 0 {
-			b[f.Hospital] = yibao.Fen(math.Round(f.CostYuan * 100))
+			b[f.Hospital] = yibao.Fen(f.FundFen) // the fund's payments, on the scale of a fund budget
 		}
 	}
 	adj, err := Link(results, coef, b, sys.Linkage)

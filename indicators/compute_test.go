@@ -334,3 +334,34 @@ func TestDefinitionsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// An overlapping stay is not a readmission (国考: 出院后 31 天内再住院, admissions after the
+// discharge). Index A (H1) 1–10 March; O (H2) admitted 5 March, while A ran, discharged 8
+// March: passed over. P1's next admission after A's discharge is C on 20 April, 41 days
+// later: A is not readmitted (before, O counted at "0 days"). Index A2 1–10 March with the
+// overlap O2 on 5 March and C2 on 20 March: readmitted by C2 after 10 days. Index T (H1) ends
+// in a transfer at 10:00 on 1 June and R's admission is stamped 09:50 the same day: R is
+// still its next admission, judged a transfer (same-day admissions are not overlaps).
+func TestReadmissionSkipsOverlappingStay(t *testing.T) {
+	all := []Stay{
+		stay("A", "H1", "P1", "2025-03-01 09:00", "2025-03-10 10:00", "1"),
+		stay("O", "H2", "P1", "2025-03-05 09:00", "2025-03-08 10:00", "1"),
+		stay("C", "H2", "P1", "2025-04-20 09:00", "2025-04-24 10:00", "1"),
+		stay("A2", "H1", "P2", "2025-03-01 09:00", "2025-03-10 10:00", "1"),
+		stay("O2", "H2", "P2", "2025-03-05 09:00", "2025-03-08 10:00", "1"),
+		stay("C2", "H2", "P2", "2025-03-20 09:00", "2025-03-24 10:00", "1"),
+		stay("T", "H1", "P3", "2025-05-20 09:00", "2025-06-01 10:00", "2"),
+		stay("R", "H2", "P3", "2025-06-01 09:50", "2025-06-09 10:00", "1"),
+	}
+	index := []*Stay{&all[0], &all[3], &all[6]}
+	got := FindReadmissions(index, all, nil, DefaultPolicy())
+	if r := got["A"]; r.Outcome != "none" || r.Next != "" {
+		t.Errorf("A: %+v, want none (O overlaps, C after 41 days)", r)
+	}
+	if r := got["A2"]; r.Outcome != "unplanned" || r.Next != "C2" || r.Days != 10 {
+		t.Errorf("A2: %+v, want unplanned by C2 after 10 days", r)
+	}
+	if r := got["T"]; r.Outcome != "transfer" || r.Next != "R" || r.Days != 0 {
+		t.Errorf("T: %+v, want transfer to R on day 0", r)
+	}
+}

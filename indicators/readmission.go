@@ -14,9 +14,13 @@ type Readmission struct {
 }
 
 // FindReadmissions looks, for every index stay, at the same person's next admission in any
-// hospital (the first stay admitted after the index admission, other than the index
-// itself). It is a readmission when admitted within p.ReadmitDays calendar days of the
-// index discharge (day 0 counts). It is not unplanned when the index stay recorded a
+// hospital: the first stay, other than the index itself, admitted on or after the date of
+// the index discharge. A stay admitted on an earlier day overlaps the index stay (重叠住院,
+// an audit category, not a readmission: 国考 "出院后 31 天内再住院" counts admissions after
+// discharge) and is passed over; same-day admissions stay in, so that a transfer whose
+// receiving hospital stamped its admission minutes before the discharge is still seen. It is
+// a readmission when admitted within p.ReadmitDays calendar days of the index discharge
+// (day 0 counts). It is not unplanned when the index stay recorded a
 // planned readmission (days_rinp_flag_31 = 2 is written on the EARLIER stay at its
 // discharge: planned[index] true), or when the index stay ended in a transfer (dscg_way 2
 // or 3) and the next admission began within p.TransferHours (one episode of care). Only
@@ -36,7 +40,7 @@ func FindReadmissions(index []*Stay, all []Stay, planned map[string]bool, p Poli
 	for _, ix := range index {
 		r := Readmission{Index: ix.SetlID, Outcome: "none"}
 		ss := byPerson[ix.Person]
-		k := sort.Search(len(ss), func(i int) bool { return ss[i].Admission.After(ix.Admission) })
+		k := sort.Search(len(ss), func(i int) bool { return calendarDays(ix.Discharge, ss[i].Admission) >= 0 })
 		for ; k < len(ss); k++ {
 			if ss[k].SetlID != ix.SetlID {
 				break
@@ -46,7 +50,7 @@ func FindReadmissions(index []*Stay, all []Stay, planned map[string]bool, p Poli
 			next := ss[k]
 			days := calendarDays(ix.Discharge, next.Admission)
 			if days <= p.ReadmitDays {
-				r.Next, r.Days = next.SetlID, max(0, days)
+				r.Next, r.Days = next.SetlID, days
 				gap := next.Admission.Sub(ix.Discharge)
 				switch {
 				case planned[ix.SetlID]:

@@ -282,7 +282,9 @@ func asOfMonth(in Inputs, latest forecast.Month) forecast.Month {
 
 // drgAlerts compares each DRG's per-case cost in the last Window months with the Window
 // before: it fires when the rise exceeds the threshold, both windows have at least MinVolume
-// cases, and Welch's t test on log costs rejects equal means at Alpha (one-sided).
+// cases, and Welch's t test on log costs rejects equal means (one-sided) at Alpha after the
+// Benjamini–Hochberg correction over every DRG tested — with some 170 DRGs tested a month, an
+// uncorrected 5% test would raise eight or nine false alarms (Benjamini & Hochberg 1995).
 func drgAlerts(r Rule, in Inputs) []Alert {
 	var latest forecast.Month
 	for _, cs := range in.DRGCases {
@@ -297,7 +299,12 @@ func drgAlerts(r Rule, in Inputs) []Alert {
 	if w <= 0 {
 		w = 12
 	}
-	var out []Alert
+	type tested struct {
+		drg       string
+		rise, p   float64
+		cur, prev int
+	}
+	var all []tested
 	for drg, cs := range in.DRGCases {
 		var cur, prev []float64
 		var sumCur, sumPrev float64
@@ -318,22 +325,51 @@ func drgAlerts(r Rule, in Inputs) []Alert {
 		if len(cur) < max(r.MinVolume, 2) || len(prev) < max(r.MinVolume, 2) {
 			continue
 		}
-		rise := (sumCur/float64(len(cur)))/(sumPrev/float64(len(prev))) - 1
-		if !r.holds(rise) {
+		t := tested{drg: drg, rise: (sumCur/float64(len(cur)))/(sumPrev/float64(len(prev))) - 1, p: math.NaN(), cur: len(cur), prev: len(prev)}
+		if r.Alpha > 0 {
+			t.p = WelchOneSided(cur, prev)
+		}
+		all = append(all, t)
+	}
+	ps := make([]float64, len(all))
+	for i, t := range all {
+		ps[i] = t.p
+	}
+	q := BenjaminiHochberg(ps)
+	var out []Alert
+	for i, t := range all {
+		if !r.holds(t.rise) || (r.Alpha > 0 && !(q[i] < r.Alpha)) {
 			continue
 		}
-		p := math.NaN()
-		if r.Alpha > 0 {
-			p = WelchOneSided(cur, prev)
-			if !(p < r.Alpha) {
-				continue
-			}
-		}
-		out = append(out, Alert{Subject: drg, Period: end.String(), Value: rise,
-			MessageZh: fmt.Sprintf("DRG %s 次均费用同比上涨 %.1f%%（本期 %d 例，上期 %d 例，Welch 检验 p=%.3g）", drg, 100*rise, len(cur), len(prev), p),
-			MessageEn: fmt.Sprintf("DRG %s per-case cost up %.1f%% year on year (%d vs %d cases, Welch p=%.3g)", drg, 100*rise, len(cur), len(prev), p)})
+		out = append(out, Alert{Subject: t.drg, Period: end.String(), Value: t.rise,
+			MessageZh: fmt.Sprintf("DRG %s 次均费用同比上涨 %.1f%%（本期 %d 例，上期 %d 例，Welch 检验 p=%.3g，%d 组多重检验校正后 q=%.3g）", t.drg, 100*t.rise, t.cur, t.prev, t.p, len(all), q[i]),
+			MessageEn: fmt.Sprintf("DRG %s per-case cost up %.1f%% year on year (%d vs %d cases, Welch p=%.3g, q=%.3g over %d DRGs tested)", t.drg, 100*t.rise, t.cur, t.prev, t.p, q[i], len(all))})
 	}
 	return out
+}
+
+// BenjaminiHochberg returns the adjusted p-values (q-values) of the step-up procedure that
+// controls the false discovery rate; NaN p-values stay NaN and do not count as tests.
+func BenjaminiHochberg(p []float64) []float64 {
+	idx := make([]int, 0, len(p))
+	for i, v := range p {
+		if !math.IsNaN(v) {
+			idx = append(idx, i)
+		}
+	}
+	sort.Slice(idx, func(a, b int) bool { return p[idx[a]] < p[idx[b]] })
+	q := make([]float64, len(p))
+	for i := range q {
+		q[i] = math.NaN()
+	}
+	m := float64(len(idx))
+	prev := 1.0
+	for k := len(idx) - 1; k >= 0; k-- {
+		v := math.Min(prev, p[idx[k]]*m/float64(k+1))
+		q[idx[k]] = v
+		prev = v
+	}
+	return q
 }
 
 // WelchOneSided is the one-sided p-value of Welch's t test that mean(a) > mean(b), with the

@@ -498,7 +498,7 @@ func (m *Measure) readmissions(p *Person, per Period) []Status {
 		}
 		s.SetlID = e.SetlID
 		s.Status = "not_readmitted"
-		if next != nil && next.Admission.Sub(e.Discharge) <= time.Duration(m.WindowDays)*24*time.Hour && !e.PlannedReadmission {
+		if next != nil && calendarDays(e.Discharge, next.Admission) <= m.WindowDays && !e.PlannedReadmission {
 			s.InNumerator = true
 			s.Status = "readmitted"
 			s.Value = next.SetlID
@@ -506,6 +506,16 @@ func (m *Measure) readmissions(p *Person, per Period) []Status {
 		out = append(out, s)
 	}
 	return out
+}
+
+// calendarDays counts the days between the dates of a and b, as the evaluation's
+// readmission_31 does (indicators.FindReadmissions: day 0 counts, 31 calendar days): a
+// discharge on 1 March at 10:00 and an admission on 1 April at 15:00 are 31 days apart
+// and a readmission in both places (elapsed time, 31 days 5 hours, missed it here).
+func calendarDays(a, b time.Time) int {
+	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
 }
 
 func (d *Definitions) codesOf(condition string) []string {

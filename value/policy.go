@@ -104,10 +104,13 @@ type Policy struct {
 	Savings struct {
 		Mode               string  `json:"mode"`
 		MinimumSavingsRate float64 `json:"minimum_savings_rate"`
-		Share              float64 `json:"share"`
-		QualityGate        float64 `json:"quality_gate"`
-		Trend              float64 `json:"trend"`
-		Source             string  `json:"source"`
+		// MSRZ widens the minimum savings rate for small panels to z × CV / √n, the
+		// one-sided confidence bound of a panel's mean spending (0: a fixed rate).
+		MSRZ        float64 `json:"msr_z,omitempty"`
+		Share       float64 `json:"share"`
+		QualityGate float64 `json:"quality_gate"`
+		Trend       float64 `json:"trend"`
+		Source      string  `json:"source"`
 	} `json:"savings"`
 }
 
@@ -223,6 +226,7 @@ type InstitutionSettlement struct {
 	Expected         yibao.Fen   `json:"expected_spending_fen"`
 	Actual           yibao.Fen   `json:"actual_spending_fen"`
 	Savings          yibao.Fen   `json:"savings_fen"`
+	MSR              float64     `json:"minimum_savings_rate"` // the rate applied: the policy's, or wider for a small panel
 	SharedSavings    yibao.Fen   `json:"shared_savings_fen"`
 	Total            yibao.Fen   `json:"total_fen"` // capitation − withheld + returned + outcome + shared savings
 	Notes            []string    `json:"notes"`
@@ -387,6 +391,9 @@ func (p *Policy) Settle(ctx context.Context, d *Definitions, persons []*Person, 
 		InstitutionSettlement
 		persons map[string]bool
 		monthly []yibao.Fen
+		// per-person yearly spending, for the panel's coefficient of variation
+		spendN            int
+		spendSum, spendSq float64
 	}
 	by := map[string]*acc{}
 	get := func(inst string) *acc {
@@ -440,6 +447,12 @@ func (p *Policy) Settle(ctx context.Context, d *Definitions, persons []*Person, 
 			a.Capitation += line.Capitation
 			a.Expected += line.Expected
 			a.Actual += line.Actual
+			if line.Days > 0 {
+				yearly := float64(line.Actual) * float64(yearDays) / float64(line.Days)
+				a.spendN++
+				a.spendSum += yearly
+				a.spendSq += yearly * yearly
+			}
 			out.Persons = append(out.Persons, line)
 		}
 	}
@@ -469,21 +482,28 @@ func (p *Policy) Settle(ctx context.Context, d *Definitions, persons []*Person, 
 			num += q.Weight * perf
 			den += q.Weight
 		}
+		var exact float64 // the score the rules compare; QualityScore is it shown to 4 decimals
 		if den > 0 {
-			score := math.Round(num/den*10000) / 10000
+			exact = num / den
+			score := math.Round(exact*10000) / 10000
 			s.QualityScore = &score
+			// The share is computed from the exact score and used unrounded: rounding the score
+			// and then the share (as before) moved the amount returned by up to a few fen
+			// (score 2/3 shown as 0.6667 returned 33.35% instead of 33.33%).
 			switch {
-			case score >= p.Quality.FullAt:
+			case exact >= p.Quality.FullAt:
 				s.ReturnShare = 1
-			case score < p.Quality.NoneBelow:
+			case exact < p.Quality.NoneBelow:
 				s.ReturnShare = 0
 			default:
-				s.ReturnShare = math.Round((score-p.Quality.NoneBelow)/(p.Quality.FullAt-p.Quality.NoneBelow)*10000) / 10000
+				s.ReturnShare = (exact - p.Quality.NoneBelow) / (p.Quality.FullAt - p.Quality.NoneBelow)
 			}
 		} else {
 			s.Notes = append(s.Notes, "无质量指标数据，预留金不返还 / no quality data: withhold not returned")
 		}
-		s.WithholdReturned = mulFen(s.Withheld, s.ReturnShare)
+		// The share is a computed ratio, not a policy value: multiplied exactly (ratOf keeps 6
+		// decimals, which on a large withhold is off by a fen).
+		s.WithholdReturned = ratFen(new(big.Rat).Mul(new(big.Rat).SetInt64(int64(s.Withheld)), new(big.Rat).SetFloat64(s.ReturnShare)))
 		// Pay for outcome: the first tier the rate reaches.
 		for _, o := range p.Outcome {
 			r, ok := rates[s.Institution][o.Measure]
@@ -501,13 +521,20 @@ func (p *Policy) Settle(ctx context.Context, d *Definitions, persons []*Person, 
 		s.Savings = s.Expected - s.Actual
 		switch p.Savings.Mode {
 		case SharedSavings:
-			gate := s.QualityScore != nil && *s.QualityScore >= p.Savings.QualityGate
-			msr := mulFen(s.Expected, p.Savings.MinimumSavingsRate)
+			gate := s.QualityScore != nil && exact >= p.Savings.QualityGate
+			s.MSR = p.Savings.MinimumSavingsRate
+			if p.Savings.MSRZ > 0 && a.spendN > 1 && a.spendSum > 0 {
+				n := float64(a.spendN)
+				mean := a.spendSum / n
+				sd := math.Sqrt(math.Max(0, (a.spendSq-n*mean*mean)/(n-1)))
+				s.MSR = math.Max(s.MSR, math.Round(p.Savings.MSRZ*sd/mean/math.Sqrt(n)*10000)/10000)
+			}
+			msr := mulFen(s.Expected, s.MSR)
 			switch {
 			case s.Savings <= 0:
 				s.Notes = append(s.Notes, "无结余 / no savings")
 			case s.Savings < msr:
-				s.Notes = append(s.Notes, fmt.Sprintf("结余未达最低结余率 %.1f%% / savings below the minimum savings rate", p.Savings.MinimumSavingsRate*100))
+				s.Notes = append(s.Notes, fmt.Sprintf("结余未达最低结余率 %.1f%%（按签约人数计的置信界）/ savings below the minimum savings rate for a panel of %d", s.MSR*100, s.Persons))
 			case !gate:
 				s.Notes = append(s.Notes, "质量未达标，不分享结余 / quality below the gate: no sharing")
 			default:

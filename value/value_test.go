@@ -2,6 +2,7 @@ package value
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -274,6 +275,116 @@ func TestPolicyRefusals(t *testing.T) {
 	} {
 		if _, err := ParsePolicy([]byte(bad), d); err == nil {
 			t.Errorf("accepted %s", bad)
+		}
+	}
+}
+
+// TestWithholdReturnedFromExactScore: the withhold comes back linearly between 60% and 80% of
+// the quality score (issue 17). On the golden region I1 has bp_control 1/1 and followup_4 1/1.
+// With bp_control weight 2 (floor 0, target 1 → 1) and followup_4 weight 1 scored against a
+// floor of 1 and a target of 2 (→ 0), the score is 2/3 exactly; the share returned is
+// (2/3 − 0.6) / 0.2 = 1/3 of the 123.80 yuan withheld = 41.2667 → 41.27 yuan. (Rounding the
+// score to 0.6667 first gave a share of 0.3335 and 41.29 yuan.)
+func TestWithholdReturnedFromExactScore(t *testing.T) {
+	d := DefaultDefinitions()
+	p, err := ParsePolicy([]byte(`{
+	  "version": "test", "label": "test",
+	  "capitation": {"annual_yuan": "365.00", "risk": [{"min_age": 65, "factor": 1.2}], "withhold": 0.2},
+	  "quality": {"measures": [{"measure": "bp_control", "weight": 2, "floor": 0, "target": 1},
+	                           {"measure": "followup_4", "weight": 1, "floor": 1, "target": 2}], "full_at": 0.8, "none_below": 0.6},
+	  "outcome": [],
+	  "savings": {"mode": "shared_savings", "minimum_savings_rate": 0.02, "share": 0.5, "quality_gate": 0.6, "trend": 1}
+	}`), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, persons := results(t)
+	s, err := p.Settle(context.Background(), d, persons, YearPeriod(2025), rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.Institutions[0]
+	if g.Institution != "I1" || g.Withheld != 12380 || g.QualityScore == nil || *g.QualityScore != 0.6667 || g.WithholdReturned != 4127 {
+		t.Fatalf("%s: withheld %d, score %v, returned %d; want I1, 12380, 0.6667, 4127", g.Institution, g.Withheld, *g.QualityScore, g.WithholdReturned)
+	}
+}
+
+// readmission_31 counts calendar days as the evaluation's indicator does: discharged 1 March
+// 10:00, readmitted 1 April 15:00 is day 31 — a readmission (31 days 5 hours of elapsed time
+// is not what the definition counts); admitted 2 April is day 32 — not.
+func TestReadmissionCalendarDays(t *testing.T) {
+	for _, tc := range []struct {
+		next string
+		want int
+	}{{"2025-04-01 15:00", 1}, {"2025-04-02 08:00", 0}} {
+		contracts := []Contract{{Person: "P1", Institution: "I1", Team: "T1", Start: date("2025-01-01")}}
+		encs := []Encounter{
+			visit("V1", "P1", "I1", "2025-01-10 09:00", 70, []string{"I10.x00"}, bp(130, 80)...),
+			stay("S1", "P1", "H9", "2025-02-25 08:00", "2025-03-01 10:00", "1", 70, false, 100000, "I50.9", "I10.x00"),
+			stay("S2", "P1", "H9", tc.next, "2025-04-10 10:00", "1", 70, false, 100000, "I50.9", "I10.x00"),
+		}
+		rep, err := DefaultDefinitions().Compute(context.Background(), Group(contracts, encs), YearPeriod(2025))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, r := range rep.Institutions {
+			if r.Measure == "readmission_31" {
+				found = true
+				if r.Numerator != tc.want || r.Denominator != 2 {
+					t.Errorf("next admission %s: %d/%d, want %d/2", tc.next, r.Numerator, r.Denominator, tc.want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("next admission %s: no readmission_31 result", tc.next)
+		}
+	}
+}
+
+// The minimum savings rate widens for a small panel (docs/value.md): four persons contracted
+// all year spending 100, 100, 100 and 500 yuan have mean 200, standard deviation 200 (n − 1),
+// CV 1, so MSR = 1.645 × 1 / √4 = 0.8225. With trend 2 each is expected to cost 400 (same
+// cell, concurrent baseline): savings 800 of 1,600 expected = 50% < 82.25%, nothing shared;
+// with the fixed 2% rate, half of the 800 is.
+func TestMinimumSavingsRateForSmallPanels(t *testing.T) {
+	var cs []Contract
+	var es []Encounter
+	for i, fund := range []yibao.Fen{10000, 10000, 10000, 50000} {
+		id := fmt.Sprint("Q", i)
+		cs = append(cs, Contract{Person: id, Institution: "I9", Team: "T", Start: date("2025-01-01")})
+		e := visit("V"+id, id, "I9", "2025-03-01 09:00", 50, []string{"I10.x00"}, bp(130, 80)...)
+		e.Fund = fund
+		es = append(es, e)
+	}
+	d := DefaultDefinitions()
+	persons := Group(cs, es)
+	rep, err := d.Compute(context.Background(), persons, YearPeriod(2025))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, z := range []float64{1.645, 0} {
+		p := DefaultPolicy()
+		p.Savings.Trend = 2
+		p.Savings.QualityGate = 0
+		p.Savings.MSRZ = z
+		s, err := p.Settle(context.Background(), d, persons, YearPeriod(2025), rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := s.Institutions[0]
+		if g.Expected != 160000 || g.Actual != 80000 {
+			t.Fatalf("expected %d actual %d", g.Expected, g.Actual)
+		}
+		switch z {
+		case 1.645:
+			if g.MSR != 0.8225 || g.SharedSavings != 0 {
+				t.Errorf("small panel: MSR %v shared %d, want 0.8225 and nothing", g.MSR, g.SharedSavings)
+			}
+		case 0:
+			if g.MSR != 0.02 || g.SharedSavings != 40000 {
+				t.Errorf("fixed rate: MSR %v shared %d, want 0.02 and 400.00 yuan", g.MSR, g.SharedSavings)
+			}
 		}
 	}
 }

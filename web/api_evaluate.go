@@ -127,7 +127,7 @@ func (s *Server) handleEvalRun(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	settled, err := s.cockpit.SettledByHospital(ctx, label)
+	settled, err := s.cockpit.FundBudgetByHospital(ctx, label)
 	if err != nil {
 		s.internal(w, r, err)
 		return

@@ -109,3 +109,78 @@ func (s *Server) handleValueGaps(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"run": run.ID, "period": run.Period, "gaps": out, "total": total, "offset": offset, "limit": limit})
 }
+
+// maxGapRows bounds the care-gap table's work (local choice): a selection larger than this
+// is shown and exported up to the bound, with the true total in `unfiltered`' note.
+const maxGapRows = 50000
+
+// handleValueGapsTable serves the care gaps of the latest run as a table (docs/api.md
+// "Tables"): names beside codes, status in words, paged, sorted, filtered and exported as
+// shown. ?institution=, ?measure=, ?period=.
+func (s *Server) handleValueGapsTable(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	inst := q.Get("institution")
+	hospitalUser := scope(r) != ""
+	if only := scope(r); only != "" {
+		if inst != "" && inst != only {
+			notFound(w)
+			return
+		}
+		inst = only
+	}
+	ctx := r.Context()
+	run, ok, err := s.cockpit.LatestValueRun(ctx, q.Get("period"))
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if !ok {
+		notFound(w)
+		return
+	}
+	gaps, total, err := s.cockpit.ValueGaps(ctx, run.ID, inst, q.Get("measure"), 0, maxGapRows)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	measures := map[string][2]string{}
+	for _, m := range value.DefaultDefinitions().Measures {
+		measures[m.ID] = [2]string{m.Name, m.NameEN}
+	}
+	names := s.names(ctx)
+	lang := langOf(r)
+	g := &grid{Name: "care-gaps", TitleZh: "照护缺口", TitleEn: "Care gaps", Period: run.Period,
+		Extra: map[string]any{"run": run.ID, "capped": total > len(gaps), "all": total}}
+	g.Columns = []column{{"institution", "机构", "Institution", "coded", "hospital"}, {"team", "家庭医生团队", "Team", "text", ""},
+		{"measure", "指标", "Measure", "label", ""}, {"person", "人员（化名）", "Person (pseudonym)", "text", ""},
+		{"status", "状态", "Status", "label", ""}, {"count", "次数", "Count", "int", ""}, {"date", "日期", "Date", "text", ""},
+		{"value", "最近结果", "Last result", "text", ""}}
+	if !hospitalUser {
+		g.Columns = append(g.Columns, column{"setl_id", "结算编号", "Settlement", "text", "settlement"})
+	}
+	for _, x := range gaps {
+		m := measures[x.Measure]
+		if m[0] == "" {
+			m = [2]string{x.Measure, x.Measure}
+		}
+		rw := row{"institution": x.Institution, "institution_name": names.hospitals[x.Institution], "team": x.Team,
+			"measure": x.Measure, "measure_zh": m[0], "measure_en": m[1], "person": x.Person,
+			"status": x.Status, "status_zh": value.StatusName(x.Status), "status_en": x.Status,
+			"count": x.Count, "date": x.Day, "value": x.Value, "setl_id": x.SetlID}
+		if hospitalUser {
+			// As in /api/value/gaps: no other institution's settlement, no readmission detail.
+			rw["setl_id"] = ""
+			if x.Measure == "readmission_31" {
+				rw["value"] = ""
+			}
+		}
+		g.Rows = append(g.Rows, rw)
+	}
+	if inst != "" && !hospitalUser {
+		g.Filters = append(g.Filters, activeFilter{Key: "institution", Value: inst, Label: pick(lang, "机构：", "Institution: ") + inst + " " + names.hospitals[inst]})
+	}
+	if m := q.Get("measure"); m != "" {
+		g.Filters = append(g.Filters, activeFilter{Key: "measure", Value: m, Label: pick(lang, "指标：", "Measure: ") + label(measures, m, lang)})
+	}
+	s.serveGrid(w, r, g)
+}

@@ -141,6 +141,7 @@ func (s *Server) Handler() http.Handler {
 			"GET /api/dip":                     s.handleDIP,
 			"GET /api/value":                   s.handleValue,
 			"GET /api/value/gaps":              s.handleValueGaps,
+			"GET /api/value/gaps/table":        s.handleValueGapsTable,
 			"GET /api/ledger":                  s.handleLedger,
 		} {
 			mux.HandleFunc(path, s.authed(h))

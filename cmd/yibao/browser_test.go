@@ -274,7 +274,14 @@ func TestCockpitInBrowser(t *testing.T) {
 			Cells []string `json:"cells"`
 		} `json:"rows"`
 	}
-	api.do("GET", "/api/appeals", nil, &appeals)
+	// The dialog closes before the decision's POST returns: on a loaded machine, wait for the
+	// decision to land (a bound on waiting, not on speed).
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		api.do("GET", "/api/appeals", nil, &appeals)
+		if (len(appeals.Appeals) > 0 && appeals.Appeals[0].State != "filed") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if len(appeals.Appeals) < 2 || appeals.Appeals[0].State != "upheld" || !strings.Contains(strings.Join(appeals.Appeals[0].Cells, " "), "经核实 CMI 计算口径有误") {
 		t.Fatalf("appeal after the analyst's decision: %+v", appeals)
 	}

@@ -241,6 +241,14 @@ func demoClearing(ctx context.Context, e *env, st *sqlite.Store, dir string) err
 	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 80}, stderr: e.stderr, getenv: e.getenv}, args); code != exitOK {
 		return fmt.Errorf("demo clearing failed (exit %d)", code)
 	}
+	// DIP returns its deposits by the same 2025 grades (docs/dip.md §7): settle again now that
+	// the evaluation exists, with the catalogue and budget of the payment stage.
+	dipArgs := []string{"dip", "settle", "--db", st.Dir(), "--catalogue", filepath.Join(dir, "dip-2024.csv"), "--period", "2025",
+		"--budget", yibao.Fen(fund2024 * 103 / 100).String()}
+	fmt.Fprintf(e.stdout, "$ yibao %s\n", strings.Join(dipArgs, " "))
+	if code := run(ctx, &env{stdout: &headWriter{w: e.stdout, lines: 4}, stderr: e.stderr, getenv: e.getenv}, dipArgs); code != exitOK {
+		return fmt.Errorf("demo DIP clearing failed (exit %d)", code)
+	}
 	return nil
 }
 

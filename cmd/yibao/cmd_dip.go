@@ -357,8 +357,8 @@ type storedCase struct {
 }
 
 // storedDIPCases reads current settlements as DIP cases: level from the registry (else the
-// settlement's), the patient's payment = medfee_sumamt − pooled fund (hifp_payamt), as the
-// settlement document states it (other funds are not stored separately).
+// settlement's), the patient's payment = medfee_sumamt − pooled fund (hifp_payamt) − other
+// funds (大病保险, 医疗救助 …), as the settlement document states it and as DRG payment takes it.
 func storedDIPCases(ctx context.Context, st *sqlite.Store, f sqlite.Filter) ([]storedCase, error) {
 	hs, err := st.Hospitals(ctx)
 	if err != nil {
@@ -371,7 +371,7 @@ func storedDIPCases(ctx context.Context, st *sqlite.Store, f sqlite.Filter) ([]s
 	var out []storedCase
 	err = st.EachCurrent(ctx, f, func(s sqlite.StoredSettlement) error {
 		c := dip.Case{ID: s.ID, Age: s.Patient.Age, AgeDays: s.Patient.AgeDays, LOS: s.LOS, Discharge: s.Disposition,
-			Hospital: s.Hospital, Cost: s.Pay.Total, Paid: s.Pay.Total - s.Pay.Fund, Year: strconv.Itoa(s.Discharge.Year())}
+			Hospital: s.Hospital, Cost: s.Pay.Total, Paid: s.Pay.Total - s.Pay.Fund - s.Pay.Other, Year: strconv.Itoa(s.Discharge.Year())}
 		l := level[s.Hospital]
 		if l == 0 {
 			l = s.SettlementLevel
@@ -528,8 +528,13 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 			monthly = append(monthly, dip.MonthPoints{Hospital: c.Case.Hospital, Month: sc[i].Month, Points: c.Points})
 		}
 	}
+	// The deposit of a year is returned by that year's evaluation grade, as in the DRG clearing
+	// (yibao settle): a region paying some hospitals by DRG and others by DIP returns both by
+	// the same assessment. Without an evaluation of the year the policy's default grade applies.
 	grades := map[string]string{}
-	if g, _, err := st.LatestGrades(ctx, strconv.Itoa(pr.from.Year()-1)); err == nil {
+	gradeYear := strconv.Itoa(pr.from.Year())
+	g, _, gerr := st.LatestGrades(ctx, gradeYear)
+	if gerr == nil {
 		for h, grade := range g {
 			if zh, ok := evaluate.GradeZh[grade]; ok {
 				grade = zh
@@ -552,6 +557,9 @@ func runDIPSettle(ctx context.Context, e *env, args []string) error {
 	}
 	if !*asJSON {
 		fmt.Fprintf(e.stdout, "DIP run %d, %s with catalogue %s (policy %s)\n", id, pr.label, filepath.Base(*path), eng.Policy.Version)
+		if gerr != nil || len(g) == 0 {
+			fmt.Fprintf(e.stdout, "  no evaluation grades for %s: deposits return at the default grade %s\n", gradeYear, eng.Policy.Rules.DefaultGrade.Value)
+		}
 	}
 	return reportDIP(e, eng.Policy.Version, s, *asJSON, clearing)
 }

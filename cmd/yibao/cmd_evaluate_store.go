@@ -69,7 +69,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	q.Policy = sys.Policy
-	settled, err := st.SettledByHospital(ctx, pr.label)
+	settled, err := st.FundBudgetByHospital(ctx, pr.label)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "DRG death-risk classes (standardised ln mortality): DRGs %s; cases %s\n", countsLine(drgs, nil), countsLine(cases, nil))
 	for _, r := range results {
 		if r.PeerNote != "" {
-			fmt.Fprintf(e.stdout, "  %s: %s\n", r.Hospital, r.PeerNote)
+			fmt.Fprintf(e.stdout, "  %s %s: %s\n", r.Hospital, extra.names[r.Hospital], r.PeerNote)
 		}
 	}
 	order := make([]int, len(results))
@@ -167,13 +167,16 @@ func runEvaluateStore(ctx context.Context, e *env, args []string) error {
 		if ra.PeerGroup != rb.PeerGroup {
 			return ra.PeerGroup < rb.PeerGroup
 		}
-		return ra.Rank < rb.Rank
+		if ra.Rank != rb.Rank {
+			return ra.Rank < rb.Rank
+		}
+		return ra.Score > rb.Score // within a tolerance cluster (shared rank), by composite
 	})
-	fmt.Fprintf(e.stdout, "  %-12s %-14s %4s %7s %9s %-4s %8s %16s\n", "peer group", "hospital", "rank", "score", "closeness", "grade", "coef", "budget change")
+	fmt.Fprintf(e.stdout, "  %-12s %-14s %4s %7s %9s %-4s %8s %16s  %s\n", "peer group", "hospital", "rank", "score", "closeness", "grade", "coef", "budget change", "名称")
 	for _, i := range order {
 		r, a := results[i], adj[i]
-		fmt.Fprintf(e.stdout, "  %-12s %-14s %4d %7.2f %9.4f %-4s %8.4f %+15.2f%%\n", r.PeerGroup, r.Hospital, r.Rank, r.Score, r.Closeness,
-			evaluate.GradeZh[r.Grade], a.CoefAfter, 100*(float64(a.BudgetAfter)/math.Max(1, float64(a.BudgetBefore))-1))
+		fmt.Fprintf(e.stdout, "  %-12s %-14s %4d %7.2f %9.4f %-4s %8.4f %+15.2f%%  %s\n", r.PeerGroup, r.Hospital, r.Rank, r.Score, r.Closeness,
+			evaluate.GradeZh[r.Grade], a.CoefAfter, 100*(float64(a.BudgetAfter)/math.Max(1, float64(a.BudgetBefore))-1), extra.names[r.Hospital])
 	}
 	return nil
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"github.com/yibao-dev/yibao/evaluate"
 	"io"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/yibao-dev/yibao"
+	"github.com/yibao-dev/yibao/evaluate"
 	"github.com/yibao-dev/yibao/payment"
 	"github.com/yibao-dev/yibao/schemes"
 	"github.com/yibao-dev/yibao/store/sqlite"
@@ -355,17 +355,23 @@ func runSettle(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "  no evaluation grades for %s: deposits return at the ungraded share %s\n", pc.per.label, pc.pol.Clearing.Ungraded)
 	}
 	fmt.Fprintf(e.stdout, "  special-review queue: %d new, %d pending (yibao review list --period %s)\n", queued, res.Pending, pc.per.label)
-	printHospitalTable(e.stdout, res, clearings)
+	names := map[string]string{}
+	if hs, err := pc.st.Hospitals(ctx); err == nil { // the registry's names; a missing registry leaves codes only
+		for _, h := range hs {
+			names[h.Code] = h.Name
+		}
+	}
+	printHospitalTable(e.stdout, res, clearings, names)
 	return nil
 }
 
-func printHospitalTable(w io.Writer, res *payment.Result, clearings []payment.HospitalClearing) {
-	fmt.Fprintf(w, "  %-10s %6s %14s %14s %12s %11s %13s %4s %12s %12s %10s %12s %s\n", "hospital", "cases", "points", "amount A", "patients P",
-		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due", "评价等级")
+func printHospitalTable(w io.Writer, res *payment.Result, clearings []payment.HospitalClearing, names map[string]string) {
+	fmt.Fprintf(w, "  %-10s %6s %14s %14s %12s %11s %13s %4s %12s %12s %10s %12s %s %s\n", "hospital", "cases", "points", "amount A", "patients P",
+		"deduction", "fund F", "特例", "prepaid", "withheld", "returned", "clearing due", "评价等级", "名称")
 	for i, h := range res.Hospitals {
 		c := clearings[i]
-		fmt.Fprintf(w, "  %-10s %6d %14s %14s %12s %11s %13s %4d %12s %12s %10s %12s %s\n", h.Hospital, h.Cases, h.Points, h.Settled, h.PatientPaid,
-			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, gradeName(c.Grade))
+		fmt.Fprintf(w, "  %-10s %6d %14s %14s %12s %11s %13s %4d %12s %12s %10s %12s %s %s\n", h.Hospital, h.Cases, h.Points, h.Settled, h.PatientPaid,
+			h.Deduction, h.FundPaid, h.Review.Pending, c.Prepaid, c.Withheld, c.Returned, c.Due, gradeName(c.Grade), names[h.Hospital])
 	}
 }
 

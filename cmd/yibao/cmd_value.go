@@ -203,27 +203,21 @@ func runValueSettle(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "价值医疗结算 / value-based settlement %s, policy %s, baseline %s (run %d, %d care gaps stored)\n\n",
 		set.Period, set.Policy, set.Baseline, run, len(gaps))
-	fmt.Fprintf(e.stdout, "%-8s %-14s %6s %12s %11s %6s %11s %11s %13s %13s %11s %13s\n", "机构", "名称", "签约人", "按人头", "预留", "质量", "返还", "结果付费", "预期费用", "实际费用", "结余分享", "合计(元)")
+	// The name goes last and whole: cut to a column width, "玄武区社区卫生服务中心（5）" and
+	// "（6）" both read "玄武区社区卫生" and a person could not tell them apart.
+	fmt.Fprintf(e.stdout, "%-14s %6s %12s %11s %6s %11s %11s %13s %13s %11s %13s  %s\n", "机构", "签约人", "按人头", "预留", "质量", "返还", "结果付费", "预期费用", "实际费用", "结余分享", "合计(元)", "名称")
 	var total yibao.Fen
 	for _, s := range set.Institutions {
 		q := "—"
 		if s.QualityScore != nil {
 			q = strconv.FormatFloat(*s.QualityScore*100, 'f', 1, 64)
 		}
-		fmt.Fprintf(e.stdout, "%-8s %-14s %6d %12s %11s %6s %11s %11s %13s %13s %11s %13s\n", s.Institution, truncRunes(in.names[s.Institution], 7),
-			s.Persons, s.Capitation, s.Withheld, q, s.WithholdReturned, s.OutcomePayment, s.Expected, s.Actual, s.SharedSavings, s.Total)
+		fmt.Fprintf(e.stdout, "%-14s %6d %12s %11s %6s %11s %11s %13s %13s %11s %13s  %s\n", s.Institution,
+			s.Persons, s.Capitation, s.Withheld, q, s.WithholdReturned, s.OutcomePayment, s.Expected, s.Actual, s.SharedSavings, s.Total, in.names[s.Institution])
 		total += s.Total
 	}
 	fmt.Fprintf(e.stdout, "\n合计 / total %s 元 to %d institutions\n", total, len(set.Institutions))
 	return nil
-}
-
-func truncRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 func writePersonLines(path string, lines []value.PersonLine) error {

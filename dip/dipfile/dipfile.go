@@ -351,7 +351,7 @@ func WritePayments(w io.Writer, s *dip.Settlement) error {
 	cw.Write(PaymentColumns)
 	for _, c := range s.Cases {
 		cw.Write([]string{c.Case.ID, c.Case.Hospital, c.Group.Code, c.Kind, c.RatioString(), c.GroupMean.String(),
-			c.Group.Score.String(), c.Aux.String(), c.Points.String(), c.Amount.String(), c.Case.Paid.String(),
+			c.Group.Score.String(), c.Aux.String(), c.Points.String(), c.Amount.String(), c.CountedPaid().String(),
 			c.FundPaid.String(), c.Group.Kind, c.Route, c.Case.Level, c.K.String(), c.Case.Deduction.String(), c.ReasonZh})
 	}
 	cw.Flush()

@@ -159,3 +159,60 @@ func TestReadDecisions(t *testing.T) {
 		}
 	}
 }
+
+// TestPaymentsRowsAddUp: a pending special-review case earns nothing and its patient payment is
+// not in P (issue 13, "P the patients' actual payments on the cases that earn points"), so its
+// row shows patient_paid 0 like the DRG contract; every row keeps fund_paid = amount −
+// patient_paid − deduction, and the rows of a hospital add up to its hospitals.csv line.
+// Hand calculation: reference 15 appendectomies at 6000.00 (level 3) → Ā = Ā_g = 6000.00,
+// S = 1000. Case a costs 6000.00 (r = 1, normal, 1000 points), paid 600.00; case p costs
+// 30000.01 (r > 5, special review pending, 0 points), paid 3000.00, deduction 10.00.
+// B = 400.00: P = 600.00, T = 1000, B + P = 1000.00 → a: amount 1000.00, fund 400.00;
+// p: amount 0, patient_paid 0, fund −10.00; hospital: 1000.00, 600.00, 10.00, 390.00.
+func TestPaymentsRowsAddUp(t *testing.T) {
+	e := &dip.Engine{Policy: dip.DefaultPolicy(), Classes: dip.BuiltinClasses(), Severity: dip.BuiltinSeverity()}
+	var ref []dip.Case
+	for i := 0; i < 15; i++ {
+		ref = append(ref, dip.Case{ID: "r" + string(rune('a'+i)), AgeDays: -1, Age: 40, Diagnoses: []string{"K35.800"},
+			Procedures: []string{"47.0901"}, Level: "3", Cost: 600000})
+	}
+	cat, err := e.Build(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []dip.Case{
+		{ID: "a", AgeDays: -1, Age: 40, Diagnoses: []string{"K35.800"}, Procedures: []string{"47.0901"}, Hospital: "HA", Level: "3", Cost: 600000, Paid: 60000},
+		{ID: "p", AgeDays: -1, Age: 40, Diagnoses: []string{"K35.800"}, Procedures: []string{"47.0901"}, Hospital: "HA", Level: "3", Cost: 3000001, Paid: 300000, Deduction: 1000},
+	}
+	var priced []dip.Priced
+	for i := range cases {
+		p, err := e.Price(cat, &cases[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		priced = append(priced, p)
+	}
+	s, err := dip.Settle(priced, 40000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := dipfile.WritePayments(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(strings.TrimSpace(b.String()), "\n")
+	cols := func(r string) string {
+		f := strings.Split(r, ",")
+		return strings.Join([]string{f[0], f[3], f[8], f[9], f[10], f[11]}, ",")
+	}
+	want := []string{"a,normal,1000.0000,1000.00,600.00,400.00", "p,special_review,0.0000,0.00,0.00,-10.00"}
+	for i, w := range want {
+		if got := cols(rows[i+1]); got != w {
+			t.Errorf("row %d: got %s, want %s", i+1, got, w)
+		}
+	}
+	h := s.Points.Hospitals[0]
+	if h.Amount.String() != "1000.00" || h.PatientPaid.String() != "600.00" || h.Deduction.String() != "10.00" || h.FundPaid.String() != "390.00" {
+		t.Errorf("hospital: %+v", h)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yibao-dev/yibao"
 	"github.com/yibao-dev/yibao/ingest"
 	"github.com/yibao-dev/yibao/store/sqlite"
 	"github.com/yibao-dev/yibao/synth"
@@ -58,6 +59,11 @@ func TestPaymentInputsFromStore(t *testing.T) {
 	st.DB().QueryRow(`SELECT total_fen, fund_fen FROM settlements WHERE id = ?`, r.Row).Scan(&total, &fund)
 	if r.PatientPaid != total-fund-100 {
 		t.Fatalf("patient paid %d, want %d − %d − 100", r.PatientPaid, total, fund)
+	}
+	// The decoded settlement carries the other funds too (DIP reads P through it).
+	var other yibao.Fen
+	if err := st.EachCurrent(ctx, sqlite.Filter{}, func(s sqlite.StoredSettlement) error { other = s.Pay.Other; return nil }); err != nil || other != 100 {
+		t.Fatalf("EachCurrent: other funds %d, want 100 (%v)", other, err)
 	}
 	if _, err := st.PutFindings(ctx, []sqlite.FindingRow{
 		{Row: r.Row, SetlID: r.SetlID, Hospital: r.Hospital, Category: "upcoding", RuleID: "UPC-001", Severity: "suspicious", Amount: 1234, Status: "confirmed"},

@@ -11,9 +11,13 @@ import (
 	"time"
 )
 
-// SettledByHospital returns each hospital's settled amount in the latest settle run of a
-// period (empty when there is none).
-func (s *Store) SettledByHospital(ctx context.Context, period string) (map[string]int64, error) {
+// FundBudgetByHospital returns each hospital's fund-basis amount in the latest settle run of a
+// period: A_h − P_h, the point-method amount less what the patients paid (empty when there is
+// no run). The linkage moves budgets, and the DRG budget B is the pooled fund's (issue 12:
+// PV = (B + P) / T): Σ (A_h − P_h) = B, so next year's budgets stay on the scale of B. A_h
+// itself (settled_fen) includes the patients' payments — the total-cost scale issue 13
+// rejected for DIP budgets. Deductions are penalties of the year, not part of the base.
+func (s *Store) FundBudgetByHospital(ctx context.Context, period string) (map[string]int64, error) {
 	run, err := s.LatestRun(ctx, "settle", period)
 	if err != nil || run == 0 {
 		return map[string]int64{}, err
@@ -26,11 +30,12 @@ func (s *Store) SettledByHospital(ctx context.Context, period string) (map[strin
 	for h, j := range stored {
 		var v struct {
 			Settled int64 `json:"settled_fen"`
+			Patient int64 `json:"patient_pay_fen"`
 		}
 		if err := json.Unmarshal(j, &v); err != nil {
 			return nil, fmt.Errorf("settle run %d hospital %s: %w", run, h, err)
 		}
-		out[h] = v.Settled
+		out[h] = v.Settled - v.Patient
 	}
 	return out, nil
 }

@@ -23,9 +23,11 @@ type Filter struct {
 }
 
 // EachCurrent calls fn for every current settlement the filter selects, with the row of
-// its version; the settlement is reused between calls.
+// its version; the settlement is reused between calls. Pay.Other (other funds' payments,
+// kept in their own column, not in the detail) is filled in, so that readers compute the
+// patients' payment as total − pooled fund − other funds like the DRG payment does.
 func (s *Store) EachCurrent(ctx context.Context, f Filter, fn func(StoredSettlement) error) error {
-	q := `SELECT id, detail FROM settlements WHERE current = 1`
+	q := `SELECT id, detail, other_fund_fen FROM settlements WHERE current = 1`
 	var args []any
 	if f.InpatientOnly {
 		q += ` AND inpatient = 1`
@@ -45,14 +47,15 @@ func (s *Store) EachCurrent(ctx context.Context, f Filter, fn func(StoredSettlem
 	defer rows.Close()
 	var st yibao.Settlement
 	var detail []byte
-	var row int64
+	var row, other int64
 	for rows.Next() {
-		if err := rows.Scan(&row, &detail); err != nil {
+		if err := rows.Scan(&row, &detail, &other); err != nil {
 			return err
 		}
 		if err := decodeSettlement(detail, &st); err != nil {
 			return fmt.Errorf("settlement row %d: %w", row, err)
 		}
+		st.Pay.Other = yibao.Fen(other)
 		if err := fn(StoredSettlement{Row: row, Settlement: &st}); err != nil {
 			return err
 		}

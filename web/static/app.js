@@ -51,6 +51,7 @@ const T = {
   scenCol: ["方案基金支出（元）", "Scenario fund outlay (yuan)"], diffCol: ["差额（元）", "Difference (yuan)"], cmiLine: ["CMI", "CMI"], unknown: ["未知", "unknown"], reviewed: ["复核记录", "Review history"],
   target: ["申诉对象", "Target"], dip: ["DIP（按病种分值付费）", "DIP (diagnosis-intervention packets)"], drg: ["DRG 病组", "DRG groups"], report404: ["（无报告）", "(no report)"],
 };
+Object.assign(T, moreT); // pages2.js: the further pages' words
 let lang = localStorage.getItem("lang") === "en" ? "en" : "zh";
 let me = null;
 let labels = null;
@@ -149,7 +150,7 @@ function dot(light) {
 // linkFor builds the link of a cell from its row's raw ids.
 function linkFor(kind, r) {
   switch (kind) {
-    case "hospital": return href("hospital", r.hospital !== undefined ? r.hospital : r.code);
+    case "hospital": return href("hospital", r.hospital !== undefined ? r.hospital : r.institution !== undefined ? r.institution : r.code);
     case "settlement": return href("settlement", r.setl_id);
     case "drg": return href("drg", r.drg);
     case "finding": return hrefQ("audit", {id: r.id});
@@ -329,7 +330,7 @@ function chart(el, option, onClick) {
 }
 
 // dialog asks for a reason (and optionally a choice) and resolves with {why, choice} or null.
-function dialog(title, reasonLabel, choices, detail) {
+function dialog(title, reasonLabel, choices, detail, extra) {
   return new Promise(resolve => {
     const why = h("textarea", {id: "dlg-why", rows: 4, maxlength: 2000, "aria-label": reasonLabel});
     const msg = h("div", {class: "error", id: "dlg-msg", role: "alert"});
@@ -341,7 +342,7 @@ function dialog(title, reasonLabel, choices, detail) {
       if (!why.value.trim()) { msg.textContent = reasonLabel; why.focus(); return; }
       const ch = dlg.querySelector('input[name="dlg-choice"]:checked');
       close({why: why.value.trim(), choice: ch ? ch.value : ""});
-    }}, h("h3", {}, title), detail ? h("p", {class: "detail", id: "dlg-detail"}, detail) : null, radios.length ? h("div", {class: "choices"}, radios) : null, h("label", {}, reasonLabel, why), msg,
+    }}, h("h3", {}, title), detail ? h("p", {class: "detail", id: "dlg-detail"}, detail) : null, radios.length ? h("div", {class: "choices"}, radios) : null, extra ? h("div", {class: "choices"}, extra) : null, h("label", {}, reasonLabel, why), msg,
       h("div", {class: "buttons"}, h("button", {type: "submit", id: "dlg-ok"}, t("ok")), h("button", {type: "button", id: "dlg-cancel", onclick: () => close(null)}, t("cancel"))));
     dlg.append(form);
     dlg.addEventListener("cancel", () => close(null));
@@ -401,13 +402,27 @@ const pages = {
     chart(document.getElementById("c-cmi"), {title: {text: t("cmi")}, xAxis: {type: "category", data: cmi.map(x => x.month)},
       yAxis: {type: "value", scale: true}, series: [{name: t("cmiLine"), type: "line", data: cmi.map(x => +x.cmi.toFixed(4))}]});
     const al = document.getElementById("alerts");
+    // When the fund monitor runs (issue 18), its alerts replace the overview's simple ones:
+    // its reserve rule reads the fund's real books, its DRG rule tests the change. The new
+    // ones are listed, each linked to what it is about; the inbox acknowledges and resolves.
+    const mon = await api("/api/alerts").catch(e => { if (e.message === "login") throw e; return {alerts: []}; });
+    if ((mon.alerts || []).length) {
+      const fresh = mon.alerts.filter(a => a.state === "new");
+      const target = a => a.scope === "drg" ? href("drg", a.subject) : a.hospital ? href("hospital", a.hospital) : bureau ? "#/fund" : "#/alerts";
+      al.append(h("details", {class: "alert monitor " + (fresh.some(a => a.severity === "red") ? "red" : "yellow"), open: true, id: "monitor-alerts"},
+        h("summary", {}, t("inbox"), `（${int(fresh.length)}）`),
+        fresh.length ? h("ul", {}, fresh.slice(0, 10).map(a => h("li", {}, h("span", {class: "dot " + a.severity, "aria-hidden": "true"}), " ",
+          h("a", {href: target(a)}, a.period, " ", lang === "en" ? a.message_en : a.message_zh)))) : h("p", {class: "empty"}, t("noneAlerts")),
+        h("p", {}, h("a", {href: "#/alerts", id: "to-inbox"}, t("inbox"), " →"))));
+      return;
+    }
     if (!(d.alerts || []).length) al.append(h("p", {class: "empty"}, t("noneAlerts")));
     for (const g of d.alerts || []) {
       const items = g.items.map(it => {
         const link = it.link === "drg" ? href("drg", it.arg) : hrefQ("audit", {month: it.month});
         return h("li", {}, h("a", {href: link}, lang === "en" ? it.en : it.zh));
       });
-      al.append(h("details", {class: "alert " + g.level, open: al.children.length === 0 ? true : null, "data-kind": g.kind},
+      al.append(h("details", {class: "alert " + g.level, open: g === d.alerts[0] ? true : null, "data-kind": g.kind},
         h("summary", {}, h("span", {class: "dot " + g.level, "aria-hidden": "true"}), " ", lang === "en" ? g.en : g.zh, `（${int(g.count)}）`), h("ul", {}, items)));
     }
   },
@@ -476,6 +491,8 @@ const pages = {
     }});
     show(h("h2", {}, dip ? t("dip") : t("drg"), h("span", {id: "d-period"})), h("div", {id: "c-drg", class: "chart"}), g);
     await g.load();
+    const dp = await dipPanel();
+    if (dp) app.append(dp);
   },
 
   async drg(code, params) {
@@ -572,6 +589,7 @@ const pages = {
       h("h3", {}, t("fees")), rows(s.Fees, [["serial", r => r.Serial], ["time", r => String(r.Time).slice(0, 16).replace("T", " ")], ["item", r => r.ListCode], ["name", r => r.Name],
         ["category", r => r.Category + " " + lab("charge_categories", r.Category)], ["qty", r => String(r.Qty / 1e6), 1], ["price", r => (r.Price / 1e6).toFixed(2), 1], ["amount", r => yuan(r.Amount), 1]],
         {id: "slines", row: r => viol.has(r.Serial) ? "violating" : rel.has(r.Serial) ? "related" : null}));
+    app.append(await ledgerPanel("settlement", s.ID));
   },
 
   async linkage(arg, params) {
@@ -579,7 +597,10 @@ const pages = {
     const adj = grid("adjust", "/api/linkage", params, {prefix: "a_"});
     const counts = h("div", {class: "tabs", id: "appeal-tabs"});
     const ap = grid("appeals", "/api/appeals", params, {pass: ["state"], prefix: "p_",
-      actions: r => bureau && r.pending ? [h("button", {type: "button", "data-decide": r.id, onclick: () => decide(r)}, t("decide"))] : [],
+      actions: r => [bureau && r.pending ? h("button", {type: "button", "data-decide": r.id, onclick: () => decide(r)}, t("decide")) : null,
+        h("button", {type: "button", "data-ledger": r.id, onclick: async () => {
+          try { const old = document.getElementById("ledger"); if (old) old.remove(); const p = await ledgerPanel("appeal", String(r.id)); ap.after(p); p.scrollIntoView(); } catch (e) { showError(e); }
+        }}, t("showLedger"))],
       onload: d => {
         const c = d.counts || {};
         const tab = (state, text) => h("a", {href: "#", class: (params.get("state") || "") === state ? "active" : null, "data-state": state,
@@ -636,6 +657,8 @@ const pages = {
   },
 };
 
+Object.assign(pages, morePages); // pages2.js
+
 // findingPage shows one finding with its review history.
 async function findingPage(id) {
   const d = await api("/api/findings/" + encodeURIComponent(id));
@@ -646,6 +669,7 @@ async function findingPage(id) {
     h("p", {}, lang === "en" ? f.evidence_en : f.evidence_zh),
     h("h3", {}, t("reviewed")), h("ul", {id: "f-history"}, d.history.map(x => h("li", {}, new Date(x.at * 1000).toISOString().slice(0, 16).replace("T", " "), " ",
       x.actor, "：", lab("statuses", x.from), " → ", lab("statuses", x.to), "（", x.why, "）"))));
+  app.append(await ledgerPanel("finding", String(f.id)));
 }
 
 async function appealFinding(r) {
@@ -711,10 +735,12 @@ async function renderRoute() {
   if (!me) return loginForm();
   document.getElementById("nav").hidden = false;
   document.getElementById("logout").hidden = false;
+  // Pages a role may not open are not offered (the API refuses them anyway).
+  document.querySelectorAll(".bureau").forEach(el => { el.hidden = me.role === "hospital"; });
+  document.querySelectorAll(".admin").forEach(el => { el.hidden = me.role !== "admin"; });
   if (!labels || labels.lang !== lang) { labels = await api("/api/labels").catch(() => ({})); labels.lang = lang; }
   const role = {admin: ["医保局管理员", "bureau admin"], analyst: ["医保局分析员", "bureau analyst"], hospital: ["医院医保办", "hospital"]}[me.role];
   document.getElementById("who").textContent = `${me.username}（${pair(role) || me.role}${me.hospital ? " " + me.hospital + " " + lab("hospitals", me.hospital) : ""}）`;
-  document.querySelectorAll(".bureau").forEach(el => { el.hidden = me.role === "hospital"; });
   const [path, query] = (location.hash.slice(2) || "overview").split("?");
   const [name, arg] = path.split("/");
   const page = pages[name] ? name : "overview";
