@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/valyala/fastjson"
 	"github.com/yibao-dev/yibao"
@@ -431,19 +432,61 @@ func (r *run) rejectRow(path string, n int, setlID string, ps []Problem, row map
 	return r.reject(path, n, setlID, ps, orig)
 }
 
-// personal identifiers never leave ingest in clear, not even in the rejects file.
+// personal identifiers never leave ingest in clear, not even in the rejects file: the
+// personal columns are masked, and their values wherever else they appear in the row.
 func maskRow(row map[string]string) {
-	delete(row, "psn_name")
-	for _, k := range []string{"psn_no", "certno"} {
-		if row[k] != "" {
-			row[k] = "***"
+	var values []string
+	for k, v := range row {
+		if personalKey(k) {
+			values = append(values, v)
+		}
+	}
+	for k, v := range row {
+		switch {
+		case personalKey(k) && personalKeyName(k) == "psnname":
+			delete(row, k)
+		case personalKey(k):
+			if v != "" {
+				row[k] = "***"
+			}
+		default:
+			row[k] = scrub(v, values)
 		}
 	}
 }
 
 // personalKeys are the fields of a settlement document that identify a person
-// (../shared/formats/settlement.md): never written anywhere in clear.
-var personalKeys = map[string]bool{"psn_no": true, "certno": true, "psn_name": true}
+// (../shared/formats/settlement.md): never written anywhere in clear. Keys are compared
+// by their letters alone, folded (personalKeyName), so that case, escapes, separators,
+// control characters and look-alikes such as ſ (U+017F) for s do not hide one.
+var personalKeys = map[string]bool{"psnno": true, "certno": true, "psnname": true}
+
+func personalKeyName(k string) string {
+	var b strings.Builder
+	for _, r := range k {
+		r = unicode.ToLower(unicode.ToUpper(r)) // ſ → S → s, K (Kelvin) → k
+		if r >= 'a' && r <= 'z' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func personalKey(k string) bool { return personalKeys[personalKeyName(k)] }
+
+// minScrubLen keeps a one-letter value from masking every string of a record.
+const minScrubLen = 4
+
+// scrub masks every occurrence of the record's personal values in s: a sender may repeat a
+// patient's certificate number or name in a free-text field.
+func scrub(s string, values []string) string {
+	for _, v := range values {
+		if len(v) >= minScrubLen && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, "***")
+		}
+	}
+	return s
+}
 
 // Unparsed stands in the rejects file for a record that could not be read as a settlement
 // document: where it is and a hash to find it by, but none of its bytes, which may hold
@@ -477,7 +520,9 @@ func maskJSON(raw []byte, offset int64) json.RawMessage {
 	if _, ok := doc["setlinfo"].(map[string]any); !ok {
 		return unparsed()
 	}
-	maskValue(v)
+	var values []string
+	personalValues(v, &values)
+	v = maskValue(v, values)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -487,25 +532,78 @@ func maskJSON(raw []byte, offset int64) json.RawMessage {
 	return bytes.TrimRight(buf.Bytes(), "\n")
 }
 
-func maskValue(v any) {
+// personalValues collects the values of personal fields anywhere in v.
+func personalValues(v any, out *[]string) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			if personalKeys[strings.ToLower(strings.TrimSpace(k))] {
-				if k == "psn_name" {
-					delete(x, k)
-				} else {
-					x[k] = "***"
+			if personalKey(k) {
+				switch y := e.(type) {
+				case string:
+					*out = append(*out, y)
+				case json.Number:
+					*out = append(*out, y.String())
+				default:
+					personalValues(e, out) // an object under a personal key: its strings
+					collectStrings(e, out)
 				}
 				continue
 			}
-			maskValue(e)
+			personalValues(e, out)
 		}
 	case []any:
 		for _, e := range x {
-			maskValue(e)
+			personalValues(e, out)
 		}
 	}
+}
+
+func collectStrings(v any, out *[]string) {
+	switch x := v.(type) {
+	case string:
+		*out = append(*out, x)
+	case json.Number:
+		*out = append(*out, x.String())
+	case map[string]any:
+		for _, e := range x {
+			collectStrings(e, out)
+		}
+	case []any:
+		for _, e := range x {
+			collectStrings(e, out)
+		}
+	}
+}
+
+// maskValue masks personal fields at any depth (names removed, numbers as ***) and the
+// personal values wherever else they appear, in keys as in values.
+func maskValue(v any, values []string) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if personalKey(k) {
+				if personalKeyName(k) != "psnname" {
+					out[scrub(k, values)] = "***"
+				}
+				continue
+			}
+			out[scrub(k, values)] = maskValue(e, values)
+		}
+		return out
+	case []any:
+		for i, e := range x {
+			x[i] = maskValue(e, values)
+		}
+		return x
+	case string:
+		return scrub(x, values)
+	case json.Number:
+		if s := scrub(x.String(), values); s != x.String() {
+			return s
+		}
+	}
+	return v
 }
 
 // work is a chunk of records for the parallel workers, tagged for reordering.
@@ -758,7 +856,7 @@ func (b *settlementSink) write() {
 		for i, o := range outs {
 			b.counts[o]++
 			if o == RefusedOtherHospital || o == RefusedOlder {
-				b.refused = append(b.refused, refusal{setlID: batch[i].ID, hospital: batch[i].Hospital, outcome: o})
+				b.refused = append(b.refused, refusal{setlID: batch[i].ID, hospital: batch[i].Hospital, record: batch[i].Origin.Record, outcome: o})
 			}
 		}
 	}
@@ -797,7 +895,7 @@ func (b *settlementSink) close() error {
 	b.r.sum.Duplicates += b.counts[Duplicate]
 	b.r.sum.Refused += b.counts[RefusedOtherHospital] + b.counts[RefusedOlder]
 	for _, f := range b.refused {
-		if err := b.r.reject(b.path, 0, f.setlID, []Problem{f.problem()}, nil); err != nil && b.err == nil {
+		if err := b.r.reject(b.path, f.record, f.setlID, []Problem{f.problem()}, nil); err != nil && b.err == nil {
 			b.err = err
 		}
 	}
@@ -807,6 +905,7 @@ func (b *settlementSink) close() error {
 // refusal is a version the store would not make current.
 type refusal struct {
 	setlID, hospital string
+	record           int // in the file, so that the rejects line names it
 	outcome          Outcome
 }
 

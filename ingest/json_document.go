@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 
@@ -25,7 +27,10 @@ func parseJSONDocument(p *fastjson.Parser, scratch *parseScratch, raw []byte) *p
 	d := &parsedDoc{}
 	v, err := p.ParseBytes(raw)
 	if err != nil {
-		d.ps.add("", "bad_json", "malformed JSON: %v", "JSON 格式错误：%v", err)
+		// The parser's message quotes the text around the fault (psn_no, certno, names):
+		// only the byte offset goes into the rejects file.
+		at := syntaxOffset(raw)
+		d.ps.add("", "bad_json", "malformed JSON at byte %d of the record", "JSON 格式错误，位于记录第 %d 字节", at)
 		return d
 	}
 	root, err := v.Object()
@@ -269,4 +274,20 @@ func parseFeeLine(o fieldReader, ps *problems) yibao.FeeLine {
 		}
 	}
 	return l
+}
+
+// syntaxOffset is where encoding/json finds a record's first syntax error (the record's
+// length when it only ends too soon, 0 when it finds none), so that an error can be
+// located without quoting the record.
+func syntaxOffset(raw []byte) int64 {
+	var v any
+	err := json.Unmarshal(raw, &v)
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return se.Offset
+	case err != nil:
+		return int64(len(raw))
+	}
+	return 0
 }

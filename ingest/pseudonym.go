@@ -80,6 +80,13 @@ func LoadOrCreateKey(dir string) ([]byte, error) {
 	}
 	path := KeyPath(dir)
 	if b, err := os.ReadFile(path); err == nil {
+		// A key file made before issue 10 may be 0644: with it, anyone on the machine can
+		// re-identify every pseudonym.
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, fi.Mode().Perm()&^0o077); err != nil {
+				return nil, fmt.Errorf("pseudonymisation key %s is readable by others and cannot be made private: %w", path, err)
+			}
+		}
 		k, err := hex.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(k) < 16 {
 			return nil, fmt.Errorf("pseudonymisation key %s is corrupt", path)

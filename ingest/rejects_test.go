@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -82,5 +83,54 @@ func TestIDCharsetEnforced(t *testing.T) {
 	sum, _, rejects := ingestFiles(t, map[string]string{"hospitals.csv": hospitals})
 	if sum.Hospitals != 1 || sum.HospitalsRejected != 1 || rejects[0].Reasons[0].Code != "bad_id" {
 		t.Fatalf("registry: %+v %+v", sum, rejects)
+	}
+}
+
+// Review of issue 10: shapes the first fix missed. The parser's error quoted the text after
+// the fault; keys spelled with control characters or look-alike letters (ſ for s) escaped
+// the masking; a sender repeating the certificate number or name in another field kept it.
+func TestRejectsHoldNoPersonalDataReview(t *testing.T) {
+	for name, body := range map[string]string{
+		"not JSON":             `psn_no=P0000123 certno=320102195803020011 张三`,
+		"syntax error before":  `{"setlinfo":{"setl_id":"S9" "psn_no":"P0000123","certno":"320102195803020011","psn_name":"张三"}}`,
+		"trailing garbage":     `{"setlinfo":{"setl_id":"S9"}} psn_no P0000123 320102195803020011 张三`,
+		"control char in key":  `{"setlinfo":{"setl_id":"S9","psn_no\u0000":"P0000123","certno\t":"320102195803020011","psn-name":"张三"}}`,
+		"long s in key":        `{"setlinfo":{"setl_id":"S9","pſn_no":"P0000123","PSN_ＮO":"P0000123","psnName":"张三"}}`,
+		"value in free text":   `{"setlinfo":{"setl_id":"S9","psn_no":"P0000123","certno":"320102195803020011","psn_name":"张三"},"feedetl":[{"memo":"患者张三 身份证320102195803020011 P0000123"}]}`,
+		"value as a key":       `{"setlinfo":{"setl_id":"S9","psn_no":"P0000123","certno":"320102195803020011"},"x":{"320102195803020011":1}}`,
+		"number under the key": `{"setlinfo":{"setl_id":"S9","psn_no":1234567890123,"certno":{"v":"320102195803020011"}},"memo":"1234567890123"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			good := strings.Replace(goodDoc, `"S1"`, `"S2"`, 1)
+			_, _, rejects := ingestFiles(t, map[string]string{"a.json": good + "\n" + body + "\n"})
+			if len(rejects) == 0 { // a stream that is not JSON may split into several records
+				t.Fatal("nothing rejected")
+			}
+			b, _ := json.Marshal(rejects)
+			for _, clear := range []string{"P0000123", "320102195803020011", "张三", `\u5f20`, "1234567890123"} {
+				if strings.Contains(string(b), clear) {
+					t.Fatalf("rejects file holds %q: %s", clear, b)
+				}
+			}
+		})
+	}
+}
+
+// Review of issue 10: a pseudonymisation key file made before the fix (0644) stayed
+// readable by everyone; loading it makes it private.
+func TestOldKeyFileMadePrivate(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := LoadOrCreateKey(dir); err != nil {
+		t.Fatal(err)
+	}
+	path := KeyPath(dir)
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateKey(dir); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v", fi.Mode().Perm())
 	}
 }

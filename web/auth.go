@@ -68,6 +68,12 @@ const (
 	addrWindow     = 15 * time.Minute
 	addrMaxFails   = 50
 	limiterMaxKeys = 10000
+	// unknownMemory is how long a name that is not an account keeps its failures. An
+	// account keeps its count until a successful login; forgetting a name after 15 minutes
+	// told them apart (review of issue 10: 5 failures, 16 minutes, one more — an account
+	// answered 429 locked, any other name 401). Eviction by 10,000 newer names and a restart
+	// still forget a name.
+	unknownMemory = 365 * 24 * time.Hour
 )
 
 // lockedUntil is when an account with n failures unlocks (zero: not locked).
@@ -91,7 +97,7 @@ type loginLimiter struct {
 }
 
 func newLoginLimiter() *loginLimiter {
-	return &loginLimiter{addr: newLRU[failState](limiterMaxKeys, addrWindow), unknown: newLRU[failState](limiterMaxKeys, lockMax)}
+	return &loginLimiter{addr: newLRU[failState](limiterMaxKeys, addrWindow), unknown: newLRU[failState](limiterMaxKeys, unknownMemory)}
 }
 
 // addrBlocked reports how long an address must still wait.

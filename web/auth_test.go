@@ -245,3 +245,21 @@ func BenchmarkLoginUnknownVsKnown(b *testing.B) {
 		})
 	}
 }
+
+// Review of issue 10: a name that is not an account forgot its failures 15 minutes after the
+// last, an account never does (until it logs in): five failures, a pause, one more told
+// them apart. Both now answer the sixth failure with a lock, however long the pause.
+func TestUnknownNameRemembersLikeAnAccount(t *testing.T) {
+	l := newLoginLimiter()
+	now := time.Now()
+	for i := 0; i < lockAfter; i++ {
+		l.unknownFailed("ghost", now)
+	}
+	later := now.Add(16 * time.Minute)
+	if l.unknownLocked("ghost", later).After(later) {
+		t.Fatal("still locked after the lock's end")
+	}
+	if until := l.unknownFailed("ghost", later); !until.After(later) {
+		t.Fatal("after a pause a sixth failure of an unknown name is not locked, as an account's would be")
+	}
+}

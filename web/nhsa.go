@@ -32,17 +32,20 @@ import (
 // and the patients, encounters and fee lines one request may carry. A request over a limit
 // is refused with the limit named, before any audit work.
 const (
-	maxRequestBytes      = 4 << 20
-	maxEnvelopeField     = 64   // msgid, fixmedins_code, inf_time, infno, key id
-	maxTextField         = 500  // names, explanations
-	maxPatients          = 50   // per request
-	maxEncounters        = 200  // per patient
-	maxFeeLines          = 5000 // per encounter
-	maxRequestFeeLines   = 20000
-	maxDiagnoses         = 100 // per encounter
-	maxOperations        = 50  // per encounter
-	maxRuleIDs           = 200
-	maxFeedbackItems     = 500
+	maxRequestBytes    = 4 << 20
+	maxEnvelopeField   = 64   // msgid, fixmedins_code, inf_time, infno, key id
+	maxTextField       = 500  // names, explanations
+	maxPatients        = 50   // per request
+	maxEncounters      = 200  // per patient
+	maxFeeLines        = 5000 // per encounter
+	maxRequestFeeLines = 20000
+	maxDiagnoses       = 100 // per encounter
+	maxOperations      = 50  // per encounter
+	maxRuleIDs         = 200
+	maxFeedbackItems   = 500
+	// maxResults bounds what one request may store: 20,000 duplicated fee lines gave 40,000
+	// judgements (about 1 KB each with their ledger entries) from a 1.3 MB request.
+	maxResults           = 5000
 	defaultHISRatePerMin = 600
 )
 
@@ -313,6 +316,9 @@ func (s *Server) nhsa(r *http.Request, infno string, call *sqlite.HISCall) (any,
 		}
 		results = append(results, rs...)
 		judgements = append(judgements, js...)
+		if len(results) > maxResults {
+			return nil, env.MsgID, nhsaError{fmt.Sprintf("审核结果超过每次请求 %d 条上限，请分批提交（每次更少的患者或费用明细）", maxResults)}
+		}
 	}
 	if err := s.store.PutJudgements(r.Context(), judgements); err != nil {
 		return nil, env.MsgID, err
@@ -384,16 +390,29 @@ func (s *Server) authenticate(r *http.Request, infno string, env *envelope, call
 	return cred, nil
 }
 
+// maxRefusalsLogged bounds the refusals logged a minute from all addresses together: a
+// client with many source addresses (an IPv6 prefix; 127.0.0.0/8 on loopback) otherwise
+// grew his_calls by 1,000 rows a second with unsigned calls (review of issue 10).
+const maxRefusalsLogged = 600
+
 // deny logs a refused call and returns err. Refusals are logged at most 60 a minute per
-// address, so that a flood of unsigned requests cannot grow the log without bound.
+// address and maxRefusalsLogged a minute in all, so that a flood of unsigned requests cannot
+// grow the log without bound.
 func (s *Server) deny(r *http.Request, call *sqlite.HISCall, code string, err error) error {
 	call.Outcome = code
-	if ok, _ := s.denyRate.allow(call.Remote, 60, 60, time.Now()); ok {
+	now := time.Now()
+	if ok, _ := s.denyRate.allow(call.Remote, 60, 60, now); ok && s.denyAll(now) {
 		if _, lerr := s.store.LogHISCall(r.Context(), *call); lerr != nil {
 			s.log.Printf("nhsa: call log: %v", lerr)
 		}
 	}
 	return err
+}
+
+// denyAll takes a token from the bucket shared by every address ("*" is never an address).
+func (s *Server) denyAll(now time.Time) bool {
+	ok, _ := s.denyRate.allow("*", maxRefusalsLogged, maxRefusalsLogged, now)
+	return ok
 }
 
 // checkLimits refuses a request carrying more than the limits allow.
@@ -606,17 +625,26 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, cred sqlite.HIS
 	foreign := map[string]bool{} // settlement ids of other institutions' stays
 	if hist, err := s.store.PersonStays(ctx, current.Patient.Pseudonym); err == nil {
 		for _, h := range hist {
-			if inRequest[h.SetlID] {
-				continue
-			}
-			if h.Hospital != caller {
-				foreign[h.SetlID] = true
+			id := h.SetlID
+			if h.Hospital == caller {
+				if inRequest[id] {
+					continue // the request carries the caller's own, newer view of the stay
+				}
+			} else {
+				// Another institution's stay is never shadowed by, nor taken for, an encounter
+				// of the request that bears its id: a guessed id would otherwise make an
+				// overlap vanish (telling that the stay exists), or hand the caller the
+				// findings of that stay as its own.
+				if inRequest[id] {
+					id = "another-institution:" + id
+				}
+				foreign[id] = true
 			}
 			cat := h.Principal
 			if len(cat) > 3 {
 				cat = cat[:3]
 			}
-			stays = append(stays, audit.Stay{SetlID: h.SetlID, Hospital: h.Hospital, Person: current.Patient.Pseudonym,
+			stays = append(stays, audit.Stay{SetlID: id, Hospital: h.Hospital, Person: current.Patient.Pseudonym,
 				Admission: h.Admission, Discharge: h.Discharge, Category: cat, Planned: h.Planned, Disposition: h.Disposition, LOS: h.LOS})
 		}
 	}
@@ -634,7 +662,12 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, cred sqlite.HIS
 	// A HIS that audits many different encounters of one person in a day is probing the
 	// person's stays elsewhere (issue 10: 731 one-day encounters recovered every stay); past
 	// the limit, findings that involve another institution are no longer returned.
-	probing := len(foreign) > 0 && s.probes.tooMany(cred.KeyID+"|"+current.Patient.Pseudonym, current.ID, time.Now())
+	// A probe is an encounter id with its dates: one id sent again with other dates (a day
+	// at a time) is a new probe, not the same encounter (review of issue 10: 247 calls with one
+	// mdtrt_id recovered every stay elsewhere). Days, not seconds: an encounter in progress
+	// audited at every order entry within a day stays one probe.
+	probe := current.ID + "|" + current.Admission.Format("20060102") + "|" + current.Discharge.Format("20060102")
+	probing := len(foreign) > 0 && s.probes.tooMany(cred.KeyID+"|"+current.Patient.Pseudonym, probe, time.Now())
 	var results []result
 	var js []Judgement
 	taskID := newID()
@@ -680,8 +713,17 @@ func (s *Server) auditPatient(ctx context.Context, env envelope, cred sqlite.HIS
 	return results, js, nil
 }
 
-// involves reports whether a finding's evidence names one of the foreign stays.
+// involves reports whether a finding's evidence names one of the foreign stays, or counts
+// them: the frequent-admission count includes other institutions' stays, so moving an
+// encounter's dates and reading the count maps them as well as an overlap does.
+//
+// The finding's own stays decide first: an overlap found on the other institution's stay
+// (it was admitted during ours) names only our encounter, yet its evidence tells the other
+// stay's admission to the minute.
 func involves(f audit.Finding, foreign map[string]bool) bool {
+	if foreign[f.SetlID] || foreign[f.Other] || f.RuleID == "FRQ-001" && len(foreign) > 0 {
+		return true
+	}
 	for id := range foreign {
 		if strings.Contains(f.Evidence, id) {
 			return true

@@ -432,3 +432,158 @@ func BenchmarkThirtyThousandEncounters(b *testing.B) {
 		}
 	}
 }
+
+// Review of issue 10: the probing limit counted encounter ids, so one mdtrt_id sent again
+// with other dates (a day at a time) mapped every stay of a person elsewhere. An id with new
+// dates is a new probe: past 20 a day, findings on other institutions' stays are withheld.
+func TestProbingWithOneEncounterIDAndMovingDates(t *testing.T) {
+	srv := newServer(t)
+	doc := `{"setlinfo":{"setl_id":"SECRET-SETL-78","mdtrt_id":"X2","psn_no":"P-PROBE","fixmedins_code":"HOTHER01","gend":"2","brdy":"1970-01-01",
+	  "ipt_med_type":"21","adm_time":"2024-04-28 08:00:00","dscg_time":"2024-05-06 10:00:00","medfee_sumamt":80},
+	 "diseinfo":[{"diag_code":"J18.900","maindiag_flag":"1"}],
+	 "feedetl":[{"feedetl_sn":"1","fee_ocur_time":"2024-04-28 10:00:00","med_list_codg":"XJ01DDA001","med_chrgitm_type":"09","cnt":1,"pric":80,"det_item_fee_sumamt":80}]}`
+	path := filepath.Join(t.TempDir(), "other.json")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := ingest.Run(context.Background(), srv.st, []string{path}, ingest.Options{Pseudonymiser: srv.ps}); err != nil || sum.Loaded != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	req := strings.Replace(request3101, `"patn_id":"9999"`, `"patn_id":"P-PROBE"`, 1)
+	req = strings.Replace(req, `"dscg_date":null`, `"dscg_date":"2024-05-04"`, 1)
+	overlaps := 0
+	for i := 1; i <= 22; i++ { // always E1, admitted one day earlier each time: every window overlaps
+		r, _ := srv.call(t, "/nhsa/3101", strings.Replace(req, `"adm_date":"2024-05-01"`, fmt.Sprintf(`"adm_date":"2024-04-%02d"`, i), 1))
+		if r.Infcode != 0 {
+			t.Fatalf("call %d: %+v", i, r)
+		}
+		for _, x := range r.Output.Result {
+			if x.Category == "overlapping_stay" || x.Category == "frequent_admission" {
+				overlaps++
+			}
+		}
+	}
+	if overlaps > 20 {
+		t.Fatalf("one encounter id with 22 different dates learnt of the other institution's stay %d times", overlaps)
+	}
+	if overlaps == 0 {
+		t.Fatal("no overlap found at all: the test does not probe")
+	}
+}
+
+// Review of issue 10: what one request may store is bounded (duplicated fee lines once gave
+// 40,000 judgements from a 1.3 MB request).
+func TestResultsPerRequestBounded(t *testing.T) {
+	srv := newServer(t)
+	var lines []string
+	for i := 0; i < 400; i++ {
+		lines = append(lines, fmt.Sprintf(`{"rx_id":"R%d","chrg_type":"09","hilist_code":"XJ01DDA001","cnt":2,"pric":18,"sumamt":36,"drord_begn_date":"2024-05-02 09:00:00"}`, i))
+	}
+	patient := `{"patn_id":"9999","gend":"2","brdy":"1970-01-01","curr_mdtrt_id":"E1","fsi_encounter_dtos":[{"mdtrt_id":"E1","medins_id":"H32010200001","adm_date":"2024-05-01","dscg_date":"2024-05-04","med_type":"21",
+	 "fsi_diagnose_dtos":[{"dise_codg":"J18.900","maindiag_flag":"1"}],"fsi_order_dtos":[` + strings.Join(lines, ",") + `]}]}`
+	patients := strings.Repeat(patient+",", 19) + patient
+	req := `{"infno":"3101","msgid":"M1","fixmedins_code":"H32010200001","inf_time":"2024-05-03 12:00:00","input":{"data":{"patient_dtos":[` + patients + `]}}}`
+	var before, after int
+	srv.st.DB().QueryRow(`SELECT count(*) FROM nhsa_judgements`).Scan(&before)
+	r, _ := srv.call(t, "/nhsa/3101", req)
+	if r.Infcode == 0 || !strings.Contains(r.ErrMsg, "上限") {
+		t.Fatalf("8,000 duplicated lines: infcode %d, %d results, %q", r.Infcode, len(r.Output.Result), r.ErrMsg)
+	}
+	srv.st.DB().QueryRow(`SELECT count(*) FROM nhsa_judgements`).Scan(&after)
+	if after != before {
+		t.Fatalf("a refused request stored %d judgements", after-before)
+	}
+}
+
+// Review of issue 10: an overlap found on the other institution's stay (admitted while ours
+// ran) named only our encounter, so its evidence was returned whole, with the other stay's
+// admission time to the minute.
+func TestOverlapOnTheOtherStayTellsNoTime(t *testing.T) {
+	srv := newServer(t)
+	doc := `{"setlinfo":{"setl_id":"SECRET-SETL-79","mdtrt_id":"X3","psn_no":"P-LATER","fixmedins_code":"HOTHER01","gend":"2","brdy":"1970-01-01",
+	  "ipt_med_type":"21","adm_time":"2024-05-02 08:17:00","dscg_time":"2024-05-06 10:00:00","medfee_sumamt":80},
+	 "diseinfo":[{"diag_code":"J18.900","maindiag_flag":"1"}],
+	 "feedetl":[{"feedetl_sn":"1","fee_ocur_time":"2024-05-02 10:00:00","med_list_codg":"XJ01DDA001","med_chrgitm_type":"09","cnt":1,"pric":80,"det_item_fee_sumamt":80}]}`
+	path := filepath.Join(t.TempDir(), "other.json")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := ingest.Run(context.Background(), srv.st, []string{path}, ingest.Options{Pseudonymiser: srv.ps}); err != nil || sum.Loaded != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	req := strings.Replace(request3101, `"patn_id":"9999"`, `"patn_id":"P-LATER"`, 1)
+	req = strings.Replace(req, `"dscg_date":null`, `"dscg_date":"2024-05-04"`, 1)
+	r, _ := srv.call(t, "/nhsa/3101", req)
+	found := false
+	for _, x := range r.Output.Result {
+		if x.Category == "overlapping_stay" {
+			found = true
+			if strings.Contains(x.VolaEvid, "08:17") || strings.Contains(x.VolaEvid, "2024-05-02") {
+				t.Fatalf("evidence tells the other stay's admission: %q", x.VolaEvid)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no overlap: %+v", r)
+	}
+}
+
+// Review of issue 10: an encounter of the request bearing another institution's settlement
+// id used to replace that stay in the person's history, so an overlap vanished when the
+// guessed id existed; the stay now stays in the history and its findings are never the
+// caller's.
+func TestForeignStayNotShadowedByAnEncounterID(t *testing.T) {
+	srv := newServer(t)
+	doc := `{"setlinfo":{"setl_id":"SECRET-SETL-80","mdtrt_id":"X4","psn_no":"P-SHADOW","fixmedins_code":"HOTHER01","gend":"2","brdy":"1970-01-01",
+	  "ipt_med_type":"21","adm_time":"2024-04-28 08:00:00","dscg_time":"2024-05-06 10:00:00","medfee_sumamt":80},
+	 "diseinfo":[{"diag_code":"J18.900","maindiag_flag":"1"}],
+	 "feedetl":[{"feedetl_sn":"1","fee_ocur_time":"2024-04-28 10:00:00","med_list_codg":"XJ01DDA001","med_chrgitm_type":"09","cnt":1,"pric":80,"det_item_fee_sumamt":80}]}`
+	path := filepath.Join(t.TempDir(), "other.json")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := ingest.Run(context.Background(), srv.st, []string{path}, ingest.Options{Pseudonymiser: srv.ps}); err != nil || sum.Loaded != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	req := strings.Replace(request3101, `"patn_id":"9999"`, `"patn_id":"P-SHADOW"`, 1)
+	req = strings.Replace(req, `"dscg_date":null`, `"dscg_date":"2024-05-04"`, 1)
+	categories := func(r reply) string {
+		var cs []string
+		for _, x := range r.Output.Result {
+			if x.Category == "overlapping_stay" {
+				cs = append(cs, x.Category)
+			}
+		}
+		return strings.Join(cs, ",")
+	}
+	guessed, _ := srv.call(t, "/nhsa/3101", strings.ReplaceAll(req, `"E1"`, `"SECRET-SETL-80"`))
+	other, _ := srv.call(t, "/nhsa/3101", strings.ReplaceAll(req, `"E1"`, `"NOT-A-SETL"`))
+	if guessed.Infcode != 0 || other.Infcode != 0 {
+		t.Fatalf("%+v %+v", guessed, other)
+	}
+	if categories(guessed) != categories(other) || categories(other) == "" {
+		t.Fatalf("a guessed settlement id changes the answer: %q vs %q", categories(guessed), categories(other))
+	}
+}
+
+// Review of issue 10: refusals were logged at most 60 a minute per address, but 12,000
+// unsigned calls from 12,000 loopback addresses logged 12,000 rows; the log now takes at most
+// 600 refusals a minute in all.
+func TestRefusalLogBoundedAcrossAddresses(t *testing.T) {
+	srv := newServer(t)
+	h := web.New(web.Config{Store: srv.st, HISSealer: srv.sealer}).Handler()
+	var before, after int
+	srv.st.DB().QueryRow(`SELECT count(*) FROM his_calls`).Scan(&before)
+	for i := 0; i < 1000; i++ {
+		req := httptest.NewRequest("POST", "/nhsa/3101", strings.NewReader(`{"infno":"3101","msgid":"x","fixmedins_code":"H1","input":{}}`))
+		req.RemoteAddr = fmt.Sprintf("10.%d.%d.1:4000", i/250, i%250)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	srv.st.DB().QueryRow(`SELECT count(*) FROM his_calls`).Scan(&after)
+	if after-before > 600 {
+		t.Fatalf("1,000 refusals from 1,000 addresses logged %d rows", after-before)
+	}
+	if after == before {
+		t.Fatal("no refusal logged at all")
+	}
+}

@@ -27,7 +27,10 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	st, err := openExisting(e, *db)
+	// Read-only: verify must not sign a checkpoint over entries it has not judged (an entry
+	// appended behind yibao's back was signed by the verify that looked at it), nor recreate
+	// the triggers whose absence it reports.
+	st, err := sqlite.OpenReadOnly(dataDir(e, *db))
 	if err != nil {
 		return err
 	}
@@ -42,13 +45,22 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	cps, _ := st.Checkpoints(ctx)
+	// Entries after the latest checkpoint are signed by nobody yet: what a writer behind
+	// yibao's back appends stays here until a yibao command signs it, so they are shown.
+	unsigned := n
+	if len(cps) > 0 {
+		unsigned = n - int(cps[len(cps)-1].Size)
+	}
 	if *asJSON {
 		if problems == nil {
 			problems = []ledger.Problem{}
 		}
-		json.NewEncoder(e.stdout).Encode(map[string]any{"entries": n, "checkpoints": len(cps), "problems": problems, "ok": len(problems) == 0})
+		json.NewEncoder(e.stdout).Encode(map[string]any{"entries": n, "checkpoints": len(cps), "unsigned": unsigned, "problems": problems, "ok": len(problems) == 0})
 	} else {
 		fmt.Fprintf(e.stdout, "账本核验 / ledger verification: %d entries, %d signed checkpoints, key %s, %.2f s\n", n, len(cps), ledger.KeyID(pub), time.Since(start).Seconds())
+		if unsigned > 0 {
+			fmt.Fprintf(e.stdout, "  未签名 / %d entries after the latest checkpoint are not signed yet (yibao signs them when a command ends; see them with yibao ledger history)\n", unsigned)
+		}
 		for _, p := range problems {
 			fmt.Fprintf(e.stdout, "  %s %s: %s — %s\n", p.Kind, p.Ref, whatZH[p.What], p.Detail)
 		}
@@ -65,7 +77,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 var whatZH = map[string]string{
 	"edited": "被改动 / edited", "deleted": "被删除 / deleted", "inserted": "未经记录的新增 / inserted",
 	"reordered": "账本条目缺失或乱序 / ledger entries missing or reordered", "ledger_edited": "账本被改动 / ledger edited",
-	"checkpoint": "签名无效 / bad checkpoint",
+	"checkpoint": "签名无效 / bad checkpoint", "unguarded": "账本触发器被删除 / ledger trigger dropped",
 }
 
 // openExisting opens a store that must already exist: verify and proof never create one.

@@ -66,7 +66,7 @@ type tracked struct {
 
 // settlementColumns are what the ledger records of a settlement version: its identity, the
 // hash of its whole content (detail) and where it came from.
-var settlementColumns = []string{"id", "setl_id", "version", "current", "hospital", "content_hash", "fund_fen", "batch_id", "record_no"}
+var settlementColumns = []string{"id", "setl_id", "version", "current", "hospital", "content_hash", "fund_fen", "setl_end", "other_fund_fen", "batch_id", "record_no"}
 
 // settlementEntries collects the settlement versions of one PutSettlements call; they become
 // one ledger entry of kind settlement_batch whose content maps each ref to the same object
@@ -89,7 +89,7 @@ type hospitalEntries struct {
 
 // add writes the object by hand, in json_object's column order and form (no reflection: it
 // runs once per ingested settlement).
-func (se *settlementEntries) add(id int64, setlID string, version int64, hospital string, contentHash []byte, fund int64, batch, record any) {
+func (se *settlementEntries) add(id int64, setlID string, version int64, hospital string, contentHash []byte, fund int64, setlEnd any, otherFund int64, batch, record any) {
 	if se.by == nil {
 		se.by = map[string]*hospitalEntries{}
 		se.rows = map[int64]bool{}
@@ -119,6 +119,14 @@ func (se *settlementEntries) add(id int64, setlID string, version int64, hospita
 	b = append(b, strings.ToUpper(hex.EncodeToString(contentHash))...)
 	b = append(b, `","fund_fen":`...)
 	b = strconv.AppendInt(b, fund, 10)
+	b = append(b, `,"setl_end":`...)
+	if end, ok := setlEnd.(int64); ok {
+		b = strconv.AppendInt(b, end, 10)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"other_fund_fen":`...)
+	b = strconv.AppendInt(b, otherFund, 10)
 	for _, kv := range []struct {
 		k string
 		v any
@@ -715,6 +723,16 @@ func (s *Store) VerifyLedger(ctx context.Context, pub ed25519.PublicKey) (entrie
 			return len(all), nil, err
 		}
 	}
+	content, err := s.verifySettlementContent(ctx)
+	if err != nil {
+		return len(all), nil, err
+	}
+	problems = append(problems, content...)
+	unguarded, err := s.missingTriggers(ctx)
+	if err != nil {
+		return len(all), nil, err
+	}
+	problems = append(problems, unguarded...)
 	kinds := map[string]bool{}
 	for _, t := range trackedTables {
 		kinds[t.kind] = true

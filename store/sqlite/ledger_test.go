@@ -189,3 +189,29 @@ func TestLedgerRecordsChangesAndProves(t *testing.T) {
 		t.Fatalf("after a recorded change: %v", ps)
 	}
 }
+
+// Review of issue 10: the ledger records a settlement by the hash of its detail, and verify
+// never looked at the detail or the summary columns read by grouping, payment and audit, so
+// these edits passed.
+func TestLedgerFindsSettlementContentEdits(t *testing.T) {
+	cases := map[string]struct {
+		stmt string
+		want string
+	}{
+		"principal diagnosis and total": {`UPDATE settlements SET principal_dx = 'I21.000', total_fen = total_fen * 10 WHERE id = 7`, "columns principal_dx, total_fen differ"},
+		"dates, stay and person":        {`UPDATE settlements SET adm_time = adm_time - 86400, los = los + 1, psn = 'x' WHERE id = 8`, "columns psn, adm_time, los differ"},
+		"detail":                        {`UPDATE settlements SET detail = CAST(detail || x'01' AS BLOB) WHERE id = 9`, "does not hash to content_hash"},
+		"settlement end date":           {`UPDATE settlements SET setl_end = 1 WHERE id = 10`, "columns setl_end"},
+		"other funds":                   {`UPDATE settlements SET other_fund_fen = other_fund_fen + 100 WHERE id = 11`, "columns other_fund_fen"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			db, pub := ledgerStore(t)
+			tamper(t, db, c.stmt)
+			got := fmt.Sprint(verify(t, db, pub))
+			if !strings.Contains(got, c.want) {
+				t.Fatalf("want %q in %s", c.want, got)
+			}
+		})
+	}
+}

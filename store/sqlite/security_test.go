@@ -64,6 +64,9 @@ func TestSettlementHijackRefused(t *testing.T) {
 	if sum.Refused != 1 || sum.NewVersions != 0 || len(rejects) != 1 || rejects[0].Reasons[0].Code != "other_hospital" {
 		t.Fatalf("%+v %+v", sum, rejects)
 	}
+	if rejects[0].Record != 1 { // review of issue 10: the refusal named record 0
+		t.Fatalf("the refusal names record %d, not the document's", rejects[0].Record)
+	}
 	if h, err := st.SettlementHospital(ctx, "S-OWN"); err != nil || h != "HOWNER" {
 		t.Fatalf("current owner %q %v", h, err)
 	}
@@ -168,5 +171,32 @@ func TestStoreVersionMovesWithWrites(t *testing.T) {
 	ingestDocs(t, st, ownDoc)
 	if v1, _ := st.Version(ctx); v1 <= v0 {
 		t.Fatalf("version %d → %d", v0, v1)
+	}
+}
+
+// Review of issue 10: a data directory from before the fix kept its 0644 ledger key (anyone
+// on the machine could sign a rewritten history) and WAL; opening it now makes them private.
+func TestOpenTightensOldFiles(t *testing.T) {
+	dir := t.TempDir()
+	st, err := sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.LedgerPublicKey(); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, name := range []string{sqlite.DBFile, "ledger.key"} {
+		os.Chmod(filepath.Join(dir, name), 0o644)
+	}
+	st, err = sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, name := range []string{sqlite.DBFile, "ledger.key", sqlite.DBFile + "-wal"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s mode %v", name, fi.Mode().Perm())
+		}
 	}
 }

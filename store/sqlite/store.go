@@ -60,6 +60,13 @@ func Open(dir string) (*Store, error) {
 	if err := privateFile(path); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	// A directory from before issue 10 may hold these 0644 too: the WAL holds recent rows,
+	// and the ledger key signs checkpoints (readable, anyone could sign a rewritten history).
+	for _, p := range []string{path + "-wal", path + "-shm", filepath.Join(dir, "ledger.key")} {
+		if err := tightenExisting(p); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
 	// busy_timeout comes first so that switching to WAL waits for a parallel start.
 	dsn := "file:" + path + "?_pragma=busy_timeout(20000)&_pragma=page_size(16384)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(16384)" +
 		"&_pragma=foreign_keys(1)&_pragma=cache_size(-65536)&_txlock=immediate"
@@ -94,6 +101,20 @@ func privateFile(path string) error {
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return f.Chmod(st.Mode().Perm() &^ 0o077)
+	}
+	return nil
+}
+
+// tightenExisting takes group and other permissions away from path when it exists.
+func tightenExisting(path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return os.Chmod(path, fi.Mode().Perm()&^0o077)
 	}
 	return nil
 }
@@ -397,7 +418,7 @@ func (s *Store) PutSettlements(ctx context.Context, ss []*yibao.Settlement) ([]i
 		}
 		known[st.ID] = true // a later document of the batch with this id is a new version
 		rowID, _ := res.LastInsertId()
-		entries.add(rowID, st.ID, version+1, st.Hospital, sum[:], int64(st.Pay.Fund), batch, record)
+		entries.add(rowID, st.ID, version+1, st.Hospital, sum[:], int64(st.Pay.Fund), unixOrNull(st.SettledTo), int64(st.Pay.Other), batch, record)
 		if !seenHosp[st.Hospital] {
 			seenHosp[st.Hospital] = true
 			if _, err := hosp.ExecContext(ctx, st.Hospital); err != nil {
