@@ -115,28 +115,34 @@ func tamper(t *testing.T, b backend, loc string, stmts ...string) {
 
 func TestLedgerFindsTampering(t *testing.T) {
 	cases := []struct {
-		name  string
-		stmts []string
-		want  []string // substrings of the problems
+		name   string
+		stmts  []string
+		want   []string // substrings of the problems
+		pgOnly bool
 	}{
-		{"clean", nil, nil},
-		{"edited finding", []string{`UPDATE findings SET amount_fen = 1 WHERE id = 2`}, []string{"finding 2: edited (columns amount_fen"}},
-		{"deleted finding", []string{`DELETE FROM findings WHERE id = 3`}, []string{"finding 3: deleted"}},
+		{"clean", nil, nil, false},
+		{"edited finding", []string{`UPDATE findings SET amount_fen = 1 WHERE id = 2`}, []string{"finding 2: edited (columns amount_fen"}, false},
+		{"deleted finding", []string{`DELETE FROM findings WHERE id = 3`}, []string{"finding 3: deleted"}, false},
 		{"inserted finding", []string{`INSERT INTO findings (id, settlement_row, setl_id, hospital, feedetl_sn, category, rule_id, severity, amount_fen, evidence, related, kb_version, status, created_at)
-			VALUES (6, 1, 'x', 'H', '9', 'c', 'r', 'definite', 5, 'e', '', '', 'confirmed', 0)`}, []string{"finding 6: inserted"}},
+			VALUES (6, 1, 'x', 'H', '9', 'c', 'r', 'definite', 5, 'e', '', '', 'confirmed', 0)`}, []string{"finding 6: inserted"}, false},
 		{"reordered findings", []string{`UPDATE findings SET id = 100 WHERE id = 4`, `UPDATE findings SET id = 4 WHERE id = 5`, `UPDATE findings SET id = 5 WHERE id = 100`},
-			[]string{"finding 4: edited", "finding 5: edited"}},
-		{"edited settlement", []string{`UPDATE settlements SET fund_fen = fund_fen + 100 WHERE id = 7`}, []string{": edited (columns fund_fen"}},
-		{"deleted settlement", []string{`DELETE FROM settlements WHERE id = 9`}, []string{": deleted"}},
-		{"edited ledger entry", []string{`UPDATE ledger SET content = content || ' ' WHERE kind = 'finding' AND ref = '1'`}, []string{"ledger_edited"}},
-		{"deleted ledger entry", []string{`DELETE FROM ledger WHERE seq = 10`}, []string{"reordered", "ledger_edited"}},
-		{"reordered ledger", []string{`UPDATE ledger SET seq = -1 WHERE seq = 3`, `UPDATE ledger SET seq = 3 WHERE seq = 4`, `UPDATE ledger SET seq = 4 WHERE seq = -1`}, []string{"ledger_edited"}},
+			[]string{"finding 4: edited", "finding 5: edited"}, false},
+		{"edited settlement", []string{`UPDATE settlements SET fund_fen = fund_fen + 100 WHERE id = 7`}, []string{": edited (columns fund_fen"}, false},
+		{"deleted settlement", []string{`DELETE FROM settlements WHERE id = 9`}, []string{": deleted"}, false},
+		{"disabled trigger", []string{`ALTER TABLE findings DISABLE TRIGGER ledger_findings_upd`, `SET session_replication_role = origin`,
+			`UPDATE findings SET amount_fen = 7 WHERE id = 1`}, []string{"finding 1: edited (columns amount_fen"}, true},
+		{"edited ledger entry", []string{`UPDATE ledger SET content = content || ' ' WHERE kind = 'finding' AND ref = '1'`}, []string{"ledger_edited"}, false},
+		{"deleted ledger entry", []string{`DELETE FROM ledger WHERE seq = 10`}, []string{"reordered", "ledger_edited"}, false},
+		{"reordered ledger", []string{`UPDATE ledger SET seq = -1 WHERE seq = 3`, `UPDATE ledger SET seq = 3 WHERE seq = 4`, `UPDATE ledger SET seq = 4 WHERE seq = -1`}, []string{"ledger_edited"}, false},
 	}
 	for _, b := range backends() {
 		if testing.Short() && b.name == "sqlite" {
 			continue // -short (the race run): store/sqlite's own ledger test covers SQLite
 		}
 		for _, c := range cases {
+			if c.pgOnly && b.name != "postgres" {
+				continue
+			}
 			t.Run(b.name+"/"+c.name, func(t *testing.T) {
 				loc, pub := ledgerStore(t, b)
 				tamper(t, b, loc, c.stmts...)

@@ -58,6 +58,34 @@ func Open(ctx context.Context, location string, o Options) (*Store, error) {
 	return st, nil
 }
 
+// OpenReadOnly opens an existing store for reading only (yibao verify, status): nothing is
+// created, migrated or signed.
+func OpenReadOnly(ctx context.Context, location string, o Options) (*Store, error) {
+	var st *Store
+	var err error
+	if postgres.IsURL(location) {
+		dir := o.StateDir
+		if dir == "" {
+			if dir, err = defaultStateDir(location); err != nil {
+				return nil, err
+			}
+		}
+		st, err = postgres.OpenReadOnly(ctx, location, filepath.Clean(dir))
+	} else {
+		st, err = sqlite.OpenReadOnly(location)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.LedgerKey != "" {
+		if err := st.UseLedgerKey(o.LedgerKey); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
 // IsDatabase reports whether location names a database server rather than a directory.
 func IsDatabase(location string) bool { return postgres.IsURL(location) }
 

@@ -30,7 +30,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	// Read-only: verify must not sign a checkpoint over entries it has not judged (an entry
 	// appended behind yibao's back was signed by the verify that looked at it), nor recreate
 	// the triggers whose absence it reports.
-	st, err := sqlite.OpenReadOnly(dataDir(e, *db))
+	st, err := openReadOnly(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/yibao-dev/yibao/store"
-	"github.com/yibao-dev/yibao/store/sqlite"
 )
 
 // runStatus says what the store holds, reading only: it neither creates a missing data
@@ -20,13 +18,7 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var st *sqlite.Store
-	var err error
-	if loc := dataDir(e, *db); store.IsDatabase(loc) {
-		st, err = openStore(e, loc)
-	} else {
-		st, err = sqlite.OpenReadOnly(loc)
-	}
+	st, err := openReadOnly(e, dataDir(e, *db))
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,14 @@ func openStore(e *env, location string) (*store.Store, error) {
 	})
 }
 
+// openReadOnly opens an existing store for reading only (verify, status).
+func openReadOnly(e *env, location string) (*store.Store, error) {
+	return store.OpenReadOnly(context.Background(), location, store.Options{
+		StateDir:  strings.TrimSpace(e.getenv("YIBAO_STATE_DIR")),
+		LedgerKey: strings.TrimSpace(e.getenv("YIBAO_LEDGER_KEY")),
+	})
+}
+
 // shownArgs is a command line as printed: a database URL without its password.
 func shownArgs(args []string) string {
 	out := make([]string, len(args))

@@ -123,8 +123,11 @@ func TestPostgresParity(t *testing.T) {
 		t.Errorf("a database URL made local files: %v", junk)
 	}
 	// A finding edited behind yibao's back in PostgreSQL: yibao verify exits 1 and names it.
+	// A trigger disabled to do it is reported too (verify opens the store read-only and
+	// re-enables nothing).
 	if err := pgtest.Exec(context.Background(), locations["postgres"], `SET session_replication_role = replica;
-		UPDATE findings SET amount_fen = amount_fen + 1 WHERE id = 2`); err != nil {
+		UPDATE findings SET amount_fen = amount_fen + 1 WHERE id = 2;
+		ALTER TABLE findings DISABLE TRIGGER ledger_findings_del`); err != nil {
 		t.Fatal(err)
 	}
 	var vout, verr bytes.Buffer
@@ -133,7 +136,8 @@ func TestPostgresParity(t *testing.T) {
 			return filepath.Join(base, "postgres-state")
 		}
 		return ""
-	}}, []string{"verify", "--db", locations["postgres"]}); code != 1 || !strings.Contains(vout.String(), "finding 2") {
+	}}, []string{"verify", "--db", locations["postgres"]}); code != 1 || !strings.Contains(vout.String(), "finding 2") ||
+		!strings.Contains(vout.String(), "ledger_findings_del") {
 		t.Errorf("verify after tampering: exit %d\n%s%s", code, vout.String(), verr.String())
 	}
 	for i, a := range reads["sqlite"] {

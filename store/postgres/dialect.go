@@ -61,6 +61,12 @@ func (d *dialect) LockLedger(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
+// TriggerQuery counts a ledger trigger only while it stands enabled: ALTER TABLE … DISABLE
+// TRIGGER is as much a way around the ledger as dropping it.
+func (d *dialect) TriggerQuery() string {
+	return `SELECT count(*) FROM pg_trigger WHERE tgname = ? AND NOT tgisinternal AND tgenabled <> 'D'`
+}
+
 // triggerLock serialises trigger changes of processes opening the same database at once.
 const triggerLock = 7919_0002
 
@@ -88,9 +94,17 @@ func (d *dialect) EnsureTriggers(ctx context.Context, tx *sql.Tx, ts []sqlite.Le
 				return fmt.Errorf("ledger trigger %s: %w", t.Name, err)
 			}
 		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pg_trigger WHERE tgname = ? AND tgrelid = ?::regclass`, t.Name, t.Table).Scan(&n); err != nil {
+		var n, disabled int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE tgenabled = 'D') FROM pg_trigger WHERE tgname = ? AND tgrelid = ?::regclass`,
+			t.Name, t.Table).Scan(&n, &disabled); err != nil {
 			return err
+		}
+		if disabled > 0 {
+			// Disabled behind yibao's back: yibao's own writes must be recorded again (what
+			// was written meanwhile is what verify finds).
+			if _, err := tx.ExecContext(ctx, "ALTER TABLE "+t.Table+" ENABLE TRIGGER "+t.Name); err != nil {
+				return fmt.Errorf("ledger trigger %s: %w", t.Name, err)
+			}
 		}
 		if n == 0 {
 			if _, err := tx.ExecContext(ctx, "CREATE TRIGGER "+t.Name+" AFTER "+t.Event+" ON "+t.Table+" FOR EACH ROW EXECUTE FUNCTION "+t.Name+"()"); err != nil {

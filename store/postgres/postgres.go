@@ -89,6 +89,33 @@ func Open(ctx context.Context, dsn, dir string) (*sqlite.Store, error) {
 	return st, nil
 }
 
+// OpenReadOnly connects to an existing yibao database for reading only: no migration, no
+// trigger, no checkpoint, and every transaction read-only (the server enforces it).
+func OpenReadOnly(ctx context.Context, dsn, dir string) (*sqlite.Store, error) {
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
+	}
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	cfg.RuntimeParams["timezone"] = "UTC"
+	if cfg.RuntimeParams["application_name"] == "" {
+		cfg.RuntimeParams["application_name"] = "yibao"
+	}
+	d := &dialect{meta: newMeta()}
+	db := sql.OpenDB(&connector{inner: stdlib.GetConnector(*cfg), d: d})
+	db.SetMaxOpenConns(4)
+	var migrated *string
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations')::text`).Scan(&migrated); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", Redact(dsn), err)
+	}
+	if migrated == nil {
+		db.Close()
+		return nil, fmt.Errorf("no store in %s", Redact(dsn))
+	}
+	return sqlite.OpenWithReadOnly(db, d, dir, "yibao ledger "+cfg.Database, dsn, Redact(dsn)), nil
+}
+
 // migrate applies every migrations/NNNN_*.sql not yet recorded, each in its own
 // transaction, under an advisory lock so that two processes starting together do not race.
 func migrate(ctx context.Context, cfg *pgx.ConnConfig) error {

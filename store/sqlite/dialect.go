@@ -33,6 +33,8 @@ type Dialect interface {
 	// LockLedger holds the ledger's append lock until the transaction ends (SQLite's
 	// immediate transactions hold the database's).
 	LockLedger(ctx context.Context, tx *sql.Tx) error
+	// TriggerQuery counts the enabled triggers of a name (one parameter).
+	TriggerQuery() string
 	// EnsureTriggers creates or replaces the ledger triggers.
 	EnsureTriggers(ctx context.Context, tx *sql.Tx, ts []LedgerTrigger) error
 	// BeginBulk prepares a bulk write's transaction (PostgreSQL: its commit does not wait
@@ -75,6 +77,12 @@ func OpenWith(ctx context.Context, db *sql.DB, d Dialect, dir, origin, location,
 		return nil, fmt.Errorf("open store %s: ledger: %w", location, err)
 	}
 	return s, nil
+}
+
+// OpenWithReadOnly is OpenWith for a reader that must change nothing (yibao verify,
+// status): no triggers are made, Close signs no checkpoint.
+func OpenWithReadOnly(db *sql.DB, d Dialect, dir, origin, location, shown string) *Store {
+	return &Store{db: db, dir: dir, readOnly: true, batches: map[string]int64{}, dialect: d, originName: origin, location: location, shown: shown}
 }
 
 // Engine names the store's engine: "sqlite" or the dialect's name.

@@ -108,8 +108,12 @@ func (s *Store) missingTriggers(ctx context.Context) ([]ledger.Problem, error) {
 				continue
 			}
 			name := "ledger_" + t.table + "_" + ev
+			q := `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?`
+			if s.dialect != nil {
+				q = s.dialect.TriggerQuery()
+			}
 			var n int
-			if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?`, name).Scan(&n); err != nil {
+			if err := s.db.QueryRowContext(ctx, q, name).Scan(&n); err != nil {
 				return nil, err
 			}
 			if n == 0 {

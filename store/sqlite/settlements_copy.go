@@ -148,7 +148,7 @@ func (b *bulkSettlements) flush(ctx context.Context) error {
 		p.v.id = ids[i]
 		p.row[0] = ids[i]
 		rows[i] = p.row
-		b.entries.add(ids[i], p.st.ID, p.v.version, p.st.Hospital, p.v.hash, p.fund, p.batch, p.record)
+		b.entries.add(ids[i], p.st.ID, p.v.version, p.st.Hospital, p.v.hash, p.fund, unixOrNull(p.st.SettledTo), int64(p.st.Pay.Other), p.batch, p.record)
 	}
 	if n := len(b.hospitals); n > 0 {
 		args := make([]any, n)
