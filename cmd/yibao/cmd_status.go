@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
 )
 
 // runStatus says what the store holds, reading only: it neither creates a missing data
