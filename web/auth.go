@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -187,7 +186,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		apiErrorCode(w, http.StatusBadRequest, "bad_request", "请求格式错误", "malformed request")
 		return
 	}
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	host := s.clientAddr(r)
 	now := time.Now()
 	if wait := s.limit.addrBlocked(host, now); wait > 0 {
 		refuseLocked(w, "too_many_attempts", now.Add(wait), now)

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -199,7 +198,7 @@ func (s *Server) handleNHSA(infno string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		resp := response{RefmsgTime: start.Format("20060102150405")}
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		host := s.clientAddr(r)
 		call := sqlite.HISCall{At: start, Remote: host, Infno: infno}
 		out, msgid, err := s.nhsa(r, infno, &call)
 		resp.InfRefmsgID = msgid

@@ -79,3 +79,29 @@ func (c *cookieWriter) Write(b []byte) (int, error) {
 }
 
 func (c *cookieWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// clientAddr is the address a request came from: behind a trusted proxy (loopback, with
+// BehindProxy) the last address the proxy appended to X-Forwarded-For, else the peer. The
+// login limiter and the HIS call log use it, so that a proxy does not make every user one
+// address.
+func (s *Server) clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if !s.behindProxy {
+		return host
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return host
+	}
+	fwd := r.Header.Values("X-Forwarded-For")
+	if len(fwd) == 0 {
+		return host
+	}
+	parts := strings.Split(fwd[len(fwd)-1], ",")
+	if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+		return ip.String()
+	}
+	return host
+}
