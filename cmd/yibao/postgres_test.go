@@ -114,7 +114,12 @@ func TestPostgresParity(t *testing.T) {
 	// The demo deletes nothing it did not make: a database that holds data is refused, and a
 	// database URL leaves no directory behind.
 	var again bytes.Buffer
-	if code := run(context.Background(), &env{stdout: io.Discard, stderr: &again, getenv: func(string) string { return "" }},
+	if code := run(context.Background(), &env{stdout: io.Discard, stderr: &again, getenv: func(k string) string {
+		if k == "YIBAO_STATE_DIR" {
+			return filepath.Join(base, "again-state")
+		}
+		return ""
+	}},
 		[]string{"demo", "--out", filepath.Join(base, "again"), "--db", locations["postgres"], "--persons", "100", "--no-serve"}); code == 0 ||
 		!strings.Contains(again.String(), "empty database") {
 		t.Errorf("a second demo into a used database: exit %d: %s", code, again.String())
