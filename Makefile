@@ -33,8 +33,8 @@ build: vendor
 demo: build
 	./$(BIN) demo
 
-# The suite runs twice: as is (with the timed load test), and under the race detector
-# (-short skips the load test, whose latency bound does not hold with -race).
+# The suite runs twice: as is, and under the race detector with -short (which leaves out the
+# browser tests, run in the first pass, and shortens the PostgreSQL tampering cases).
 test: vendor browser postgresql
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...

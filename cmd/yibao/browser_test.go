@@ -33,6 +33,11 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T, base string, extra ...chromedp.ExecAllocatorOption) *browser {
+	if testing.Short() {
+		// make test runs the suite twice; the browser tests run in the full pass. The -short
+		// pass is the race detector's, which the API tests exercise on the same handlers.
+		t.Skip("browser tests run in the full pass, not under -short")
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromiumPath(t)), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1300, 950))
@@ -243,7 +248,7 @@ func TestCockpitInBrowser(t *testing.T) {
 			Appeal string `json:"appeal"`
 		} `json:"finding"`
 	}
-	api.do("GET", "/api/findings/"+fid, nil, &fd)
+	eventually(30*time.Second, func() bool { api.do("GET", "/api/findings/"+fid, nil, &fd); return fd.Finding.Appeal == "filed" })
 	if fd.Finding.Appeal != "filed" {
 		t.Fatalf("finding %s after the appeal from its row: %+v", fid, fd)
 	}
@@ -276,12 +281,10 @@ func TestCockpitInBrowser(t *testing.T) {
 	}
 	// The dialog closes before the decision's POST returns: on a loaded machine, wait for the
 	// decision to land (a bound on waiting, not on speed).
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+	eventually(30*time.Second, func() bool {
 		api.do("GET", "/api/appeals", nil, &appeals)
-		if (len(appeals.Appeals) > 0 && appeals.Appeals[0].State != "filed") || time.Now().After(deadline) {
-			break
-		}
-	}
+		return len(appeals.Appeals) > 0 && appeals.Appeals[0].State != "filed"
+	})
 	if len(appeals.Appeals) < 2 || appeals.Appeals[0].State != "upheld" || !strings.Contains(strings.Join(appeals.Appeals[0].Cells, " "), "经核实 CMI 计算口径有误") {
 		t.Fatalf("appeal after the analyst's decision: %+v", appeals)
 	}
@@ -307,7 +310,7 @@ func TestCockpitInBrowser(t *testing.T) {
 	var cf struct {
 		Finding map[string]any `json:"finding"`
 	}
-	api.do("GET", "/api/findings/"+cid, nil, &cf)
+	eventually(30*time.Second, func() bool { api.do("GET", "/api/findings/"+cid, nil, &cf); return cf.Finding["status"] == "confirmed" })
 	if cf.Finding["status"] != "confirmed" || cf.Finding["reviewed_by"] != "analyst" || cf.Finding["review_why"] != "收费记录核实，确认违规" {
 		t.Fatalf("finding %s after confirming in the browser: %+v", cid, cf.Finding)
 	}
@@ -353,4 +356,13 @@ func TestCockpitInBrowser(t *testing.T) {
 	// Not found: an unknown hospital says so.
 	b.open("#/hospital/NO-SUCH", "notfound")
 	b.shot("not-found")
+}
+
+// eventually retries a read until it sees what an action in the browser should have done:
+// the dialog closes before the action's request returns, and on a loaded machine (or under
+// the race detector) the request lands later. A bound on waiting, not on speed.
+func eventually(timeout time.Duration, ok func() bool) {
+	for deadline := time.Now().Add(timeout); !ok() && time.Now().Before(deadline); {
+		time.Sleep(200 * time.Millisecond)
+	}
 }
