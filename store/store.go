@@ -33,6 +33,16 @@ type Options struct {
 
 // Open opens the store named by location.
 func Open(ctx context.Context, location string, o Options) (*Store, error) {
+	return open(ctx, location, o, false)
+}
+
+// OpenReadOnly opens an existing store for reading only (yibao verify, status): nothing is
+// created, migrated or signed.
+func OpenReadOnly(ctx context.Context, location string, o Options) (*Store, error) {
+	return open(ctx, location, o, true)
+}
+
+func open(ctx context.Context, location string, o Options, readOnly bool) (*Store, error) {
 	var st *Store
 	var err error
 	if postgres.IsURL(location) {
@@ -42,7 +52,13 @@ func Open(ctx context.Context, location string, o Options) (*Store, error) {
 				return nil, err
 			}
 		}
-		st, err = postgres.Open(ctx, location, filepath.Clean(dir))
+		if readOnly {
+			st, err = postgres.OpenReadOnly(ctx, location, filepath.Clean(dir))
+		} else {
+			st, err = postgres.Open(ctx, location, filepath.Clean(dir))
+		}
+	} else if readOnly {
+		st, err = sqlite.OpenReadOnly(location)
 	} else {
 		st, err = sqlite.Open(location)
 	}
@@ -51,35 +67,8 @@ func Open(ctx context.Context, location string, o Options) (*Store, error) {
 	}
 	if o.LedgerKey != "" {
 		if err := st.UseLedgerKey(o.LedgerKey); err != nil {
+			// Nothing was changed yet: close without signing with a key that was refused.
 			st.CloseWithoutCheckpoint()
-			return nil, err
-		}
-	}
-	return st, nil
-}
-
-// OpenReadOnly opens an existing store for reading only (yibao verify, status): nothing is
-// created, migrated or signed.
-func OpenReadOnly(ctx context.Context, location string, o Options) (*Store, error) {
-	var st *Store
-	var err error
-	if postgres.IsURL(location) {
-		dir := o.StateDir
-		if dir == "" {
-			if dir, err = defaultStateDir(location); err != nil {
-				return nil, err
-			}
-		}
-		st, err = postgres.OpenReadOnly(ctx, location, filepath.Clean(dir))
-	} else {
-		st, err = sqlite.OpenReadOnly(location)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if o.LedgerKey != "" {
-		if err := st.UseLedgerKey(o.LedgerKey); err != nil {
-			st.Close()
 			return nil, err
 		}
 	}
