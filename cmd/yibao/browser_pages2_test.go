@@ -110,7 +110,13 @@ func TestCockpitFurtherPagesInBrowser(t *testing.T) {
 	}
 	// The English toggle.
 	b.must(chromedp.Click("#lang"), chromedp.WaitVisible(`#app[data-page="value"]`))
-	if h2 := b.eval(`document.querySelector("#app h2").textContent`); !strings.HasPrefix(h2, "Value-based care") {
+	// The page re-renders in English after the click: wait for it (a bound on waiting).
+	var h2 string
+	eventually(15*time.Second, func() bool {
+		h2 = b.eval(`(document.querySelector("#app h2") || {}).textContent || ""`)
+		return strings.HasPrefix(h2, "Value-based care")
+	})
+	if !strings.HasPrefix(h2, "Value-based care") {
 		t.Fatalf("English value page: %q", h2)
 	}
 	b.shot("value-en")

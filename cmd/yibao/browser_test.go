@@ -185,7 +185,12 @@ func TestCockpitInBrowser(t *testing.T) {
 	}
 	// English toggle.
 	b.must(chromedp.Click("#lang"), chromedp.WaitVisible(`#app[data-page="hospital"]`))
-	if nav := b.eval(`document.querySelector('nav a[href="#/overview"]').textContent`); nav != "Overview" {
+	var nav string
+	eventually(15*time.Second, func() bool {
+		nav = b.eval(`(document.querySelector('nav a[href="#/overview"]') || {}).textContent || ""`)
+		return nav == "Overview"
+	})
+	if nav != "Overview" {
 		t.Fatalf("English toggle: %q", nav)
 	}
 	b.must(chromedp.Click("#lang"))
