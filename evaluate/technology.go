@@ -29,9 +29,13 @@ type TechRules struct {
 	DoubleBetterCoef float64 `json:"double_better_coef"` // faster and cheaper, outcomes not worse
 	WorseOutcomeCoef float64 `json:"worse_outcome_coef"` // complications or readmissions worse
 	OutcomeMarginPP  float64 `json:"outcome_margin_pp"`  // percentage points that count as worse
-	MinCases         int     `json:"min_cases"`          // fewer technology cases: no judgement
-	CoefMin          float64 `json:"coef_min"`
-	CoefMax          float64 `json:"coef_max"`
+	// OutcomeAlpha: a worse outcome also needs the one-sided Fisher exact test to reject
+	// "no worse" at this level, so that 2 complications in 14 cases do not condemn a
+	// technology (0: margin only).
+	OutcomeAlpha float64 `json:"outcome_alpha,omitempty"`
+	MinCases     int     `json:"min_cases"` // fewer technology cases: no judgement
+	CoefMin      float64 `json:"coef_min"`
+	CoefMax      float64 `json:"coef_max"`
 }
 
 // TechCatalogue is a versioned list of technologies with their rules.
@@ -197,8 +201,19 @@ func (cat *TechCatalogue) EvaluateTechnologies(cases []TechCase) []TechResult {
 				return res
 			}
 			faster, cheaper := ts.MeanLOS < as.MeanLOS, ts.MeanCost < as.MeanCost
-			worse := ts.Complication > as.Complication+r.OutcomeMarginPP || ts.Readmission > as.Readmission+r.OutcomeMarginPP ||
-				ts.Mortality > as.Mortality+r.OutcomeMarginPP
+			worseOn := func(tech, alt float64) bool {
+				if tech <= alt+r.OutcomeMarginPP {
+					return false
+				}
+				if r.OutcomeAlpha <= 0 {
+					return true
+				}
+				// Counts back from the rounded percentages (one decimal of a percent: exact
+				// for fewer than 1,000 cases, and the test is about small groups).
+				k1, k2 := int(math.Round(tech*float64(ts.Cases)/100)), int(math.Round(alt*float64(as.Cases)/100))
+				return FisherGreater(k1, ts.Cases, k2, as.Cases) < r.OutcomeAlpha
+			}
+			worse := worseOn(ts.Complication, as.Complication) || worseOn(ts.Readmission, as.Readmission) || worseOn(ts.Mortality, as.Mortality)
 			switch {
 			case worse:
 				res.Flags = append(res.Flags, "疗效较差")
@@ -225,4 +240,30 @@ func (cat *TechCatalogue) EvaluateTechnologies(cases []TechCase) []TechResult {
 		}
 	}
 	return out
+}
+
+// FisherGreater is the one-sided p-value of Fisher's exact test that the event rate of the
+// first group (k1 of n1) is greater than the second's (k2 of n2): the probability, with the
+// margins fixed, of k1 or more events in the first group under the hypergeometric law
+// (Fisher 1922; Agresti, Categorical Data Analysis, 3rd ed., §3.5).
+func FisherGreater(k1, n1, k2, n2 int) float64 {
+	n, k := n1+n2, k1+k2
+	if n1 <= 0 || k <= 0 {
+		return 1
+	}
+	lchoose := func(a, b int) float64 {
+		x, _ := math.Lgamma(float64(a + 1))
+		y, _ := math.Lgamma(float64(b + 1))
+		z, _ := math.Lgamma(float64(a - b + 1))
+		return x - y - z
+	}
+	denom := lchoose(n, n1)
+	p := 0.0
+	for x := k1; x <= min(k, n1); x++ {
+		if k-x > n2 || k-x < 0 {
+			continue
+		}
+		p += math.Exp(lchoose(k, x) + lchoose(n-k, n1-x) - denom)
+	}
+	return math.Min(1, p)
 }
