@@ -22,12 +22,8 @@ type Filter struct {
 	From, To      time.Time // discharge in [From, To); zero means unbounded
 }
 
-// EachCurrent calls fn for every current settlement the filter selects, with the row of
-// its version; the settlement is reused between calls. Pay.Other (other funds' payments,
-// kept in their own column, not in the detail) is filled in, so that readers compute the
-// patients' payment as total − pooled fund − other funds like the DRG payment does.
-func (s *Store) EachCurrent(ctx context.Context, f Filter, fn func(StoredSettlement) error) error {
-	q := `SELECT id, detail, other_fund_fen FROM settlements WHERE current = 1`
+// where appends the filter's conditions to a query over current settlements.
+func (f Filter) where(q string) (string, []any) {
 	var args []any
 	if f.InpatientOnly {
 		q += ` AND inpatient = 1`
@@ -40,6 +36,16 @@ func (s *Store) EachCurrent(ctx context.Context, f Filter, fn func(StoredSettlem
 		q += ` AND dscg_time < ?`
 		args = append(args, f.To.Unix())
 	}
+	return q, args
+}
+
+// EachCurrent calls fn for every current settlement the filter selects, with the row of
+// its version; the settlement is reused between calls. Pay.Other (other funds' payments,
+// kept in their own column, not in the detail) is filled in, so that readers compute the
+// patients' payment as total − pooled fund − other funds like the DRG payment does.
+func (s *Store) EachCurrent(ctx context.Context, f Filter, fn func(StoredSettlement) error) error {
+	q := `SELECT id, detail, other_fund_fen FROM settlements WHERE current = 1`
+	q, args := f.where(q)
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return err
@@ -68,18 +74,7 @@ func (s *Store) EachCurrent(ctx context.Context, f Filter, fn func(StoredSettlem
 // (DecodeDetail) keep the single SQLite reader from being the bottleneck.
 func (s *Store) EachCurrentDetail(ctx context.Context, f Filter, fn func(row int64, detail string) error) error {
 	q := `SELECT id, detail FROM settlements WHERE current = 1`
-	var args []any
-	if f.InpatientOnly {
-		q += ` AND inpatient = 1`
-	}
-	if !f.From.IsZero() {
-		q += ` AND dscg_time >= ?`
-		args = append(args, f.From.Unix())
-	}
-	if !f.To.IsZero() {
-		q += ` AND dscg_time < ?`
-		args = append(args, f.To.Unix())
-	}
+	q, args := f.where(q)
 	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return err
