@@ -179,15 +179,9 @@ func ReadCases(r io.Reader, file string, payment bool) ([]dip.Case, error) {
 			probs.add(line, c.ID, "level", "at most 16 characters, without ; or =")
 			bad = true
 		}
-		switch c.Review {
-		case "pending", "待审":
-			c.Review = ""
-		case "", "approved", "rejected":
-		case "通过":
-			c.Review = "approved"
-		case "不通过":
-			c.Review = "rejected"
-		default:
+		if r, ok := reviewState(c.Review); ok {
+			c.Review = r
+		} else {
 			probs.add(line, c.ID, "review", fmt.Sprintf("%q is not approved, rejected or empty", c.Review))
 			bad = true
 		}
@@ -423,18 +417,12 @@ func ReadDecisions(r io.Reader, file string) (map[string]Decision, error) {
 			continue
 		}
 		d := Decision{Review: get("review")}
-		switch d.Review {
-		case "pending", "待审":
-			d.Review = ""
-		case "", "approved", "rejected":
-		case "通过":
-			d.Review = "approved"
-		case "不通过":
-			d.Review = "rejected"
-		default:
+		r, ok := reviewState(d.Review)
+		if !ok {
 			probs.add(line, id, "review", fmt.Sprintf("%q is not approved, rejected or empty", d.Review))
 			continue
 		}
+		d.Review = r
 		if s := get("deduction"); s != "" {
 			if d.Deduction, err = yibao.ParseYuan(s); err != nil || d.Deduction < 0 {
 				probs.add(line, id, "deduction", fmt.Sprintf("%q is not a non-negative amount in yuan", s))
@@ -447,4 +435,18 @@ func ReadDecisions(r io.Reader, file string) (map[string]Decision, error) {
 		return nil, probs
 	}
 	return out, nil
+}
+
+// reviewState reads a special-review decision: approved, rejected, or empty for pending,
+// in English or Chinese.
+func reviewState(s string) (string, bool) {
+	switch s {
+	case "", "pending", "待审":
+		return "", true
+	case "approved", "通过":
+		return "approved", true
+	case "rejected", "不通过":
+		return "rejected", true
+	}
+	return "", false
 }
