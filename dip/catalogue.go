@@ -289,9 +289,9 @@ func (e *Engine) clean(cases []Case, m []int) []int {
 	slices.Sort(costs)
 	var lo, hi yibao.Fen
 	if len(costs) >= cl.PercentileMinCases && cl.PercentileMinCases > 0 {
-		lo, hi = percentile(costs, cl.LowPercentile/100), percentile(costs, cl.HighPercentile/100)
+		lo, hi = payment.Percentile(costs, cl.LowPercentile/100), payment.Percentile(costs, cl.HighPercentile/100)
 	} else {
-		med := percentile(costs, 0.5)
+		med := payment.Percentile(costs, 0.5)
 		lo, hi = yibao.Fen(int64(med)/cl.MedianDivisor), yibao.Fen(int64(med)*cl.MedianFactor)
 	}
 	var kept []int
@@ -301,20 +301,6 @@ func (e *Engine) clean(cases []Case, m []int) []int {
 		}
 	}
 	return kept
-}
-
-// percentile by linear interpolation between closest ranks (sorted input), to the fen.
-func percentile(sorted []yibao.Fen, p float64) yibao.Fen {
-	if len(sorted) == 1 {
-		return sorted[0]
-	}
-	pos := p * float64(len(sorted)-1)
-	i := int(pos)
-	if i >= len(sorted)-1 {
-		return sorted[len(sorted)-1]
-	}
-	frac := pos - float64(i)
-	return sorted[i] + yibao.Fen(math.Round(frac*float64(sorted[i+1]-sorted[i])))
 }
 
 // weightedMean is Σ w·cost / Σ w over the members, to the fen (half away from zero); nil

@@ -2,6 +2,7 @@ package payment
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 	"sort"
@@ -305,15 +306,17 @@ func cleaningBounds(costs []yibao.Fen, r *ReferenceRule) (yibao.Fen, yibao.Fen) 
 	c := slices.Clone(costs)
 	slices.Sort(c)
 	if len(c) >= r.Cleaning.PercentileMinCases {
-		return percentile(c, r.Cleaning.LowerPercentile), percentile(c, r.Cleaning.UpperPercentile)
+		return Percentile(c, r.Cleaning.LowerPercentile), Percentile(c, r.Cleaning.UpperPercentile)
 	}
-	med := percentile(c, 0.5)
+	med := Percentile(c, 0.5)
 	f := r.Cleaning.MedianFactor
 	return yibao.Fen(float64(med) / f), yibao.Fen(float64(med) * f)
 }
 
-// percentile by linear interpolation between closest ranks of sorted costs, to the fen.
-func percentile(sorted []yibao.Fen, p float64) yibao.Fen {
+// Percentile is the p-quantile (0–1) of ascending costs by linear interpolation between
+// closest ranks, rounded half away from zero to the fen: the cleaning rule of the DRG
+// reference table and of the DIP catalogue (docs/payment.md, docs/dip.md).
+func Percentile(sorted []yibao.Fen, p float64) yibao.Fen {
 	if len(sorted) == 1 {
 		return sorted[0]
 	}
@@ -323,7 +326,7 @@ func percentile(sorted []yibao.Fen, p float64) yibao.Fen {
 		return sorted[len(sorted)-1]
 	}
 	frac := pos - float64(i)
-	return sorted[i] + yibao.Fen(frac*float64(sorted[i+1]-sorted[i])+0.5)
+	return sorted[i] + yibao.Fen(math.Round(frac*float64(sorted[i+1]-sorted[i])))
 }
 
 // ladders returns, per ADRG, its DRGs on the severity ladder, most severe first.
