@@ -223,6 +223,17 @@ func undecided(p *Person, m *Measure, per Period) (Status, bool) {
 	return Status{Person: p.ID, Institution: c.Institution, Team: c.Team, Measure: m.ID}, true
 }
 
+// attribute places a status by its deciding encounter (when at gives the deciding date), or,
+// without one, at the contract in force at the end of the period or of the contract.
+func attribute(p *Person, m *Measure, per Period, last *Encounter, at func(*Encounter) time.Time) (Status, bool) {
+	if last == nil {
+		return undecided(p, m, per)
+	}
+	s, ok := decided(p, m, at(last))
+	s.SetlID = last.SetlID
+	return s, ok
+}
+
 // counted reports whether the encounter is in the period and under a contract.
 func counted(p *Person, e *Encounter, per Period) bool {
 	t := e.date()
@@ -336,14 +347,7 @@ func (m *Measure) testCount(p *Person, per Period) (Status, bool) {
 			last = e
 		}
 	}
-	var s Status
-	var ok bool
-	if last != nil {
-		s, ok = decided(p, m, last.date())
-		s.SetlID = last.SetlID
-	} else {
-		s, ok = undecided(p, m, per)
-	}
+	s, ok := attribute(p, m, per, last, (*Encounter).date)
 	s.Count = len(days)
 	s.InNumerator = len(days) >= m.MinCount
 	switch {
@@ -398,14 +402,7 @@ func (m *Measure) visits(d *Definitions, p *Person, conds map[string]bool, per P
 			last = e
 		}
 	}
-	var s Status
-	var ok bool
-	if last != nil {
-		s, ok = decided(p, m, last.date())
-		s.SetlID = last.SetlID
-	} else {
-		s, ok = undecided(p, m, per)
-	}
+	s, ok := attribute(p, m, per, last, (*Encounter).date)
 	s.Count = len(visitDays)
 	if m.Kind == KindVisitCount {
 		s.InNumerator = len(visitDays) >= m.MinCount
@@ -452,14 +449,9 @@ func (m *Measure) admissions(p *Person, per Period) (Status, bool) {
 			last = e
 		}
 	}
-	var s Status
-	var ok bool
+	s, ok := attribute(p, m, per, last, func(e *Encounter) time.Time { return e.Admission })
 	if last != nil {
-		s, ok = decided(p, m, last.Admission)
-		s.SetlID = last.SetlID
 		s.Value = last.Diagnoses[0]
-	} else {
-		s, ok = undecided(p, m, per)
 	}
 	s.Count = n
 	s.InNumerator = n > 0
